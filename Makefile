@@ -1,0 +1,57 @@
+# recallgen: pages -> spec/openapi.yaml -> generated/ ; see README.md
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PAGES ?= spec/pages
+OVERLAY ?= spec/overlay.yaml
+SPEC ?= spec/openapi.yaml
+OUT ?= generated
+CORPUS ?= ../shared/corpus
+
+.PHONY: all install generate normalize models test check lint bench clean corpus
+
+all: generate
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## generate: normalize the pages into spec/openapi.yaml, then generate the client into generated/
+generate: $(STAMP)
+	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) -o $(SPEC)
+	$(BIN)/recallgen generate $(SPEC) -o $(OUT)
+
+## test: the whole test suite (Hypothesis profile "ci")
+test: $(STAMP)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## check: fail when spec/ or generated/ is stale, then lint
+check: $(STAMP)
+	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) -o .check/openapi.yaml
+	diff -u $(SPEC) .check/openapi.yaml || (echo "spec/openapi.yaml is stale: run 'make generate'" && exit 1)
+	$(BIN)/recallgen generate $(SPEC) -o .check/generated
+	diff -ru $(OUT) .check/generated || (echo "generated/ is stale: run 'make generate'" && exit 1)
+	rm -rf .check
+	$(MAKE) lint
+
+## lint: ruff and mypy --strict on the toolkit and on the generated package
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests conformance_tests benchmarks
+	$(BIN)/ruff format --check generator tests conformance_tests benchmarks
+	$(BIN)/mypy --strict generator
+	cd $(OUT) && ../$(BIN)/mypy --strict recall_client
+
+## corpus: normalize every page of ../shared/corpus (diagnostics to stderr)
+corpus: $(STAMP)
+	$(BIN)/recallgen normalize $(CORPUS)/recall-docs --overlay $(OVERLAY) -o build/corpus-openapi.yaml
+
+## bench: speed and memory benchmarks (benchmarks/)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf .check build .pytest_cache .mypy_cache .ruff_cache

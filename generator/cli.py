@@ -1,0 +1,141 @@
+"""The ``recallgen`` command line (typer).
+
+Exit codes (the CLI contract other checks depend on): 0 success (warnings allowed), 1 errors
+in the input or output (``--strict``: warnings too), 2 usage errors. Diagnostics are printed
+``path:line: severity[code]: message`` to stderr, with a summary count at the end.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from generator import __version__
+from generator.diagnostics import Diagnostics, Severity
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Reference pages -> normalized OpenAPI 3.1 -> typed Python client -> conformance suite.",
+)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class OutputFormat(str, Enum):
+    """How diagnostics are printed."""
+
+    text = "text"
+    json = "json"
+
+
+def _report(diags: Diagnostics, fmt: OutputFormat = OutputFormat.text, quiet_notes: bool = False) -> None:
+    if fmt is OutputFormat.json:
+        sys.stdout.write(diags.to_json() + "\n")
+        return
+    for diag in diags.sorted():
+        if quiet_notes and diag.severity is Severity.INFO:
+            continue
+        _err.print(diag.format(), markup=False)
+    _err.print(diags.summary(), markup=False)
+
+
+def _exit_code(diags: Diagnostics, strict: bool) -> int:
+    if diags.has_errors:
+        return 1
+    if strict and diags.count(Severity.WARNING):
+        return 1
+    return 0
+
+
+@app.command()
+def normalize(
+    inputs: Annotated[list[Path], typer.Argument(help="Page files or directories of pages.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the OpenAPI YAML.")],
+    overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors.")] = False,
+) -> None:
+    """Normalize reference pages into one OpenAPI 3.1 document."""
+    from generator.normalize import normalize as run
+    from generator.overlay import load_overlay
+    from generator.specio import dump_yaml, validate_document, write_atomic
+
+    diags = Diagnostics()
+    loaded = load_overlay(overlay, diags) if overlay is not None else None
+    if overlay is not None and loaded is None:
+        _report(diags)
+        raise typer.Exit(1)
+    with _err.status("normalizing pages..."):
+        result = run(inputs, loaded, diags)
+        valid = validate_document(result.document, str(output), diags)
+    if valid and not diags.has_errors:
+        try:
+            write_atomic(output, dump_yaml(result.document))
+        except OSError as exc:
+            diags.error(str(output), 0, "file-unreadable", f"cannot write: {exc}")
+    _report(diags, quiet_notes=not verbose)
+    if not diags.has_errors:
+        _err.print(f"wrote {output} ({len(result.operations)} operations)", markup=False)
+    raise typer.Exit(_exit_code(diags, strict))
+
+
+@app.command()
+def lint(
+    inputs: Annotated[list[Path], typer.Argument(help="Page files or directories of pages.")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+    overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+) -> None:
+    """Report diagnostics for pages without writing anything."""
+    from generator.normalize import normalize as run
+    from generator.overlay import load_overlay
+    from generator.specio import validate_document
+
+    diags = Diagnostics()
+    loaded = load_overlay(overlay, diags) if overlay is not None else None
+    result = run(inputs, loaded, diags)
+    if result.operations:
+        validate_document(result.document, "<normalized>", diags)
+    _report(diags, fmt)
+    raise typer.Exit(_exit_code(diags, strict))
+
+
+@app.command()
+def generate(
+    spec: Annotated[Path, typer.Argument(help="The normalized OpenAPI document.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory of the generated package.")],
+    templates: Annotated[Path | None, typer.Option("--templates", help="Template directory (default: templates/).")] = None,
+) -> None:
+    """Generate the installable ``recall_client`` package from a spec."""
+    from generator.render import render_package
+    from generator.specio import load_document
+
+    diags = Diagnostics()
+    document = load_document(spec, diags)
+    if document is not None:
+        with _err.status("generating client package..."):
+            render_package(document, spec, output, diags, templates_dir=templates)
+    _report(diags)
+    if not diags.has_errors:
+        _err.print(f"wrote {output}", markup=False)
+    raise typer.Exit(_exit_code(diags, False))
+
+
+@app.command()
+def version() -> None:
+    """Print the toolkit version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Console-script entry point: usage errors exit 2 (click's convention)."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

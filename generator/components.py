@@ -1,0 +1,297 @@
+"""Stage 3: name object schemas, merge what describes the same thing, share identical ones.
+
+Naming rules (component names from meaning, never numbered):
+
+* a response body is named after its resource: the path's segments, parameters and a trailing
+  action (``refresh``, ``leave_call``) removed, the last word singular
+  (``/api/v1/calendar/meetings/refresh/`` -> ``CalendarMeeting``); a request body adds
+  ``Request`` (``Patched...Request`` for PATCH); a cursor page is ``Paginated<R>List``;
+* a nested object is its parent's name without the tag's words plus the property's role
+  (``CalendarMeeting.attendees[]`` -> ``MeetingAttendee``, ``Recording.status`` -> ``RecordingStatus``);
+* nodes that get the same name and have compatible properties are merged (facts unioned):
+  ``Recording`` from the retrieve, update and list pages is one component;
+* structurally identical nodes with the same role are shared once; when their parents all
+  belong to a family declared in the overlay (``x-recallgen-families``), the shared name is
+  family + role (``ArtifactStatus``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.naming import ACTION_WORDS, camel, singular, words
+from generator.operations import Operation, path_segments
+from generator.schema import ORIGINS, Schema
+
+
+@dataclass
+class _Entry:
+    node: Schema
+    role: str
+    families: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ComponentRegistry:
+    """Named component schemas of one spec, built from all operations."""
+
+    families: dict[str, list[str]] = field(default_factory=dict)
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> str:
+        """The final name of a component after sharing (aliases followed)."""
+        while name in self.aliases:
+            name = self.aliases[name]
+        return name
+
+    def schemas(self) -> dict[str, dict[str, Any]]:
+        """``components.schemas`` as plain data, sorted by name."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in sorted(self.entries):
+            if name in self.aliases:
+                continue
+            out[name] = self.emit(self.entries[name].node, top=True)
+        return out
+
+    def emit(self, node: Schema, top: bool = False) -> dict[str, Any]:
+        """JSON Schema of ``node`` with ``$ref`` names resolved through the aliases."""
+        if node.ref is not None and not top:
+            return _ref_dict(self.resolve(node.ref), node)
+        data = node.to_dict() if node.ref is None else _strip_ref(node).to_dict()
+        if node.properties:
+            data["properties"] = {key: self.emit(child) for key, child in node.properties.items()}
+        if node.items is not None:
+            data["items"] = self.emit(node.items)
+        if node.additional is not None:
+            data["additionalProperties"] = self.emit(node.additional)
+        return data
+
+    # ------------------------------------------------------------------ naming
+
+    def register(self, node: Schema, candidates: list[str], role: str, families: set[str]) -> str:
+        """Give ``node`` the first candidate name that is free or holds a compatible schema."""
+        for name in candidates:
+            entry = self.entries.get(name)
+            if entry is None:
+                self.entries[name] = _Entry(node, role, set(families))
+                node.ref = name
+                return name
+            if compatible(entry.node, node):
+                merge(entry.node, node)
+                entry.families |= families
+                node.ref = name
+                return name
+        base = candidates[-1]
+        suffix = 2
+        while f"{base}Variant{_letters(suffix)}" in self.entries:
+            suffix += 1
+        name = f"{base}Variant{_letters(suffix)}"
+        self.entries[name] = _Entry(node, role, set(families))
+        node.ref = name
+        return name
+
+    def families_of(self, node: Schema) -> set[str]:
+        """Families whose keys a node's properties include (``x-recallgen-families``)."""
+        keys = set(node.properties)
+        return {family for family, required in self.families.items() if required and set(required) <= keys}
+
+
+def _letters(n: int) -> str:
+    """2 -> B, 3 -> C ...: a distinguishing word that is not a number."""
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _ref_dict(name: str, node: Schema) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    extra: dict[str, Any] = {}
+    if node.description:
+        extra["description"] = node.description
+    if node.nullable:
+        return {"anyOf": [ref, {"type": "null"}], **extra}
+    return {**ref, **extra}
+
+
+def _strip_ref(node: Schema) -> Schema:
+    copy = Schema(**{**node.__dict__, "ref": None, "nullable": False, "description": node.description})
+    return copy
+
+
+def compatible(a: Schema, b: Schema) -> bool:
+    """True when two nodes can be one component: same kind and mostly the same properties."""
+    if a.types != b.types:
+        return False
+    if a.is_array:
+        if a.items is None or b.items is None:
+            return True
+        return compatible(a.items, b.items)
+    ka, kb = set(a.properties), set(b.properties)
+    if not ka or not kb or ka <= kb or kb <= ka:
+        return all(compatible_leaf(a.properties[k], b.properties[k]) for k in ka & kb)
+    return len(ka & kb) / len(ka | kb) >= 0.75 and all(compatible_leaf(a.properties[k], b.properties[k]) for k in ka & kb)
+
+
+def compatible_leaf(a: Schema, b: Schema) -> bool:
+    """Properties of the same name agree on their JSON type (or one is untyped)."""
+    return not a.types or not b.types or a.types == b.types
+
+
+def merge(into: Schema, other: Schema) -> None:
+    """Union ``other``'s facts into ``into`` (table facts beat sample guesses)."""
+    if other is into:
+        return
+    stronger = ORIGINS.index(other.origin) > ORIGINS.index(into.origin)
+    if not into.types and other.types:
+        into.types = list(other.types)
+    into.nullable = into.nullable or other.nullable
+    if other.format and (not into.format or stronger):
+        into.format = other.format
+    if other.enum is not None:
+        if into.enum is None:
+            into.enum = list(other.enum)
+        else:
+            into.enum = into.enum + [v for v in other.enum if v not in into.enum]
+    if other.description and (not into.description or stronger):
+        into.description = other.description
+    if other.has_default and not into.has_default:
+        into.default, into.has_default = other.default, True
+    for name in other.required:
+        if name not in into.required:
+            into.required.append(name)
+    for key, child in other.properties.items():
+        if key in into.properties:
+            target = into.properties[key]
+            if compatible_leaf(target, child):
+                merge(target, child)
+        else:
+            into.properties[key] = child
+    if other.items is not None:
+        if into.items is None:
+            into.items = other.items
+        elif compatible_leaf(into.items, other.items):
+            merge(into.items, other.items)
+    if other.additional is not None and into.additional is None:
+        into.additional = other.additional
+    if stronger:
+        into.origin, into.line = other.origin, other.line
+
+
+def resource_words(op: Operation) -> tuple[list[str], list[str]]:
+    """(resource words, resource + action words) of an operation's path."""
+    segments = path_segments(op.path)
+    action: list[str] = []
+    if len(segments) > 1 and words(segments[-1]) and words(segments[-1])[0] in ACTION_WORDS:
+        action = [segments[-1]]
+        segments = segments[:-1]
+    resource = [w for seg in segments for w in words(seg)]
+    if resource:
+        resource[-1] = singular(resource[-1])
+    full = resource + [w for seg in action for w in words(seg)]
+    return resource or ["root"], full or ["root"]
+
+
+def name_operation(registry: ComponentRegistry, op: Operation) -> None:
+    """Register the request, response and error bodies of ``op`` and their nested objects."""
+    resource, full = resource_words(op)
+    base = [camel(resource)]
+    if full != resource:
+        base.append(camel(full))
+    tag_words = words(op.tag)
+    if op.response is not None:
+        root = op.response
+        if op.list_kind == "paginated":
+            results = root.properties["results"]
+            if results.items is not None and results.items.is_object and results.items.properties:
+                _name_tree(registry, results.items, base, tag_words, "")
+            registry.register(root, [f"Paginated{n}List" for n in base], "List", set())
+        elif op.list_kind == "array":
+            if root.items is not None and root.items.is_object and root.items.properties:
+                _name_tree(registry, root.items, base, tag_words, "")
+        elif root.is_object and root.properties:
+            _name_tree(registry, root, base, tag_words, "")
+    if op.request is not None and op.request.is_object and op.request.properties:
+        prefix = "Patched" if op.method == "patch" else ""
+        names = [f"{prefix}{n}Request" for n in base]
+        if full == resource:
+            names.append(f"{prefix}{camel(full)}{camel(words(op.method))}Request")
+        _name_tree(registry, op.request, [n[: -len("Request")] for n in names], tag_words, "Request")
+    if op.error_response is not None and op.error_response.is_object and op.error_response.properties:
+        _name_tree(registry, op.error_response, [f"{camel(full)}Error"], tag_words, "")
+
+
+def _name_tree(registry: ComponentRegistry, node: Schema, names: list[str], tag_words: list[str], suffix: str) -> None:
+    name = registry.register(node, [n + suffix for n in names], names[0], registry.families_of(node))
+    canonical = registry.entries[name].node
+    root = name[: -len(suffix)] if suffix and name.endswith(suffix) else name
+    root = root[len("Patched"):] if root.startswith("Patched") else root
+    _name_children(registry, canonical, [_strip_tag(root, tag_words), root], suffix)
+
+
+def _name_children(registry: ComponentRegistry, parent: Schema, stems: list[str], suffix: str) -> None:
+    """Name the object properties of ``parent``: stem + role, the shortest free stem first."""
+    families = registry.families_of(parent)
+    for key, child in parent.properties.items():
+        for node, is_item in ((child, False), (child.items, True)):
+            if node is None or not node.is_object or not node.properties or node.ref is not None:
+                continue
+            role_words = words(key)
+            if is_item and role_words:
+                role_words[-1] = singular(role_words[-1])
+            role = camel(role_words) or "Value"
+            candidates = list(dict.fromkeys(stem + role for stem in stems))
+            name = registry.register(node, [c + suffix for c in candidates], role, {f + role for f in families})
+            own = name[: -len(suffix)] if suffix and name.endswith(suffix) else name
+            _name_children(registry, registry.entries[name].node, list(dict.fromkeys([role, own])), suffix)
+
+
+def _strip_tag(name: str, tag_words: list[str]) -> str:
+    """``CalendarMeeting`` with tag ``calendar`` -> ``Meeting``; a name the tag covers is kept."""
+    name_words = re.findall(r"[A-Z][a-z0-9]*|[0-9]+", name)
+    lowered = [w.lower() for w in name_words]
+    n = len(tag_words)
+    if 0 < n < len(lowered) and [singular(w) for w in lowered[:n]] == [singular(w) for w in tag_words]:
+        return "".join(name_words[n:])
+    return name
+
+
+def share_identical(registry: ComponentRegistry) -> None:
+    """Alias structurally identical components of the same role to one name (to a fixpoint)."""
+    while True:
+        groups: dict[tuple[str, str], list[str]] = {}
+        for name, entry in registry.entries.items():
+            if name in registry.aliases:
+                continue
+            signature = json.dumps(registry.emit(entry.node, top=True), sort_keys=True)
+            groups.setdefault((entry.role, signature), []).append(name)
+        changed = False
+        for (role, _signature), names in sorted(groups.items()):
+            if len(names) < 2:
+                continue
+            target = _shared_name(registry, role, sorted(names))
+            if target not in registry.entries:
+                registry.entries[target] = registry.entries[names[0]]
+            for name in names:
+                if name != target:
+                    registry.aliases[name] = target
+                    changed = True
+            registry.entries[target].node.ref = target
+        if not changed:
+            return
+
+
+def _shared_name(registry: ComponentRegistry, role: str, names: list[str]) -> str:
+    suffix = "Request" if all(n.endswith("Request") for n in names) else ""
+    family_sets = [registry.entries[n].families for n in names]
+    common = set.intersection(*family_sets) if family_sets else set()
+    for family_role in sorted(common):
+        candidate = family_role + suffix
+        if candidate not in registry.entries or candidate in names:
+            return candidate
+    return min(names, key=lambda n: (len(n), n))

@@ -1,0 +1,86 @@
+"""Make sample payloads and responses valid examples of the schemas built from them.
+
+Samples hold placeholders (``"string"`` where an enum is declared, mangled dates like
+``25-06-1T18: 49: 26.2Z``). An example that contradicts its schema misleads fuzzers and
+the sandbox, so each placeholder is replaced by a value the schema accepts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from typing import Callable
+
+from generator.schema import Schema
+
+Resolver = Callable[[Schema], Schema]
+
+
+def _same(node: Schema) -> Schema:
+    return node
+
+_PLACEHOLDER_UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+_PLACEHOLDER_DATETIME = "2025-06-10T00:00:00Z"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def conform(value: object, node: Schema, resolve: Resolver = _same) -> object:
+    """A copy of ``value`` adjusted so that it is valid against ``node``.
+
+    Enum placeholders become the first enum value; malformed uuids and date-times become
+    well-formed placeholders; objects and arrays are walked recursively.
+    """
+    node = resolve(node)
+    if value is None:
+        return None if node.nullable or not node.types else _default_for(node)
+    if node.enum is not None and value not in node.enum:
+        return node.enum[0] if node.enum else value
+    if isinstance(value, dict) and node.is_object:
+        out: dict[str, object] = {}
+        for key, element in value.items():
+            child = node.properties.get(key) or node.additional
+            out[key] = conform(element, child, resolve) if child is not None else element
+        return out
+    if isinstance(value, list) and node.is_array:
+        return [conform(element, node.items, resolve) if node.items is not None else element for element in value]
+    if isinstance(value, str) and node.types == ["string"]:
+        if node.format == "uuid" and not _UUID.match(value):
+            return _PLACEHOLDER_UUID
+        if node.format == "date-time" and not _DATETIME.match(value):
+            return _PLACEHOLDER_DATETIME
+        if node.format == "uri" and not value.startswith(("http://", "https://")):
+            return "https://example.com/" if not node.nullable else None
+        return value
+    if node.types and not _has_type(value, node.types[0]):
+        return _default_for(node)
+    return value
+
+
+def _has_type(value: object, json_type: str) -> bool:
+    if json_type == "string":
+        return isinstance(value, str)
+    if json_type == "boolean":
+        return isinstance(value, bool)
+    if json_type == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if json_type == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if json_type == "object":
+        return isinstance(value, dict)
+    if json_type == "array":
+        return isinstance(value, list)
+    return True
+
+
+def _default_for(node: Schema) -> object:
+    if node.nullable:
+        return None
+    if node.enum:
+        return node.enum[0]
+    kind = node.types[0] if node.types else "string"
+    if kind == "string":
+        return {"uuid": _PLACEHOLDER_UUID, "date-time": _PLACEHOLDER_DATETIME, "uri": "https://example.com/"}.get(
+            node.format or "", "string"
+        )
+    return {"boolean": True, "integer": 0, "number": 0, "object": {}, "array": []}.get(kind)

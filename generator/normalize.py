@@ -1,0 +1,248 @@
+"""The normalize job: pages -> operations -> one OpenAPI 3.1 document.
+
+``normalize(inputs, overlay)`` reads every page, reconciles each into an operation, settles
+pages that describe the same operation, names components, applies the overlay and returns the
+document with the run's diagnostics. It never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.components import ComponentRegistry, name_operation, share_identical
+from generator.diagnostics import Diagnostics
+from generator.examples import conform
+from generator.naming import camel, words
+from generator.operations import Operation, build_operation, derive_operation_id, split_suffix
+from generator.overlay import Overlay, apply_overlay
+from generator.pages import DocPage, read_page
+from generator.schema import Schema
+
+PAGE_SUFFIXES = (".md", ".markdown", ".txt")
+METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_SUFFIX_VERBS = {"list": "List", "retrieve": "Retrieve", "create": "Create", "update": "Update",
+                 "partial_update": "Update", "destroy": "Delete"}
+_STATUS_TEXT = {"200": "OK", "201": "Created", "204": "No response body"}
+
+
+@dataclass
+class NormalizeResult:
+    """The normalized document (plain data) and what was said about the inputs."""
+
+    document: dict[str, Any]
+    diagnostics: Diagnostics
+    operations: list[Operation]
+
+
+def discover(inputs: Iterable[Path], diags: Diagnostics) -> list[Path]:
+    """Page files under ``inputs`` (files as given, directories recursively), sorted."""
+    found: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found.extend(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+        elif item.exists():
+            found.append(item)
+        else:
+            diags.error(str(item), 0, "file-unreadable", "no such file or directory")
+    unique = sorted(set(found), key=lambda p: p.as_posix())
+    if not unique:
+        diags.error(",".join(str(i) for i in inputs) or ".", 0, "no-input", "no page files found (.md, .markdown, .txt)")
+    return unique
+
+
+def read_pages(files: list[Path], diags: Diagnostics) -> list[DocPage]:
+    """Parse every file; unusable files are reported and skipped."""
+    pages = []
+    for path in files:
+        page = read_page(path, diags, display=path.as_posix())
+        if page is not None:
+            pages.append(page)
+    return pages
+
+
+def normalize(inputs: Iterable[Path], overlay: Overlay | None = None, diags: Diagnostics | None = None) -> NormalizeResult:
+    """Normalize the pages under ``inputs`` into an OpenAPI 3.1 document."""
+    diags = diags if diags is not None else Diagnostics()
+    pages = read_pages(discover(list(inputs), diags), diags)
+    return normalize_pages(pages, overlay, diags)
+
+
+def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagnostics) -> NormalizeResult:
+    """Normalize already-parsed pages (see :func:`normalize`)."""
+    operations = [op for op in (build_operation(page, diags) for page in pages) if op is not None]
+    operations = settle_duplicates(operations, diags)
+    mark_copied_content(operations, diags)
+    registry = ComponentRegistry(families=overlay.families if overlay else {})
+    for op in sorted(operations, key=lambda o: (o.path, METHOD_ORDER.index(o.method) if o.method in METHOD_ORDER else 9)):
+        name_operation(registry, op)
+    share_identical(registry)
+    document = assemble(operations, registry)
+    if overlay is not None:
+        document = apply_overlay(document, overlay, diags)
+    return NormalizeResult(document, diags, operations)
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _preference(op: Operation) -> tuple[int, str, str]:
+    """Lower sorts first: pages whose slug is an operationId, newest version, then path."""
+    is_operation_slug = 0 if split_suffix(op.page.slug) is not None and op.page.slug == op.operation_id else 1
+    return (is_operation_slug, _negated(op.page.converted_at), op.page.path)
+
+
+def _negated(text: str) -> str:
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
+
+
+def settle_duplicates(operations: list[Operation], diags: Diagnostics) -> list[Operation]:
+    """Keep one operation per (path, method) and per operationId; report the rest."""
+    by_key: dict[tuple[str, str], list[Operation]] = {}
+    for op in operations:
+        by_key.setdefault(op.key, []).append(op)
+    kept: list[Operation] = []
+    for key in sorted(by_key):
+        group = sorted(by_key[key], key=_preference)
+        winner = group[0]
+        for loser in group[1:]:
+            if loser.page.slug == winner.page.slug:
+                diags.info(loser.page.path, loser.line, "superseded-version",
+                           f"{winner.page.path} (converted {winner.page.converted_at}) is newer; this version is not used")
+            else:
+                diags.info(loser.page.path, loser.line, "duplicate-operation",
+                           f"{key[1].upper()} {key[0]} is also described by {winner.page.path}; that page is used")
+        kept.append(winner)
+    seen: dict[str, Operation] = {}
+    for op in kept:
+        if op.operation_id in seen:
+            other = seen[op.operation_id]
+            derived = derive_operation_id(op.method, op.path, bool(op.list_kind))
+            new_id = derived if derived not in seen else f"{derived}_{op.method}"
+            diags.warning(op.page.path, op.line, "duplicate-operation",
+                          f"operationId {op.operation_id!r} is already used by {other.page.path}; using {new_id!r}")
+            op.operation_id = new_id
+        seen[op.operation_id] = op
+    return kept
+
+
+def mark_copied_content(operations: list[Operation], diags: Diagnostics) -> None:
+    """A page that carries a sibling operation's title gets a summary from its operationId."""
+    by_path: dict[str, list[Operation]] = {}
+    for op in operations:
+        by_path.setdefault(op.path, []).append(op)
+    for siblings in by_path.values():
+        for op in siblings:
+            twins = [o for o in siblings if o is not op and o.summary == op.summary]
+            if not twins:
+                continue
+            split = split_suffix(op.operation_id)
+            if split is None or split[1] not in ("destroy", "partial_update", "update"):
+                continue
+            twin = twins[0]
+            op.summary = humanize(op.operation_id)
+            if op.description == twin.description:
+                op.description = ""
+            diags.warning(op.page.path, op.page.title_line, "copied-content",
+                          f"title is copied from {twin.page.path} ({twin.operation_id}); summary set to {op.summary!r}")
+
+
+def humanize(operation_id: str) -> str:
+    """``bot_output_audio_destroy`` -> ``Delete Bot Output Audio``."""
+    split = split_suffix(operation_id)
+    if split is None:
+        return camel_words(operation_id)
+    return f"{_SUFFIX_VERBS[split[1]]} {camel_words(split[0])}"
+
+
+def camel_words(text: str) -> str:
+    """``bot_output_audio`` -> ``Bot Output Audio``."""
+    return " ".join(w.capitalize() for w in words(text))
+
+
+# --------------------------------------------------------------------------- document
+
+
+def assemble(operations: list[Operation], registry: ComponentRegistry) -> dict[str, Any]:
+    """Build the OpenAPI document from settled operations and named components."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in sorted(operations, key=lambda o: o.path):
+        paths.setdefault(op.path, {})[op.method] = operation_object(op, registry)
+    for path, item in paths.items():
+        paths[path] = {m: item[m] for m in sorted(item, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)}
+    tags = sorted({op.tag for op in operations})
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Recall.ai API",
+            "version": "1.0.0",
+            "description": "Normalized by recallgen from the vendor's published reference pages.",
+        },
+        "tags": [{"name": tag} for tag in tags],
+        "paths": paths,
+        "components": {"schemas": registry.schemas()},
+    }
+
+
+def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, Any]:
+    """One OpenAPI Operation Object (OpenAPI 3.1.0, section 4.8.10)."""
+    out: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
+    if op.description and op.description != op.summary:
+        out["description"] = op.description
+    out["tags"] = [op.tag]
+    params = [_parameter(p, registry) for p in op.parameters]
+    if params:
+        out["parameters"] = params
+    resolve = _resolver(registry)
+    if op.request is not None:
+        media: dict[str, Any] = {"schema": registry.emit(op.request)}
+        if op.request_example is not None:
+            media["example"] = conform(op.request_example, op.request, resolve)
+        body: dict[str, Any] = {"content": {"application/json": media}}
+        canonical = resolve(op.request)
+        if op.method != "patch" and canonical.required:
+            body["required"] = True
+        out["requestBody"] = body
+    response: dict[str, Any] = {"description": _STATUS_TEXT.get(op.status, "OK")}
+    if op.response is not None and op.status != "204":
+        media = {"schema": registry.emit(op.response)}
+        if op.response_example is not None:
+            media["example"] = conform(op.response_example, op.response, resolve)
+        response["content"] = {"application/json": media}
+    out["responses"] = {op.status: response}
+    if op.error_response is not None:
+        out["responses"]["400"] = {
+            "description": "Error described by the page's sample response",
+            "content": {"application/json": {"schema": registry.emit(op.error_response)}},
+        }
+    if op.rate_limit is not None:
+        out["x-rate-limit"] = {"limit": op.rate_limit.limit, "period": op.rate_limit.period, "scope": op.rate_limit.scope}
+    out["x-source"] = {"page": op.page.path, "line": op.line}
+    return out
+
+
+def _resolver(registry: ComponentRegistry):  # type: ignore[no-untyped-def]
+    def resolve(node: Schema) -> Schema:
+        if node.ref is None:
+            return node
+        name = registry.resolve(node.ref)
+        entry = registry.entries.get(name)
+        return entry.node if entry is not None else node
+
+    return resolve
+
+
+def _parameter(param: Any, registry: ComponentRegistry) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": param.name, "in": param.location, "required": param.required}
+    if param.description:
+        out["description"] = param.description
+    out["schema"] = registry.emit(param.schema)
+    return out
+
+
+def component_title(name: str) -> str:
+    """Human title of a component name (``CalendarMeeting`` -> ``Calendar Meeting``)."""
+    return " ".join(re.findall(r"[A-Z][a-z0-9]*", name)) or camel(words(name))

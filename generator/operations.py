@@ -1,0 +1,421 @@
+"""Stage 2: reconcile one :class:`DocPage` into an :class:`Operation`.
+
+Rules (``../shared/corpus/README.md`` lists the quirks they answer):
+
+* method: the sample's ``requests.<verb>`` wins over the heading (``method-mismatch``); with no
+  sample, the operationId suffix (``_partial_update`` -> PATCH) wins over the heading;
+* path: the heading URL's path; ``{id}``-style parameters typed from the table;
+* request body: the sample payload's shape, typed by the table rows it names;
+* response: the sample response's shape, typed by the table rows it names;
+* rows of GET endpoints absent from the response (listed before it) are query parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from generator.diagnostics import Diagnostics
+from generator.infer import infer
+from generator.naming import ACTION_WORDS, words
+from generator.pages import DocPage, RateLimit
+from generator.placement import (
+    Path,
+    RowFacts,
+    apply_row,
+    enum_child,
+    locate,
+    node_at,
+    parent_of,
+    row_facts,
+    set_enum,
+)
+from generator.schema import Schema
+
+#: operationId suffix (drf-spectacular style) -> HTTP method.
+SUFFIX_METHODS = {
+    "partial_update": "patch",
+    "update": "put",
+    "destroy": "delete",
+    "create": "post",
+    "list": "get",
+    "retrieve": "get",
+}
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_API_PREFIX = re.compile(r"^api/v\d+$")
+_ERROR_KEYS = frozenset({"code", "message", "detail", "error", "errors", "non_field_errors"})
+
+
+@dataclass
+class Parameter:
+    """A path or query parameter (OpenAPI 3.1, section 4.8.12)."""
+
+    name: str
+    location: str
+    schema: Schema
+    required: bool
+    description: str = ""
+    line: int = 0
+
+
+@dataclass
+class Operation:
+    """One operation reconciled from one page, before components are named.
+
+    ``method`` is lower-case; ``response`` is None for empty bodies (``status`` 204);
+    ``list_kind`` is ``"array"``, ``"paginated"`` or ``""``.
+    """
+
+    page: DocPage
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    description: str
+    tag: str
+    parameters: list[Parameter] = field(default_factory=list)
+    request: Schema | None = None
+    request_example: object = None
+    response: Schema | None = None
+    response_example: object = None
+    status: str = "200"
+    error_response: Schema | None = None
+    list_kind: str = ""
+    rate_limit: RateLimit | None = None
+    line: int = 0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(path, method): what makes two pages describe the same operation."""
+        return (self.path, self.method)
+
+
+def split_suffix(slug: str) -> tuple[str, str] | None:
+    """``recording_partial_update`` -> (``recording``, ``partial_update``); None without suffix."""
+    for suffix in sorted(SUFFIX_METHODS, key=len, reverse=True):
+        if slug.endswith("_" + suffix) and len(slug) > len(suffix) + 1:
+            return slug[: -len(suffix) - 1], suffix
+    return None
+
+
+def path_segments(path: str) -> list[str]:
+    """Resource segments of a path: the ``/api/vN`` prefix and parameters removed."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    if len(parts) >= 2 and _API_PREFIX.match("/".join(parts[:2])):
+        parts = parts[2:]
+    return [p for p in parts if not _PARAM.fullmatch(p)]
+
+
+def derive_operation_id(method: str, path: str, is_list: bool) -> str:
+    """The drf-spectacular operationId for a method and path.
+
+    ``GET /api/v1/recording/{id}/`` -> ``recording_retrieve``;
+    ``POST /api/v1/bot/{id}/leave_call/`` -> ``bot_leave_call_create``.
+    """
+    base = "_".join(path_segments(path)).replace("-", "_")
+    suffix = {
+        "get": "list" if is_list else "retrieve",
+        "post": "create",
+        "put": "update",
+        "patch": "partial_update",
+        "delete": "destroy",
+    }.get(method, method)
+    return f"{base}_{suffix}" if base else suffix
+
+
+def tag_for(path: str) -> str:
+    """The tag of an operation: its first resource segment (``/api/v2/calendars/`` -> calendars)."""
+    segments = path_segments(path)
+    return segments[0] if segments else "default"
+
+
+def build_operation(page: DocPage, diags: Diagnostics) -> Operation | None:
+    """Reconcile a page into an operation; None (with a diagnostic) for non-endpoint pages."""
+    if not page.is_endpoint:
+        if page.is_reference and (page.rows or page.sample):
+            diags.warning(page.path, page.title_line, "no-heading", "reference page with a table or sample but no `## METHOD URL` heading")
+        else:
+            diags.info(page.path, page.title_line, "not-a-reference-page", "prose or guide page: no operation")
+        return None
+    assert page.heading_url is not None and page.heading_method is not None
+    url = urlsplit(page.heading_url)
+    if url.scheme not in ("http", "https") or not url.path.startswith("/"):
+        diags.error(page.path, page.heading_line, "bad-heading-url", f"cannot read a path from {page.heading_url!r}")
+        return None
+    path = url.path if url.path.endswith("/") or "." in url.path.rsplit("/", 1)[-1] else url.path
+    method = _resolve_method(page, diags)
+    _check_sample_url(page, path, diags)
+
+    response_tree, error_tree, response_example = _response_tree(page, diags)
+    request_tree, request_example = _request_tree(page)
+    list_kind = _list_kind(response_tree)
+    operation_id = _operation_id(page, method, path, bool(list_kind), diags)
+
+    op = Operation(
+        page=page,
+        method=method,
+        path=path,
+        operation_id=operation_id,
+        summary=page.title or operation_id,
+        description=page.description,
+        tag=tag_for(path),
+        request=request_tree,
+        request_example=request_example,
+        response=response_tree,
+        response_example=response_example,
+        error_response=error_tree,
+        list_kind=list_kind,
+        line=page.heading_line,
+    )
+    _place_rows(op, diags)
+    op.status = _success_status(op)
+    op.rate_limit = _rate_limit(page, diags)
+    return op
+
+
+def _resolve_method(page: DocPage, diags: Diagnostics) -> str:
+    heading = (page.heading_method or "get").lower()
+    sample_verb = page.sample.verb if page.sample else None
+    if sample_verb:
+        if sample_verb != heading:
+            diags.warning(
+                page.path, page.heading_line, "method-mismatch",
+                f"heading says {heading.upper()}, sample calls requests.{sample_verb}: using {sample_verb.upper()}",
+            )
+        return sample_verb
+    split = split_suffix(page.slug)
+    diags.info(page.path, page.heading_line, "no-sample", "no Python code sample on the page")
+    if split is not None:
+        by_suffix = SUFFIX_METHODS[split[1]]
+        if by_suffix != heading:
+            diags.warning(
+                page.path, page.heading_line, "method-mismatch",
+                f"heading says {heading.upper()}, operationId suffix `_{split[1]}` means {by_suffix.upper()}: "
+                f"using {by_suffix.upper()}",
+            )
+        return by_suffix
+    return heading
+
+
+def _check_sample_url(page: DocPage, path: str, diags: Diagnostics) -> None:
+    if page.sample is None or page.sample.url is None:
+        return
+    literal = _PARAM.sub(lambda m: m.group(1), path)
+    sample_path = urlsplit(page.sample.url).path
+    if sample_path not in (literal, path):
+        diags.info(page.path, page.sample.line, "path-mismatch", f"sample URL path {sample_path!r} differs from {path!r}")
+
+
+def _response_tree(page: DocPage, diags: Diagnostics) -> tuple[Schema | None, Schema | None, object]:
+    """(success tree, error tree, example) from the sample response."""
+    sample = page.response
+    if sample is None:
+        return None, None, None
+    if sample.error:
+        diags.warning(page.path, sample.line, "response-unparsable", f"sample response is not JSON: {sample.error}")
+        return None, None, None
+    value = sample.value
+    if isinstance(value, dict) and value and set(value) <= _ERROR_KEYS:
+        row_names = {row.name for row in page.rows}
+        if row_names - set(value) - set(_PARAM.findall(page.heading_url or "")):
+            diags.warning(page.path, sample.line, "error-sample-response", "sample response is an error body; the success body is built from the table")
+            return None, infer(value, sample.line), None
+    return infer(value, sample.line), None, value
+
+
+def _request_tree(page: DocPage) -> tuple[Schema | None, object]:
+    sample = page.sample
+    if sample is None or not sample.has_payload:
+        return None, None
+    if isinstance(sample.payload, dict):
+        return infer(sample.payload, sample.line), sample.payload
+    if sample.payload is None:
+        return Schema(types=["object"], origin="sample", line=sample.line), None
+    return infer(sample.payload, sample.line), sample.payload
+
+
+def _list_kind(tree: Schema | None) -> str:
+    if tree is None:
+        return ""
+    if tree.is_array:
+        return "array"
+    results = tree.properties.get("results")
+    if tree.is_object and results is not None and results.is_array and {"next", "previous", "count"} & set(tree.properties):
+        return "paginated"
+    return ""
+
+
+def _operation_id(page: DocPage, method: str, path: str, is_list: bool, diags: Diagnostics) -> str:
+    derived = derive_operation_id(method, path, is_list)
+    if _IDENT.match(page.slug) and split_suffix(page.slug) is not None:
+        if page.slug != derived:
+            diags.info(page.path, page.heading_line, "operation-id-mismatch", f"slug {page.slug!r} kept; method and path suggest {derived!r}")
+        return page.slug
+    diags.info(page.path, page.heading_line, "operation-id-derived", f"slug {page.slug!r} is not an operationId: using {derived!r}")
+    return derived
+
+
+def _success_status(op: Operation) -> str:
+    if op.method == "delete" and op.response is None:
+        return "204"
+    segments = path_segments(op.path)
+    is_action = len(segments) > 1 and words(segments[-1])[:1] and words(segments[-1])[0] in ACTION_WORDS
+    if op.method == "post" and not _PARAM.search(op.path) and not is_action:
+        return "201"
+    return "200"
+
+
+def _rate_limit(page: DocPage, diags: Diagnostics) -> RateLimit | None:
+    if not page.rate_limits:
+        diags.info(page.path, page.heading_line, "rate-limit-missing", "no rate limit stated")
+        return None
+    distinct = {(r.limit, r.period, r.scope) for r in page.rate_limits}
+    order = {"callout": 0, "body": 1, "frontmatter": 2}
+    chosen = sorted(page.rate_limits, key=lambda r: (order.get(r.where, 3), r.line))[0]
+    if len(distinct) > 1:
+        stated = ", ".join(f"{r.limit}/{r.period}s per {r.scope} ({r.where}, line {r.line})" for r in page.rate_limits)
+        diags.warning(page.path, chosen.line, "rate-limit-conflict", f"rate limits disagree: {stated}; using the {chosen.where}")
+    return chosen
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _place_rows(op: Operation, diags: Diagnostics) -> None:
+    """Attach every table row to a path parameter, a query parameter or a schema node."""
+    page = op.page
+    path_names = _PARAM.findall(op.path)
+    infos = [row_facts(row) for row in page.rows]
+    for info in infos:
+        if info.type is None:
+            diags.warning(page.path, info.row.line, "unknown-type", f"unknown Type {info.row.type!r} for `{info.row.name}`")
+        for text in info.facts.lost_links:
+            diags.info(page.path, info.row.line, "lost-link", f"removed {text!r} (its URL was lost)")
+
+    by_name = {info.row.name: info for info in infos}
+    for name in path_names:
+        info = by_name.get(name)
+        schema = Schema(types=["string"])
+        description = ""
+        if info is not None and info.type is not None:
+            schema = info.type.clone()
+            schema.nullable = False
+            description = info.facts.text
+        op.parameters.append(Parameter(name, "path", schema, True, description, info.row.line if info else op.line))
+
+    trees: list[tuple[str, Schema]] = []
+    if op.response is not None:
+        trees.append(("response", op.response))
+    if op.request is not None:
+        trees.append(("request", op.request))
+
+    placed_any_response = False
+    unplaced: list[tuple[RowFacts, bool]] = []
+    contexts: dict[str, Path] = {kind: () for kind, _ in trees}
+    for info in infos:
+        name = info.row.name
+        hits = 0
+        for kind, tree in trees:
+            where = locate(tree, name, contexts[kind])
+            if where is None:
+                continue
+            hits += 1
+            contexts[kind] = where
+            _apply(op, kind, tree, where, info, diags)
+            if kind == "response":
+                placed_any_response = True
+        if hits == 0 and name not in path_names:
+            unplaced.append((info, placed_any_response))
+    _place_leftovers(op, unplaced, diags)
+
+
+def _apply(op: Operation, kind: str, tree: Schema, where: Path, info: RowFacts, diags: Diagnostics) -> None:
+    node = node_at(tree, where)
+    apply_row(node, info)
+    parent = parent_of(tree, where)
+    name = where[-1]
+    if info.row.required and name not in parent.required:
+        if kind == "response" or op.method != "patch" or len(where) > 1:
+            parent.required.append(name)
+    if info.facts.enum is not None:
+        _place_enum(op, node, info, diags)
+
+
+def _place_enum(op: Operation, node: Schema, info: RowFacts, diags: Diagnostics) -> None:
+    values = info.facts.enum or []
+    if set_enum(node, values) is not None:
+        return
+    child = enum_child(node, values)
+    if child is not None:
+        child.enum = list(values)
+        diags.info(op.page.path, info.row.line, "enum-on-container", f"enum of `{info.row.name}` moved to the child it describes")
+    else:
+        diags.info(op.page.path, info.row.line, "enum-dropped", f"enum {values} on container `{info.row.name}` matches no child")
+
+
+def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags: Diagnostics) -> None:
+    """Rows found in no sample: query parameters, request fields or flat response fields."""
+    if not unplaced:
+        return
+    page = op.page
+    names = [info.row.name for info, _ in unplaced]
+    query_prefix = _query_prefix(op, unplaced)
+    for info, after_response in unplaced:
+        name = info.row.name
+        if name in query_prefix:
+            schema = info.type.clone() if info.type is not None else Schema()
+            if info.facts.enum is not None:
+                set_enum(schema, info.facts.enum)
+            schema.nullable = schema.nullable and False
+            op.parameters.append(Parameter(name, "query", schema, bool(info.row.required), info.facts.text, info.row.line))
+            diags.info(page.path, info.row.line, "query-parameter", f"`{name}` is not in the response: query parameter")
+            continue
+        target_kind = _leftover_target(op, info, after_response)
+        if target_kind == "request":
+            if op.request is None:
+                op.request = Schema(types=["object"], origin="table", line=info.row.line)
+            tree = op.request
+        else:
+            if op.response is None:
+                op.response = Schema(types=["object"], origin="table", line=info.row.line)
+            tree = op.response
+            if op.list_kind == "array" and tree.items is not None:
+                tree = tree.items
+            elif op.list_kind == "paginated":
+                results = tree.properties["results"]
+                tree = results.items if results.items is not None else tree
+        node = info.type.clone() if info.type is not None else Schema()
+        tree.properties[name] = node
+        _apply(op, target_kind, tree, (name,), info, diags)
+    if op.page.response is not None and op.page.response.value is not None:
+        diags.info(page.path, unplaced[0][0].row.line, "row-unplaced", f"rows not in the samples, placed by row order: {', '.join(names)}")
+
+
+def _query_prefix(op: Operation, unplaced: list[tuple[RowFacts, bool]]) -> set[str]:
+    """Names of leading rows of a GET page that are query parameters."""
+    if op.method != "get":
+        return set()
+    if op.response is not None:
+        return {info.row.name for info, after in unplaced if not after}
+    # No sample response: rows before the pagination envelope are query parameters.
+    rows = [info.row.name for info in (row_facts(r) for r in op.page.rows)]
+    for marker in ("count", "next", "results"):
+        if marker in rows:
+            cut = rows.index(marker)
+            return set(rows[:cut]) - set(_PARAM.findall(op.path))
+    return set()
+
+
+def _leftover_target(op: Operation, info: RowFacts, after_response: bool) -> str:
+    if op.method in ("get", "delete"):
+        return "response"
+    if op.request is not None and op.response is not None:
+        return "response" if after_response else "request"
+    if op.request is not None:
+        return "request"
+    if op.response is not None:
+        return "response"
+    # Neither sample: optional rows are taken as writable fields, all rows as the response.
+    return "request" if info.row.required is False and op.method in ("post", "put", "patch") else "response"

@@ -1,0 +1,128 @@
+"""Apply an OpenAPI Overlay 1.0 document (https://spec.openapis.org/overlay/v1.0.0).
+
+An overlay is ``{overlay: 1.0.0, info, actions: [{target, update | remove, description}]}``.
+``target`` is a JSONPath (RFC 9535, evaluated with python-jsonpath). ``update`` is merged into
+every matched node: objects recursively, arrays appended (items already present are skipped),
+scalars replaced; a ``$ref`` never overwrites an object the document already has there. ``remove: true`` deletes every matched node. Actions run in order.
+
+The overlay may also carry toolkit facts as extensions on its root (Overlay 1.0, section 4.3):
+``x-recallgen-families`` maps a family name to the property names that mark its members.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonpath
+import yaml
+
+from generator.diagnostics import Diagnostics
+
+
+@dataclass
+class Overlay:
+    """A parsed overlay: its actions and the toolkit extensions on its root."""
+
+    path: str
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=list)
+
+    @property
+    def families(self) -> dict[str, list[str]]:
+        """``x-recallgen-families``: family name -> marker property names."""
+        raw = self.extensions.get("x-recallgen-families") or {}
+        return {str(k): [str(v) for v in vals] for k, vals in raw.items() if isinstance(vals, list)}
+
+
+def load_overlay(path: Path, diags: Diagnostics) -> Overlay | None:
+    """Read and check an overlay file; None (with an ``overlay-invalid`` error) when unusable."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.error(name, 0, "overlay-invalid", f"cannot read overlay: {exc}")
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        diags.error(name, (mark.line + 1) if mark else 0, "overlay-invalid", f"overlay is not YAML: {exc}")
+        return None
+    if not isinstance(data, dict) or not str(data.get("overlay", "")).startswith("1."):
+        diags.error(name, 1, "overlay-invalid", "not an Overlay 1.x document (missing `overlay: 1.0.0`)")
+        return None
+    actions = data.get("actions")
+    if not isinstance(actions, list) or not actions:
+        diags.error(name, 1, "overlay-invalid", "`actions` must be a non-empty list")
+        return None
+    lines = _action_lines(text)
+    good: list[dict[str, Any]] = []
+    for index, action in enumerate(actions):
+        line = lines[index] if index < len(lines) else 0
+        if not isinstance(action, dict) or not isinstance(action.get("target"), str):
+            diags.error(name, line, "overlay-invalid", f"action {index} has no string `target`")
+            continue
+        if ("update" in action) == bool(action.get("remove")):
+            diags.error(name, line, "overlay-invalid", f"action {index} needs exactly one of `update` or `remove: true`")
+            continue
+        try:
+            jsonpath.compile(action["target"])
+        except jsonpath.JSONPathError as exc:
+            diags.error(name, line, "overlay-invalid", f"action {index}: bad JSONPath {action['target']!r}: {exc}")
+            continue
+        good.append(action)
+    extensions = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("x-")}
+    return Overlay(name, good, extensions, lines)
+
+
+def _action_lines(text: str) -> list[int]:
+    """1-based line of each ``- target:`` item under ``actions:`` (for diagnostics)."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("- target:") or stripped == "-":
+            out.append(number)
+    return out
+
+
+def apply_overlay(document: dict[str, Any], overlay: Overlay, diags: Diagnostics) -> dict[str, Any]:
+    """Return a new document with every action applied; unmatched targets are warnings."""
+    doc = copy.deepcopy(document)
+    for index, action in enumerate(overlay.actions):
+        line = overlay.lines[index] if index < len(overlay.lines) else 0
+        matches = list(jsonpath.finditer(action["target"], doc))
+        if not matches:
+            diags.warning(overlay.path, line, "overlay-no-match", f"target {action['target']!r} matches nothing")
+            continue
+        if action.get("remove"):
+            for match in sorted(matches, key=lambda m: str(m.parts), reverse=True):
+                parent = match.parent.obj if match.parent is not None else None
+                key = match.parts[-1] if match.parts else None
+                if isinstance(parent, dict) and key in parent:
+                    del parent[key]
+                elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+                    del parent[key]
+            continue
+        for match in matches:
+            merge_update(match.obj, action["update"])
+    return doc
+
+
+def merge_update(target: Any, update: Any) -> None:
+    """Merge ``update`` into ``target`` in place (objects recursive, arrays appended)."""
+    if isinstance(target, dict) and isinstance(update, dict):
+        for key, value in update.items():
+            if isinstance(value, dict) and "$ref" in value and isinstance(target.get(key), dict) and target[key]:
+                continue  # a page's own, more specific object beats an API-wide reference
+            if key in target and isinstance(target[key], (dict, list)) and isinstance(value, type(target[key])):
+                merge_update(target[key], value)
+            else:
+                target[key] = copy.deepcopy(value)
+    elif isinstance(target, list):
+        values = update if isinstance(update, list) else [update]
+        for value in values:
+            if value not in target:
+                target.append(copy.deepcopy(value))

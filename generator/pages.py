@@ -1,0 +1,402 @@
+"""Stage 1: read one reference page into a typed :class:`DocPage`.
+
+The page format and its quirks are catalogued in ``../shared/corpus/README.md``. This module
+knows markdown and the page layout; it knows nothing of OpenAPI. Every element keeps the
+1-based line of the original file (frontmatter included) so diagnostics can cite it.
+
+Libraries do the generic work: python-frontmatter reads the header, ftfy repairs mojibake
+(``ðŸ“˜`` for 📘), markdown-it-py tokenizes the body (with GFM tables).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import ftfy
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from generator.diagnostics import Diagnostics
+from generator.samples import CodeSample, parse_code_sample
+
+#: Pages larger than this are refused (bytes); real pages are under 100 kB.
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+
+#: Theme-toggle text that ends every title of the vendor site.
+THEME_TOGGLE = "Moon (Dark Mode)Sun (Light Mode)"
+
+_HEADING = re.compile(r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(?P<url>\S+)\s*$")
+_MOJIBAKE_HINT = re.compile("[ÃÂâð][\u0080-\u00ff\u0152-\u0178\u02c6-\u02dc\u2013-\u203a\u20ac\u2122]")
+_RATE = re.compile(
+    r"(?P<limit>\d[\d,]*)\s+requests?\s+per\s+(?P<unit>second|sec|minute|min|hour|hr|day)\b"
+    r"(?:\s+per\s+(?P<scope>[A-Za-z_][A-Za-z0-9_]*))?",
+    re.I,
+)
+_PERIODS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "hr": 3600, "day": 86400}
+_SECTION_NAMES = {"parameters", "python code sample", "sample response", "response", "body params"}
+
+_MD = MarkdownIt("commonmark").enable("table")
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of the ``| Name | Type | Required | Description |`` table.
+
+    ``type`` is the raw Type cell (``date-time | null``); ``required`` is None when the cell
+    is neither Yes nor No; ``description`` is plain text with markup removed.
+    """
+
+    name: str
+    type: str
+    required: bool | None
+    description: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A stated rate limit: ``limit`` requests per ``period`` seconds per ``scope``."""
+
+    limit: int
+    period: int
+    scope: str
+    line: int
+    where: str  # "frontmatter", "callout" or "body"
+
+
+@dataclass(frozen=True)
+class JsonSample:
+    """A ``## Sample Response`` fence: the parsed value, or ``error`` when it is not JSON."""
+
+    line: int
+    value: object = None
+    error: str = ""
+
+
+@dataclass
+class DocPage:
+    """A reference (or guide) page, read but not interpreted.
+
+    ``slug`` comes from ``source_file`` (``reference/recording_list.html`` -> ``recording_list``)
+    or else from the file name. ``heading_method``/``heading_url`` are None on prose pages.
+    """
+
+    path: str
+    slug: str
+    title: str = ""
+    summary: str = ""
+    description: str = ""
+    is_reference: bool = True
+    converted_at: str = ""
+    params_count: int | None = None
+    heading_method: str | None = None
+    heading_url: str | None = None
+    heading_line: int = 0
+    title_line: int = 0
+    rows: list[TableRow] = field(default_factory=list)
+    table_line: int = 0
+    sample: CodeSample | None = None
+    response: JsonSample | None = None
+    rate_limits: list[RateLimit] = field(default_factory=list)
+
+    @property
+    def is_endpoint(self) -> bool:
+        """True when the page has a ``## METHOD URL`` heading."""
+        return self.heading_method is not None
+
+
+def read_page(path: Path, diags: Diagnostics, display: str | None = None) -> DocPage | None:
+    """Read and parse the page at ``path``; None when the file cannot be used at all.
+
+    Problems become diagnostics under ``display`` (default: ``str(path)``); nothing raises
+    for bad content. Files over :data:`MAX_PAGE_BYTES`, with NUL bytes or not UTF-8 are
+    refused with an error diagnostic.
+    """
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            diags.error(name, 0, "file-too-large", f"{size} bytes exceeds the {MAX_PAGE_BYTES}-byte limit")
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        diags.error(name, 0, "file-unreadable", f"cannot read: {exc.strerror or exc}")
+        return None
+    if b"\x00" in raw:
+        diags.error(name, 0, "binary-input", "file holds NUL bytes: not a text page")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        diags.error(name, 0, "binary-input", f"not UTF-8 text (byte {exc.start})")
+        return None
+    return parse_page(text, name, diags, fallback_slug=path.stem)
+
+
+def parse_page(text: str, path: str, diags: Diagnostics, fallback_slug: str = "page") -> DocPage:
+    """Parse page text (already decoded) into a :class:`DocPage`; never raises."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _MOJIBAKE_HINT.search(text):
+        fixed = ftfy.fix_text(text, normalization=None, fix_line_breaks=False)
+        if fixed != text:
+            diags.info(path, _first_diff_line(text, fixed), "mojibake-repaired", "repaired UTF-8 read as cp1252")
+            text = fixed
+
+    meta, body, offset = _split_frontmatter(text, path, diags)
+    slug = _slug(meta.get("source_file"), fallback_slug)
+    page = DocPage(path=path, slug=slug)
+    title = str(meta.get("title") or "")
+    page.title = title.replace(THEME_TOGGLE, "").strip()
+    page.title_line = _meta_line(text, "title")
+    page.is_reference = str(meta.get("is_api_reference", "true")).lower() != "false"
+    page.converted_at = str(meta.get("converted_at") or "")
+    try:
+        page.params_count = int(str(meta["api_parameters_count"]))
+    except (KeyError, ValueError):
+        page.params_count = None
+    fm_description = str(meta.get("description") or "")
+    for limit in _rate_limits(fm_description, _meta_line(text, "description"), "frontmatter"):
+        page.rate_limits.append(limit)
+
+    _read_body(page, body, offset, diags)
+    return page
+
+
+def _first_diff_line(a: str, b: str) -> int:
+    for number, (x, y) in enumerate(zip(a.split("\n"), b.split("\n")), start=1):
+        if x != y:
+            return number
+    return 0
+
+
+def _split_frontmatter(text: str, path: str, diags: Diagnostics) -> tuple[dict[str, object], str, int]:
+    """Return (metadata, body, number of lines before the body)."""
+    if not text.startswith("---\n"):
+        return {}, text, 0
+    end = text.find("\n---", 3)
+    if end < 0:
+        diags.warning(path, 1, "frontmatter-invalid", "frontmatter is never closed with ---")
+        return {}, text, 0
+    close = text.find("\n", end + 1)
+    close = len(text) if close < 0 else close + 1
+    header_lines = text.count("\n", 0, close)
+    try:
+        post = frontmatter.loads(text[:close])
+        meta = dict(post.metadata)
+    except (yaml.YAMLError, ValueError) as exc:
+        diags.warning(path, 1, "frontmatter-invalid", f"frontmatter is not YAML: {str(exc).splitlines()[0]}")
+        meta = {}
+    return meta, text[close:], header_lines
+
+
+def _meta_line(text: str, key: str) -> int:
+    match = re.search(rf"^{re.escape(key)}:", text[: text.find("\n---", 3) + 1 if text.startswith("---") else 0], re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _slug(source_file: object, fallback: str) -> str:
+    """``reference/recording_list.html`` -> ``recording_list``."""
+    if isinstance(source_file, str) and source_file.strip():
+        return Path(source_file.strip()).stem
+    return fallback.split("__")[0]
+
+
+def _rate_limits(text: str, line: int, where: str) -> list[RateLimit]:
+    out = []
+    for match in _RATE.finditer(text):
+        limit = int(match.group("limit").replace(",", ""))
+        period = _PERIODS[match.group("unit").lower()]
+        scope = (match.group("scope") or "workspace").lower()
+        out.append(RateLimit(limit, period, scope, line, where))
+    return out
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token: link text kept, markup and lost-URL links dropped."""
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts)
+
+
+def inline_markdown(token: Token) -> str:
+    """Markdown of an inline token with vendor links made absolute and ``.md`` anchors fixed."""
+    return fix_links(token.content)
+
+
+_LINK = re.compile(r"\]\((?P<url>[^)\s]*)\)")
+
+
+def fix_links(markdown: str) -> str:
+    """Repair converted links: ``(/docs/x#y.md)`` -> ``(https://docs.recall.ai/docs/x#y)``."""
+
+    def repl(match: re.Match[str]) -> str:
+        url = match.group("url")
+        if url.endswith(".md"):
+            url = url[:-3]
+        if url.startswith("/"):
+            url = "https://docs.recall.ai" + url
+        return f"]({url})"
+
+    return _LINK.sub(repl, markdown)
+
+
+def _is_emoji_only(text: str) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and not any(ch.isalnum() for ch in stripped)
+
+
+def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> None:
+    """Walk the markdown tokens of the body and fill ``page``."""
+    tokens = _MD.parse(body)
+    total_lines = body.count("\n") + 1
+    section = "intro"
+    prose: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        line = offset + (tok.map[0] + 1 if tok.map else 0)
+        if tok.type == "heading_open":
+            inline = tokens[i + 1]
+            content = inline.content.strip()
+            match = _HEADING.match(content)
+            if match and page.heading_method is None:
+                page.heading_method = match.group("method")
+                page.heading_url = match.group("url")
+                page.heading_line = line
+                section = "description"
+            elif content.lower() in _SECTION_NAMES:
+                section = content.lower()
+            elif _is_emoji_only(content):
+                pass  # callout icon heading: debris
+            elif section in ("intro", "description"):
+                prose.append(content)
+            i += 3
+            continue
+        if tok.type == "fence":
+            closed = _fence_closed(body, tok)
+            if not closed:
+                diags.error(page.path, line, "unterminated-fence", "code fence is never closed")
+            elif section == "python code sample" and page.sample is None:
+                page.sample = parse_code_sample(tok.content, line)
+            elif section == "sample response" and page.response is None:
+                page.response = _json_sample(tok.content, line)
+            i += 1
+            continue
+        if tok.type == "table_open":
+            close = _find_close(tokens, i, "table_close")
+            if section == "parameters" and not page.rows:
+                _read_table(page, tokens[i:close], offset, diags)
+            i = close + 1
+            continue
+        if tok.type == "blockquote_open":
+            close = _find_close(tokens, i, "blockquote_close")
+            text = " ".join(inline_text(t) for t in tokens[i:close] if t.type == "inline")
+            limits = _rate_limits(text, line, "callout")
+            if limits:
+                page.rate_limits.extend(limits)
+            elif section in ("intro", "description") and text.strip() and not text.startswith("CALLOUT"):
+                prose.append(" ".join(inline_markdown(t) for t in tokens[i:close] if t.type == "inline"))
+            i = close + 1
+            continue
+        if tok.type == "inline" and section in ("intro", "description"):
+            plain = inline_text(tok)
+            limits = _rate_limits(plain, line, "body")
+            if limits and re.match(r"^\s*this endpoint is rate limited", plain, re.I):
+                page.rate_limits.extend(limits)
+            elif plain.strip() and not _is_emoji_only(plain):
+                if limits:
+                    page.rate_limits.extend(limits)
+                prose.append(_strip_rate_sentence(inline_markdown(tok)))
+        i += 1
+    del total_lines
+    prose = [p for p in (p.strip() for p in prose) if p]
+    if page.heading_method is not None and prose:
+        page.summary = prose[0]
+    page.description = "\n\n".join(prose)
+
+
+_RATE_SENTENCE = re.compile(r"\s*This endpoint is rate limited to:[^.\n]*\.?", re.I)
+
+
+def _strip_rate_sentence(text: str) -> str:
+    return _RATE_SENTENCE.sub("", text).strip()
+
+
+def _fence_closed(body: str, tok: Token) -> bool:
+    """markdown-it runs an unclosed fence to the end of the document; detect that."""
+    if not tok.map:
+        return True
+    lines = body.split("\n")
+    last = tok.map[1] - 1
+    if last <= tok.map[0] or last >= len(lines):
+        return False
+    marker = tok.markup[0] if tok.markup else "`"
+    return lines[last].strip().startswith(marker * 3)
+
+
+def _find_close(tokens: list[Token], start: int, close_type: str) -> int:
+    depth = 0
+    open_type = tokens[start].type
+    for j in range(start, len(tokens)):
+        if tokens[j].type == open_type:
+            depth += 1
+        elif tokens[j].type == close_type:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(tokens) - 1
+
+
+def _json_sample(content: str, line: int) -> JsonSample:
+    try:
+        return JsonSample(line, json.loads(content))
+    except json.JSONDecodeError as exc:
+        return JsonSample(line, None, f"{exc.msg} (sample line {exc.lineno})")
+
+
+def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnostics) -> None:
+    """Fill ``page.rows`` from the tokens of one GFM table."""
+    rows: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    row_line = 0
+    for tok in tokens:
+        if tok.type == "tr_open":
+            current = []
+            row_line = offset + (tok.map[0] + 1 if tok.map else 0)
+        elif tok.type == "inline":
+            current.append(inline_text(tok).strip())
+        elif tok.type == "tr_close":
+            rows.append((row_line, current))
+    if not rows:
+        return
+    page.table_line = rows[0][0]
+    header = [h.lower() for h in rows[0][1]]
+    try:
+        cols = {key: header.index(key) for key in ("name", "type", "required", "description")}
+    except ValueError:
+        diags.error(page.path, page.table_line, "table-malformed", f"table header {rows[0][1]} lacks Name/Type/Required/Description")
+        return
+    seen: set[str] = set()
+    for line, cells in rows[1:]:
+        if len(cells) < len(header) or not cells[cols["name"]]:
+            diags.warning(page.path, line, "table-malformed", f"row has {len(cells)} cells, expected {len(header)}; skipped")
+            continue
+        name = cells[cols["name"]]
+        if name in seen:
+            diags.warning(page.path, line, "duplicate-row", f"`{name}` is listed twice; the later row is ignored")
+            continue
+        seen.add(name)
+        required_cell = cells[cols["required"]].strip().lower()
+        required = True if required_cell == "yes" else False if required_cell == "no" else None
+        page.rows.append(TableRow(name, cells[cols["type"]].strip(), required, cells[cols["description"]].strip(), line))

@@ -1,0 +1,154 @@
+"""Place flat parameter-table rows into the nested shapes the samples show.
+
+The table lists nested fields as top-level rows with no parent, and never repeats a name
+(``../shared/corpus/README.md``, "The parameter table"). A row is placed at the shallowest
+node of that name in a sample tree; between equally shallow nodes the one nearest the
+previous row wins (``connected`` after ``connections`` belongs to ``connections[]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.pages import TableRow
+from generator.rowtypes import DescriptionFacts, parse_description, parse_type
+from generator.schema import Schema
+
+Path = tuple[str, ...]
+
+
+def depth(path: Path) -> int:
+    """Nesting depth of a node path, array steps (``"[]"``) not counted."""
+    return sum(1 for step in path if step != "[]")
+
+
+def _shared(a: Path, b: Path) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def locate(tree: Schema, name: str, context: Path) -> Path | None:
+    """The path of the node named ``name`` that a row most likely describes, or None."""
+    best: tuple[int, int, Path] | None = None
+    for path, _node in tree.walk():
+        if not path or path[-1] != name:
+            continue
+        key = (depth(path), -_shared(path[:-1], context), path)
+        if best is None or key < best:
+            best = key
+    return best[2] if best else None
+
+
+def node_at(tree: Schema, path: Path) -> Schema:
+    """The node at ``path`` (KeyError when absent)."""
+    node = tree
+    for step in path:
+        if step == "[]":
+            if node.items is None:
+                raise KeyError(path)
+            node = node.items
+        else:
+            node = node.properties[step]
+    return node
+
+
+def parent_of(tree: Schema, path: Path) -> Schema:
+    """The object node holding the last step of ``path``."""
+    return node_at(tree, path[:-1])
+
+
+@dataclass
+class RowFacts:
+    """A row's parsed type and description facts, computed once per row."""
+
+    row: TableRow
+    type: Schema | None
+    facts: DescriptionFacts
+
+
+def row_facts(row: TableRow) -> RowFacts:
+    """Parse a row's Type and Description cells."""
+    return RowFacts(row, parse_type(row.type), parse_description(row.description))
+
+
+def apply_row(node: Schema, info: RowFacts) -> None:
+    """Overlay a row's facts on a sample-inferred node: the table's type wins, the sample's
+    structure (properties, items) is kept, the description's enum/nullable/default are added.
+    """
+    typed = info.type
+    facts = info.facts
+    node.origin, node.line = "table", info.row.line
+    if typed is not None and typed.types:
+        sample_shape = node.types
+        if typed.types != sample_shape or typed.types[0] not in ("object", "array"):
+            if not (typed.is_array and node.is_array) and not (typed.is_object and node.is_object):
+                node.properties, node.additional = {}, None
+                node.items = typed.items.clone() if typed.items is not None else None
+            node.types = list(typed.types)
+            node.format = typed.format
+        elif typed.is_array and node.items is None and typed.items is not None:
+            node.items = typed.items.clone()
+        elif typed.is_array and node.items is not None and typed.items is not None and typed.items.types:
+            if node.items.types != typed.items.types:
+                node.items = typed.items.clone()
+    if typed is not None:
+        node.nullable = typed.nullable or facts.nullable
+    elif facts.nullable:
+        node.nullable = True
+    node.description = facts.text
+    if facts.has_default and default_fits(node, facts.default):
+        node.default, node.has_default = facts.default, True
+    elif facts.has_default:
+        node.description = f"{facts.text} Default: {facts.default_text}".strip()
+
+
+def default_fits(node: Schema, value: object) -> bool:
+    """True when a ``Default:`` value has the node's JSON type (so the spec stays valid)."""
+    if value is None:
+        return node.nullable
+    if not node.types:
+        return True
+    kind = node.types[0]
+    checks = {
+        "string": isinstance(value, str),
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "object": isinstance(value, dict),
+        "array": isinstance(value, list),
+    }
+    return checks.get(kind, False)
+
+
+def set_enum(node: Schema, values: list[str]) -> Schema | None:
+    """Put an enum where it can live: on a scalar node or on a scalar array's items.
+
+    Returns the node that took the enum, or None when ``node`` is a container whose child
+    must be found by the caller.
+    """
+    if node.is_array and node.items is not None and not node.items.is_object and not node.items.is_array:
+        node.items.enum = list(values)
+        if not node.items.types:
+            node.items.types = ["string"]
+        return node.items
+    if node.is_object or node.is_array:
+        return None
+    node.enum = list(values)
+    if not node.types:
+        node.types = ["string"]
+    return node
+
+
+def enum_child(node: Schema, values: list[str]) -> Schema | None:
+    """The shallowest scalar descendant whose sample value is one of ``values``."""
+    best: tuple[int, Schema] | None = None
+    for path, child in node.walk():
+        if not path or child.is_object or child.is_array:
+            continue
+        if child.sample_value is not None and child.sample_value in values and (best is None or depth(path) < best[0]):
+            best = (depth(path), child)
+    return best[1] if best else None

@@ -1,0 +1,196 @@
+"""Read the Python code samples of reference pages without running them.
+
+A sample looks like (``../shared/corpus/README.md``, "The page format")::
+
+    url = "https://us-east-1.recall.ai/api/v1/recording/id/"
+    payload = { "metadata": { "additionalProp": "string" } }
+    response = requests.patch(url, json = payload, headers = headers)
+
+It is parsed with :mod:`ast`; only literal nodes (dicts, lists, strings, numbers, ``True``,
+``False``, ``None``) are turned into values. Nothing from a page is ever evaluated or executed.
+Seven corpus samples carry a stray quote after a value (``"max_speakers": 0"``); those are
+repaired line by line before parsing and reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+#: HTTP verbs of the ``requests`` module that a sample may call.
+VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+
+_STRAY_QUOTE = re.compile(r'^(?P<body>.*?[^"\s])"(?P<tail>\s*[,}\]]?\s*)$')
+_MAX_REPAIRS = 32
+
+
+class NotLiteral(ValueError):
+    """A payload node is not a plain literal (a call, a name, an f-string...)."""
+
+
+@dataclass(frozen=True)
+class CodeSample:
+    """What a Python code sample says about its request.
+
+    ``line`` is the 1-based file line of the fence; ``verb`` is lower-case or None when no
+    ``requests.<verb>(...)`` call was found. ``payload`` is the JSON-compatible value of the
+    ``json=`` argument, or None with ``has_payload`` False when the call sends no body.
+    ``problems`` lists (code, message, line) for the caller to turn into diagnostics.
+    """
+
+    line: int
+    verb: str | None = None
+    verb_line: int = 0
+    url: str | None = None
+    payload: object = None
+    has_payload: bool = False
+    query: dict[str, object] = field(default_factory=dict)
+    problems: tuple[tuple[str, str, int], ...] = ()
+
+
+def literal_value(node: ast.AST) -> object:
+    """Turn an :mod:`ast` literal node into a JSON-compatible value.
+
+    Dict keys become strings; tuples become lists. Raises :class:`NotLiteral` for anything
+    else, so no page text is ever evaluated.
+    """
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (str, int, float, bool)) or node.value is None:
+            return node.value
+        raise NotLiteral(f"unsupported constant {type(node.value).__name__}")
+    if isinstance(node, ast.Dict):
+        out: dict[str, object] = {}
+        for key, value in zip(node.keys, node.values):
+            if key is None:
+                raise NotLiteral("dict unpacking")
+            k = literal_value(key)
+            out[str(k)] = literal_value(value)
+        return out
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [literal_value(e) for e in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = literal_value(node.operand)
+        if isinstance(inner, (int, float)) and not isinstance(inner, bool):
+            return -inner if isinstance(node.op, ast.USub) else inner
+    raise NotLiteral(f"not a literal: {type(node).__name__}")
+
+
+def _repair(source: str, error: SyntaxError) -> str | None:
+    """Drop one stray trailing quote on the line the parser choked on, or give up."""
+    lines = source.split("\n")
+    index = (error.lineno or 0) - 1
+    if not 0 <= index < len(lines):
+        return None
+    line = lines[index]
+    if line.count('"') % 2 == 0:
+        return None
+    match = _STRAY_QUOTE.match(line)
+    if not match:
+        return None
+    lines[index] = match.group("body") + match.group("tail")
+    return "\n".join(lines)
+
+
+def _parse_module(source: str) -> tuple[ast.Module | None, int, str]:
+    """Parse, repairing stray quotes; return (tree, repairs made, last error text)."""
+    repairs = 0
+    while True:
+        try:
+            return ast.parse(source), repairs, ""
+        except SyntaxError as exc:
+            fixed = _repair(source, exc) if repairs < _MAX_REPAIRS else None
+            if fixed is None:
+                return None, repairs, f"{exc.msg} (sample line {exc.lineno})"
+            source, repairs = fixed, repairs + 1
+
+
+_VERB_CALL = re.compile(r"\brequests\.(?P<verb>[a-z]+)\s*\(")
+_URL_ASSIGN = re.compile(r'^\s*url\s*=\s*"(?P<url>[^"]*)"', re.M)
+
+
+def parse_code_sample(source: str, line: int) -> CodeSample:
+    """Read a Python sample whose fence opens at file line ``line`` (1-based).
+
+    Returns a :class:`CodeSample`; never raises. The sample's own line ``n`` is file line
+    ``line + n``.
+    """
+    problems: list[tuple[str, str, int]] = []
+    tree, repairs, error = _parse_module(source)
+    if repairs:
+        problems.append(("sample-repaired", f"removed {repairs} stray quote(s) from the sample", line))
+    if tree is None:
+        problems.append(("sample-unparsable", f"Python sample does not parse: {error}", line))
+        return _regex_fallback(source, line, tuple(problems))
+
+    names: dict[str, ast.AST] = {}
+    verb: str | None = None
+    verb_line = 0
+    call: ast.Call | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                names.setdefault(target.id, node.value)
+        if (
+            call is None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "requests"
+            and node.func.attr in VERBS
+        ):
+            call, verb, verb_line = node, node.func.attr, line + node.lineno
+
+    url: str | None = None
+    payload: object = None
+    has_payload = False
+    query: dict[str, object] = {}
+    url_node = names.get("url")
+    if call is not None:
+        if call.args:
+            url_node = _resolve(call.args[0], names)
+        for kw in call.keywords:
+            value_node = _resolve(kw.value, names)
+            if kw.arg in ("json", "data"):
+                try:
+                    payload, has_payload = literal_value(value_node), True
+                except NotLiteral as exc:
+                    problems.append(("sample-not-literal", f"payload ignored: {exc}", line + kw.value.lineno))
+            elif kw.arg == "params":
+                try:
+                    value = literal_value(value_node)
+                except NotLiteral:
+                    value = None
+                if isinstance(value, dict):
+                    query = value
+    if url_node is not None:
+        try:
+            value = literal_value(url_node)
+        except NotLiteral:
+            value = None
+        if isinstance(value, str):
+            url = value
+    return CodeSample(line, verb, verb_line, url, payload, has_payload, query, tuple(problems))
+
+
+def _resolve(node: ast.AST, names: dict[str, ast.AST]) -> ast.AST:
+    """Follow one level of ``name = literal`` assignment."""
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
+    return node
+
+
+def _regex_fallback(source: str, line: int, problems: tuple[tuple[str, str, int], ...]) -> CodeSample:
+    """Recover the verb and URL of a sample that does not parse; its payload is lost."""
+    verb: str | None = None
+    verb_line = 0
+    for offset, text in enumerate(source.split("\n"), start=1):
+        match = _VERB_CALL.search(text)
+        if match and match.group("verb") in VERBS:
+            verb, verb_line = match.group("verb"), line + offset
+            break
+    url_match = _URL_ASSIGN.search(source)
+    url = url_match.group("url") if url_match else None
+    has_payload = bool(re.search(r"\bjson\s*=", source))
+    return CodeSample(line, verb, verb_line, url, None, has_payload, {}, problems)
