@@ -8,7 +8,7 @@ in the input or output (``--strict``: warnings too), 2 usage errors. Diagnostics
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +26,7 @@ app = typer.Typer(
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How diagnostics are printed."""
 
     text = "text"
@@ -58,7 +58,9 @@ def normalize(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the OpenAPI YAML.")],
     overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors.")
+    ] = False,
 ) -> None:
     """Normalize reference pages into one OpenAPI 3.1 document."""
     from generator.normalize import normalize as run
@@ -109,7 +111,9 @@ def lint(
 def generate(
     spec: Annotated[Path, typer.Argument(help="The normalized OpenAPI document.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory of the generated package.")],
-    templates: Annotated[Path | None, typer.Option("--templates", help="Template directory (default: templates/).")] = None,
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Template directory (default: templates/).")
+    ] = None,
 ) -> None:
     """Generate the installable ``recall_client`` package from a spec."""
     from generator.render import render_package

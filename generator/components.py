@@ -87,9 +87,14 @@ class ComponentRegistry:
                 return name
         base = candidates[-1]
         suffix = 2
-        while f"{base}Variant{_letters(suffix)}" in self.entries:
+        while (name := f"{base}Variant{_letters(suffix)}") in self.entries:
+            entry = self.entries[name]
+            if compatible(entry.node, node):
+                merge(entry.node, node)
+                entry.families |= families
+                node.ref = name
+                return name
             suffix += 1
-        name = f"{base}Variant{_letters(suffix)}"
         self.entries[name] = _Entry(node, role, set(families))
         node.ref = name
         return name
@@ -135,7 +140,9 @@ def compatible(a: Schema, b: Schema) -> bool:
     ka, kb = set(a.properties), set(b.properties)
     if not ka or not kb or ka <= kb or kb <= ka:
         return all(compatible_leaf(a.properties[k], b.properties[k]) for k in ka & kb)
-    return len(ka & kb) / len(ka | kb) >= 0.75 and all(compatible_leaf(a.properties[k], b.properties[k]) for k in ka & kb)
+    return len(ka & kb) / len(ka | kb) >= 0.75 and all(
+        compatible_leaf(a.properties[k], b.properties[k]) for k in ka & kb
+    )
 
 
 def compatible_leaf(a: Schema, b: Schema) -> bool:
@@ -218,19 +225,28 @@ def name_operation(registry: ComponentRegistry, op: Operation) -> None:
             _name_tree(registry, root, base, tag_words, "")
     if op.request is not None and op.request.is_object and op.request.properties:
         prefix = "Patched" if op.method == "patch" else ""
-        names = [f"{prefix}{n}Request" for n in base]
-        if full == resource:
-            names.append(f"{prefix}{camel(full)}{camel(words(op.method))}Request")
+        ordered = list(reversed(base)) if full != resource else base  # an action's body is its own
+        names = [f"{prefix}{n}Request" for n in ordered]
+        names.append(f"{prefix}{camel(full)}{_METHOD_WORDS.get(op.method, camel(words(op.method)))}Request")
         _name_tree(registry, op.request, [n[: -len("Request")] for n in names], tag_words, "Request")
     if op.error_response is not None and op.error_response.is_object and op.error_response.properties:
         _name_tree(registry, op.error_response, [f"{camel(full)}Error"], tag_words, "")
+
+
+_METHOD_WORDS = {"post": "Create", "put": "Update", "patch": "PartialUpdate", "delete": "Destroy", "get": "Retrieve"}
+
+
+def is_action(op: Operation) -> bool:
+    """True when the path ends in an action segment (``/calendar/meetings/refresh/``)."""
+    resource, full = resource_words(op)
+    return resource != full
 
 
 def _name_tree(registry: ComponentRegistry, node: Schema, names: list[str], tag_words: list[str], suffix: str) -> None:
     name = registry.register(node, [n + suffix for n in names], names[0], registry.families_of(node))
     canonical = registry.entries[name].node
     root = name[: -len(suffix)] if suffix and name.endswith(suffix) else name
-    root = root[len("Patched"):] if root.startswith("Patched") else root
+    root = root[len("Patched") :] if root.startswith("Patched") else root
     _name_children(registry, canonical, [_strip_tag(root, tag_words), root], suffix)
 
 

@@ -9,12 +9,12 @@ output depend on them, and ``CODES`` documents each one. Stages append to a shar
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from enum import Enum
-from typing import Iterable, Iterator
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a diagnostic is; ``error`` makes the command exit 1."""
 
     INFO = "info"

@@ -8,8 +8,7 @@ the sandbox, so each placeholder is replaced by a value the schema accepts.
 from __future__ import annotations
 
 import re
-
-from typing import Callable
+from collections.abc import Callable
 
 from generator.schema import Schema
 
@@ -18,6 +17,7 @@ Resolver = Callable[[Schema], Schema]
 
 def _same(node: Schema) -> Schema:
     return node
+
 
 _PLACEHOLDER_UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 _PLACEHOLDER_DATETIME = "2025-06-10T00:00:00Z"

@@ -15,16 +15,51 @@ import unicodedata
 #: (``/calendar/meetings/refresh/`` is an action on calendar meetings).
 ACTION_WORDS = frozenset(
     {
-        "authenticate", "cancel", "connect", "create", "delete", "disconnect", "generate", "join",
-        "leave", "output", "pause", "refresh", "regenerate", "remove", "request", "reset", "resume",
-        "retry", "revoke", "send", "start", "stop", "sync", "update", "upload", "verify",
+        "authenticate",
+        "cancel",
+        "connect",
+        "create",
+        "delete",
+        "disconnect",
+        "generate",
+        "join",
+        "leave",
+        "output",
+        "pause",
+        "refresh",
+        "regenerate",
+        "remove",
+        "request",
+        "reset",
+        "resume",
+        "retry",
+        "revoke",
+        "send",
+        "start",
+        "stop",
+        "sync",
+        "update",
+        "upload",
+        "verify",
     }
 )
 
-_IRREGULAR = {"metadata": "metadata", "media": "media", "data": "data", "status": "status",
-              "settings": "settings", "preferences": "preferences", "analytics": "analytics",
-              "news": "news", "series": "series", "aliases": "alias", "statuses": "status",
-              "children": "child", "people": "person", "addresses": "address"}
+_IRREGULAR = {
+    "metadata": "metadata",
+    "media": "media",
+    "data": "data",
+    "status": "status",
+    "settings": "settings",
+    "preferences": "preferences",
+    "analytics": "analytics",
+    "news": "news",
+    "series": "series",
+    "aliases": "alias",
+    "statuses": "status",
+    "children": "child",
+    "people": "person",
+    "addresses": "address",
+}
 
 
 def words(text: str) -> list[str]:

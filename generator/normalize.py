@@ -7,13 +7,14 @@ document with the run's diagnostics. It never raises on bad input.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.components import ComponentRegistry, name_operation, share_identical
+from generator.components import ComponentRegistry, is_action, name_operation, share_identical
 from generator.diagnostics import Diagnostics
 from generator.examples import conform
 from generator.naming import camel, words
@@ -24,8 +25,14 @@ from generator.schema import Schema
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_SUFFIX_VERBS = {"list": "List", "retrieve": "Retrieve", "create": "Create", "update": "Update",
-                 "partial_update": "Update", "destroy": "Delete"}
+_SUFFIX_VERBS = {
+    "list": "List",
+    "retrieve": "Retrieve",
+    "create": "Create",
+    "update": "Update",
+    "partial_update": "Update",
+    "destroy": "Delete",
+}
 _STATUS_TEXT = {"200": "OK", "201": "Created", "204": "No response body"}
 
 
@@ -50,21 +57,33 @@ def discover(inputs: Iterable[Path], diags: Diagnostics) -> list[Path]:
             diags.error(str(item), 0, "file-unreadable", "no such file or directory")
     unique = sorted(set(found), key=lambda p: p.as_posix())
     if not unique:
-        diags.error(",".join(str(i) for i in inputs) or ".", 0, "no-input", "no page files found (.md, .markdown, .txt)")
+        diags.error(
+            ",".join(str(i) for i in inputs) or ".", 0, "no-input", "no page files found (.md, .markdown, .txt)"
+        )
     return unique
+
+
+def display_path(path: Path) -> str:
+    """How a page is cited: relative to the working directory, ``/``-separated."""
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def read_pages(files: list[Path], diags: Diagnostics) -> list[DocPage]:
     """Parse every file; unusable files are reported and skipped."""
     pages = []
     for path in files:
-        page = read_page(path, diags, display=path.as_posix())
+        page = read_page(path, diags, display=display_path(path))
         if page is not None:
             pages.append(page)
     return pages
 
 
-def normalize(inputs: Iterable[Path], overlay: Overlay | None = None, diags: Diagnostics | None = None) -> NormalizeResult:
+def normalize(
+    inputs: Iterable[Path], overlay: Overlay | None = None, diags: Diagnostics | None = None
+) -> NormalizeResult:
     """Normalize the pages under ``inputs`` into an OpenAPI 3.1 document."""
     diags = diags if diags is not None else Diagnostics()
     pages = read_pages(discover(list(inputs), diags), diags)
@@ -77,7 +96,11 @@ def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagno
     operations = settle_duplicates(operations, diags)
     mark_copied_content(operations, diags)
     registry = ComponentRegistry(families=overlay.families if overlay else {})
-    for op in sorted(operations, key=lambda o: (o.path, METHOD_ORDER.index(o.method) if o.method in METHOD_ORDER else 9)):
+    # Resources' own operations name their schemas first; actions on them reuse those names.
+    for op in sorted(
+        operations,
+        key=lambda o: (is_action(o), o.path, METHOD_ORDER.index(o.method) if o.method in METHOD_ORDER else 9),
+    ):
         name_operation(registry, op)
     share_identical(registry)
     document = assemble(operations, registry)
@@ -110,11 +133,19 @@ def settle_duplicates(operations: list[Operation], diags: Diagnostics) -> list[O
         winner = group[0]
         for loser in group[1:]:
             if loser.page.slug == winner.page.slug:
-                diags.info(loser.page.path, loser.line, "superseded-version",
-                           f"{winner.page.path} (converted {winner.page.converted_at}) is newer; this version is not used")
+                diags.info(
+                    loser.page.path,
+                    loser.line,
+                    "superseded-version",
+                    f"{winner.page.path} (converted {winner.page.converted_at}) is newer; this version is not used",
+                )
             else:
-                diags.info(loser.page.path, loser.line, "duplicate-operation",
-                           f"{key[1].upper()} {key[0]} is also described by {winner.page.path}; that page is used")
+                diags.info(
+                    loser.page.path,
+                    loser.line,
+                    "duplicate-operation",
+                    f"{key[1].upper()} {key[0]} is also described by {winner.page.path}; that page is used",
+                )
         kept.append(winner)
     seen: dict[str, Operation] = {}
     for op in kept:
@@ -122,8 +153,12 @@ def settle_duplicates(operations: list[Operation], diags: Diagnostics) -> list[O
             other = seen[op.operation_id]
             derived = derive_operation_id(op.method, op.path, bool(op.list_kind))
             new_id = derived if derived not in seen else f"{derived}_{op.method}"
-            diags.warning(op.page.path, op.line, "duplicate-operation",
-                          f"operationId {op.operation_id!r} is already used by {other.page.path}; using {new_id!r}")
+            diags.warning(
+                op.page.path,
+                op.line,
+                "duplicate-operation",
+                f"operationId {op.operation_id!r} is already used by {other.page.path}; using {new_id!r}",
+            )
             op.operation_id = new_id
         seen[op.operation_id] = op
     return kept
@@ -146,8 +181,12 @@ def mark_copied_content(operations: list[Operation], diags: Diagnostics) -> None
             op.summary = humanize(op.operation_id)
             if op.description == twin.description:
                 op.description = ""
-            diags.warning(op.page.path, op.page.title_line, "copied-content",
-                          f"title is copied from {twin.page.path} ({twin.operation_id}); summary set to {op.summary!r}")
+            diags.warning(
+                op.page.path,
+                op.page.title_line,
+                "copied-content",
+                f"title is copied from {twin.page.path} ({twin.operation_id}); summary set to {op.summary!r}",
+            )
 
 
 def humanize(operation_id: str) -> str:
@@ -172,7 +211,9 @@ def assemble(operations: list[Operation], registry: ComponentRegistry) -> dict[s
     for op in sorted(operations, key=lambda o: o.path):
         paths.setdefault(op.path, {})[op.method] = operation_object(op, registry)
     for path, item in paths.items():
-        paths[path] = {m: item[m] for m in sorted(item, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)}
+        paths[path] = {
+            m: item[m] for m in sorted(item, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)
+        }
     tags = sorted({op.tag for op in operations})
     return {
         "openapi": "3.1.0",
@@ -219,7 +260,11 @@ def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, An
             "content": {"application/json": {"schema": registry.emit(op.error_response)}},
         }
     if op.rate_limit is not None:
-        out["x-rate-limit"] = {"limit": op.rate_limit.limit, "period": op.rate_limit.period, "scope": op.rate_limit.scope}
+        out["x-rate-limit"] = {
+            "limit": op.rate_limit.limit,
+            "period": op.rate_limit.period,
+            "scope": op.rate_limit.scope,
+        }
     out["x-source"] = {"page": op.page.path, "line": op.line}
     return out
 

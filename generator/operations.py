@@ -12,6 +12,7 @@ Rules (``../shared/corpus/README.md`` lists the quirks they answer):
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -21,16 +22,17 @@ from generator.infer import infer
 from generator.naming import ACTION_WORDS, words
 from generator.pages import DocPage, RateLimit
 from generator.placement import (
+    NameIndex,
     Path,
     RowFacts,
     apply_row,
     enum_child,
-    locate,
     node_at,
     parent_of,
     row_facts,
     set_enum,
 )
+from generator.samples import repair_keys
 from generator.schema import Schema
 
 #: operationId suffix (drf-spectacular style) -> HTTP method.
@@ -44,6 +46,7 @@ SUFFIX_METHODS = {
 }
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+_SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _API_PREFIX = re.compile(r"^api/v\d+$")
 _ERROR_KEYS = frozenset({"code", "message", "detail", "error", "errors", "non_field_errors"})
 
@@ -135,7 +138,12 @@ def build_operation(page: DocPage, diags: Diagnostics) -> Operation | None:
     """Reconcile a page into an operation; None (with a diagnostic) for non-endpoint pages."""
     if not page.is_endpoint:
         if page.is_reference and (page.rows or page.sample):
-            diags.warning(page.path, page.title_line, "no-heading", "reference page with a table or sample but no `## METHOD URL` heading")
+            diags.warning(
+                page.path,
+                page.title_line,
+                "no-heading",
+                "reference page with a table or sample but no `## METHOD URL` heading",
+            )
         else:
             diags.info(page.path, page.title_line, "not-a-reference-page", "prose or guide page: no operation")
         return None
@@ -144,12 +152,12 @@ def build_operation(page: DocPage, diags: Diagnostics) -> Operation | None:
     if url.scheme not in ("http", "https") or not url.path.startswith("/"):
         diags.error(page.path, page.heading_line, "bad-heading-url", f"cannot read a path from {page.heading_url!r}")
         return None
-    path = url.path if url.path.endswith("/") or "." in url.path.rsplit("/", 1)[-1] else url.path
+    path = url.path
     method = _resolve_method(page, diags)
     _check_sample_url(page, path, diags)
 
     response_tree, error_tree, response_example = _response_tree(page, diags)
-    request_tree, request_example = _request_tree(page)
+    request_tree, request_example = _request_tree(page, diags)
     list_kind = _list_kind(response_tree)
     operation_id = _operation_id(page, method, path, bool(list_kind), diags)
 
@@ -181,7 +189,9 @@ def _resolve_method(page: DocPage, diags: Diagnostics) -> str:
     if sample_verb:
         if sample_verb != heading:
             diags.warning(
-                page.path, page.heading_line, "method-mismatch",
+                page.path,
+                page.heading_line,
+                "method-mismatch",
                 f"heading says {heading.upper()}, sample calls requests.{sample_verb}: using {sample_verb.upper()}",
             )
         return sample_verb
@@ -191,7 +201,9 @@ def _resolve_method(page: DocPage, diags: Diagnostics) -> str:
         by_suffix = SUFFIX_METHODS[split[1]]
         if by_suffix != heading:
             diags.warning(
-                page.path, page.heading_line, "method-mismatch",
+                page.path,
+                page.heading_line,
+                "method-mismatch",
                 f"heading says {heading.upper()}, operationId suffix `_{split[1]}` means {by_suffix.upper()}: "
                 f"using {by_suffix.upper()}",
             )
@@ -205,7 +217,9 @@ def _check_sample_url(page: DocPage, path: str, diags: Diagnostics) -> None:
     literal = _PARAM.sub(lambda m: m.group(1), path)
     sample_path = urlsplit(page.sample.url).path
     if sample_path not in (literal, path):
-        diags.info(page.path, page.sample.line, "path-mismatch", f"sample URL path {sample_path!r} differs from {path!r}")
+        diags.info(
+            page.path, page.sample.line, "path-mismatch", f"sample URL path {sample_path!r} differs from {path!r}"
+        )
 
 
 def _response_tree(page: DocPage, diags: Diagnostics) -> tuple[Schema | None, Schema | None, object]:
@@ -220,20 +234,48 @@ def _response_tree(page: DocPage, diags: Diagnostics) -> tuple[Schema | None, Sc
     if isinstance(value, dict) and value and set(value) <= _ERROR_KEYS:
         row_names = {row.name for row in page.rows}
         if row_names - set(value) - set(_PARAM.findall(page.heading_url or "")):
-            diags.warning(page.path, sample.line, "error-sample-response", "sample response is an error body; the success body is built from the table")
+            diags.warning(
+                page.path,
+                sample.line,
+                "error-sample-response",
+                "sample response is an error body; the success body is built from the table",
+            )
             return None, infer(value, sample.line), None
     return infer(value, sample.line), None, value
 
 
-def _request_tree(page: DocPage) -> tuple[Schema | None, object]:
+def _request_tree(page: DocPage, diags: Diagnostics) -> tuple[Schema | None, object]:
     sample = page.sample
     if sample is None or not sample.has_payload:
         return None, None
     if isinstance(sample.payload, dict):
-        return infer(sample.payload, sample.line), sample.payload
+        known = {row.name for row in page.rows} | _keys(page.response.value if page.response else None)
+        payload, renames = repair_keys(sample.payload, known)
+        for old, new in sorted(set(renames)):
+            diags.info(
+                page.path,
+                sample.line,
+                "sample-repaired",
+                f"payload key {old!r} restored to {new!r} (digits were stripped)",
+            )
+        return infer(payload, sample.line), payload
     if sample.payload is None:
         return Schema(types=["object"], origin="sample", line=sample.line), None
     return infer(sample.payload, sample.line), sample.payload
+
+
+def _keys(value: object) -> set[str]:
+    """Every object key anywhere in a JSON value."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found.update(str(k) for k in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def _list_kind(tree: Schema | None) -> str:
@@ -242,7 +284,12 @@ def _list_kind(tree: Schema | None) -> str:
     if tree.is_array:
         return "array"
     results = tree.properties.get("results")
-    if tree.is_object and results is not None and results.is_array and {"next", "previous", "count"} & set(tree.properties):
+    if (
+        tree.is_object
+        and results is not None
+        and results.is_array
+        and {"next", "previous", "count"} & set(tree.properties)
+    ):
         return "paginated"
     return ""
 
@@ -251,9 +298,19 @@ def _operation_id(page: DocPage, method: str, path: str, is_list: bool, diags: D
     derived = derive_operation_id(method, path, is_list)
     if _IDENT.match(page.slug) and split_suffix(page.slug) is not None:
         if page.slug != derived:
-            diags.info(page.path, page.heading_line, "operation-id-mismatch", f"slug {page.slug!r} kept; method and path suggest {derived!r}")
+            diags.info(
+                page.path,
+                page.heading_line,
+                "operation-id-mismatch",
+                f"slug {page.slug!r} kept; method and path suggest {derived!r}",
+            )
         return page.slug
-    diags.info(page.path, page.heading_line, "operation-id-derived", f"slug {page.slug!r} is not an operationId: using {derived!r}")
+    diags.info(
+        page.path,
+        page.heading_line,
+        "operation-id-derived",
+        f"slug {page.slug!r} is not an operationId: using {derived!r}",
+    )
     return derived
 
 
@@ -276,7 +333,9 @@ def _rate_limit(page: DocPage, diags: Diagnostics) -> RateLimit | None:
     chosen = sorted(page.rate_limits, key=lambda r: (order.get(r.where, 3), r.line))[0]
     if len(distinct) > 1:
         stated = ", ".join(f"{r.limit}/{r.period}s per {r.scope} ({r.where}, line {r.line})" for r in page.rate_limits)
-        diags.warning(page.path, chosen.line, "rate-limit-conflict", f"rate limits disagree: {stated}; using the {chosen.where}")
+        diags.warning(
+            page.path, chosen.line, "rate-limit-conflict", f"rate limits disagree: {stated}; using the {chosen.where}"
+        )
     return chosen
 
 
@@ -290,35 +349,66 @@ def _place_rows(op: Operation, diags: Diagnostics) -> None:
     infos = [row_facts(row) for row in page.rows]
     for info in infos:
         if info.type is None:
-            diags.warning(page.path, info.row.line, "unknown-type", f"unknown Type {info.row.type!r} for `{info.row.name}`")
+            diags.warning(
+                page.path, info.row.line, "unknown-type", f"unknown Type {info.row.type!r} for `{info.row.name}`"
+            )
         for text in info.facts.lost_links:
             diags.info(page.path, info.row.line, "lost-link", f"removed {text!r} (its URL was lost)")
 
+    for info in infos:
+        if not _SAFE_NAME.match(info.row.name) or keyword.iskeyword(info.row.name):
+            diags.warning(
+                page.path,
+                info.row.line,
+                "unsafe-name",
+                f"`{info.row.name}` is not a valid Python identifier; generated code will use an alias",
+            )
     by_name = {info.row.name: info for info in infos}
     for name in path_names:
-        info = by_name.get(name)
+        found = by_name.get(name)
         schema = Schema(types=["string"])
         description = ""
-        if info is not None and info.type is not None:
-            schema = info.type.clone()
+        if found is not None and found.type is not None:
+            schema = found.type.clone()
             schema.nullable = False
-            description = info.facts.text
-        op.parameters.append(Parameter(name, "path", schema, True, description, info.row.line if info else op.line))
+            description = found.facts.text
+        op.parameters.append(Parameter(name, "path", schema, True, description, found.row.line if found else op.line))
 
-    trees: list[tuple[str, Schema]] = []
+    trees: list[tuple[str, Schema, NameIndex]] = []
     if op.response is not None:
-        trees.append(("response", op.response))
+        trees.append(("response", op.response, NameIndex(op.response)))
     if op.request is not None:
-        trees.append(("request", op.request))
+        trees.append(("request", op.request, NameIndex(op.request)))
+    if op.error_response is not None:
+        trees.append(("error", op.error_response, NameIndex(op.error_response)))
+
+    query_rows = _query_rows(op, infos, path_names)
+    for info in query_rows:
+        schema = info.type.clone() if info.type is not None else Schema()
+        schema.nullable = False
+        if info.facts.enum is not None:
+            set_enum(schema, info.facts.enum)
+        op.parameters.append(
+            Parameter(info.row.name, "query", schema, bool(info.row.required), info.facts.text, info.row.line)
+        )
+        diags.info(
+            page.path,
+            info.row.line,
+            "query-parameter",
+            f"`{info.row.name}` precedes the response fields: query parameter",
+        )
+    skip = {id(info) for info in query_rows}
 
     placed_any_response = False
     unplaced: list[tuple[RowFacts, bool]] = []
-    contexts: dict[str, Path] = {kind: () for kind, _ in trees}
+    contexts: dict[str, Path] = {kind: () for kind, _, _ in trees}
     for info in infos:
+        if id(info) in skip:
+            continue
         name = info.row.name
         hits = 0
-        for kind, tree in trees:
-            where = locate(tree, name, contexts[kind])
+        for kind, tree, index in trees:
+            where = index.locate(name, contexts[kind], info.type)
             if where is None:
                 continue
             hits += 1
@@ -329,6 +419,18 @@ def _place_rows(op: Operation, diags: Diagnostics) -> None:
         if hits == 0 and name not in path_names:
             unplaced.append((info, placed_any_response))
     _place_leftovers(op, unplaced, diags)
+    for _kind, tree, _index in trees:
+        _drop_copied_descriptions(tree)
+
+
+def _drop_copied_descriptions(tree: Schema) -> None:
+    """A container row often repeats its first child's description: keep it on the child only."""
+    for _path, node in tree.walk():
+        if not node.description or not (node.is_object or node.is_array):
+            continue
+        holder = node.items if node.is_array and node.items is not None else node
+        if any(child.description == node.description for child in holder.properties.values()):
+            node.description = ""
 
 
 def _apply(op: Operation, kind: str, tree: Schema, where: Path, info: RowFacts, diags: Diagnostics) -> None:
@@ -336,9 +438,9 @@ def _apply(op: Operation, kind: str, tree: Schema, where: Path, info: RowFacts, 
     apply_row(node, info)
     parent = parent_of(tree, where)
     name = where[-1]
-    if info.row.required and name not in parent.required:
-        if kind == "response" or op.method != "patch" or len(where) > 1:
-            parent.required.append(name)
+    writable_required = kind != "request" or op.method != "patch" or len(where) > 1
+    if info.row.required and name not in parent.required and writable_required:
+        parent.required.append(name)
     if info.facts.enum is not None:
         _place_enum(op, node, info, diags)
 
@@ -350,9 +452,19 @@ def _place_enum(op: Operation, node: Schema, info: RowFacts, diags: Diagnostics)
     child = enum_child(node, values)
     if child is not None:
         child.enum = list(values)
-        diags.info(op.page.path, info.row.line, "enum-on-container", f"enum of `{info.row.name}` moved to the child it describes")
+        diags.info(
+            op.page.path,
+            info.row.line,
+            "enum-on-container",
+            f"enum of `{info.row.name}` moved to the child it describes",
+        )
     else:
-        diags.info(op.page.path, info.row.line, "enum-dropped", f"enum {values} on container `{info.row.name}` matches no child")
+        diags.info(
+            op.page.path,
+            info.row.line,
+            "enum-dropped",
+            f"enum {values} on container `{info.row.name}` matches no child",
+        )
 
 
 def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags: Diagnostics) -> None:
@@ -361,17 +473,8 @@ def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags
         return
     page = op.page
     names = [info.row.name for info, _ in unplaced]
-    query_prefix = _query_prefix(op, unplaced)
     for info, after_response in unplaced:
         name = info.row.name
-        if name in query_prefix:
-            schema = info.type.clone() if info.type is not None else Schema()
-            if info.facts.enum is not None:
-                set_enum(schema, info.facts.enum)
-            schema.nullable = schema.nullable and False
-            op.parameters.append(Parameter(name, "query", schema, bool(info.row.required), info.facts.text, info.row.line))
-            diags.info(page.path, info.row.line, "query-parameter", f"`{name}` is not in the response: query parameter")
-            continue
         target_kind = _leftover_target(op, info, after_response)
         if target_kind == "request":
             if op.request is None:
@@ -390,22 +493,49 @@ def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags
         tree.properties[name] = node
         _apply(op, target_kind, tree, (name,), info, diags)
     if op.page.response is not None and op.page.response.value is not None:
-        diags.info(page.path, unplaced[0][0].row.line, "row-unplaced", f"rows not in the samples, placed by row order: {', '.join(names)}")
+        diags.info(
+            page.path,
+            unplaced[0][0].row.line,
+            "row-unplaced",
+            f"rows not in the samples, placed by row order: {', '.join(names)}",
+        )
 
 
-def _query_prefix(op: Operation, unplaced: list[tuple[RowFacts, bool]]) -> set[str]:
-    """Names of leading rows of a GET page that are query parameters."""
+def _query_rows(op: Operation, infos: list[RowFacts], path_names: list[str]) -> list[RowFacts]:
+    """Rows of a GET page listed before the first response field: its query parameters.
+
+    The vendor's table lists parameters first (alphabetically), then the response fields;
+    a query parameter may share a name with a response field (``ical_uid``).
+    """
     if op.method != "get":
+        return []
+    rows = [info for info in infos if info.row.name not in path_names]
+    first = _first_key(op.response)
+    names = [info.row.name for info in rows]
+    if first is not None and first in names:
+        return rows[: names.index(first)]
+    top = _top_level_keys(op.response) or {"count", "next", "previous", "results"}
+    for index, info in enumerate(rows):
+        if info.row.name in top:
+            return rows[:index]
+    return []
+
+
+def _first_key(tree: Schema | None) -> str | None:
+    keys = (
+        list(tree.items.properties)
+        if tree is not None and tree.is_array and tree.items is not None
+        else (list(tree.properties) if tree is not None else [])
+    )
+    return keys[0] if keys else None
+
+
+def _top_level_keys(tree: Schema | None) -> set[str]:
+    if tree is None:
         return set()
-    if op.response is not None:
-        return {info.row.name for info, after in unplaced if not after}
-    # No sample response: rows before the pagination envelope are query parameters.
-    rows = [info.row.name for info in (row_facts(r) for r in op.page.rows)]
-    for marker in ("count", "next", "results"):
-        if marker in rows:
-            cut = rows.index(marker)
-            return set(rows[:cut]) - set(_PARAM.findall(op.path))
-    return set()
+    if tree.is_array and tree.items is not None:
+        return set(tree.items.properties)
+    return set(tree.properties)
 
 
 def _leftover_target(op: Operation, info: RowFacts, after_response: bool) -> str:

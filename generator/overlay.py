@@ -3,7 +3,8 @@
 An overlay is ``{overlay: 1.0.0, info, actions: [{target, update | remove, description}]}``.
 ``target`` is a JSONPath (RFC 9535, evaluated with python-jsonpath). ``update`` is merged into
 every matched node: objects recursively, arrays appended (items already present are skipped),
-scalars replaced; a ``$ref`` never overwrites an object the document already has there. ``remove: true`` deletes every matched node. Actions run in order.
+scalars replaced; a ``$ref`` never overwrites an object the document already has there.
+``remove: true`` deletes every matched node. Actions run in order.
 
 The overlay may also carry toolkit facts as extensions on its root (Overlay 1.0, section 4.3):
 ``x-recallgen-families`` maps a family name to the property names that mark its members.
@@ -66,7 +67,9 @@ def load_overlay(path: Path, diags: Diagnostics) -> Overlay | None:
             diags.error(name, line, "overlay-invalid", f"action {index} has no string `target`")
             continue
         if ("update" in action) == bool(action.get("remove")):
-            diags.error(name, line, "overlay-invalid", f"action {index} needs exactly one of `update` or `remove: true`")
+            diags.error(
+                name, line, "overlay-invalid", f"action {index} needs exactly one of `update` or `remove: true`"
+            )
             continue
         try:
             jsonpath.compile(action["target"])

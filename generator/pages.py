@@ -168,7 +168,7 @@ def parse_page(text: str, path: str, diags: Diagnostics, fallback_slug: str = "p
 
 
 def _first_diff_line(a: str, b: str) -> int:
-    for number, (x, y) in enumerate(zip(a.split("\n"), b.split("\n")), start=1):
+    for number, (x, y) in enumerate(zip(a.split("\n"), b.split("\n"), strict=False), start=1):
         if x != y:
             return number
     return 0
@@ -297,6 +297,7 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
             close = _find_close(tokens, i, "table_close")
             if section == "parameters" and not page.rows:
                 _read_table(page, tokens[i:close], offset, diags)
+                _check_ragged(page, body, tok, offset, diags)
             i = close + 1
             continue
         if tok.type == "blockquote_open":
@@ -308,6 +309,15 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
             elif section in ("intro", "description") and text.strip() and not text.startswith("CALLOUT"):
                 prose.append(" ".join(inline_markdown(t) for t in tokens[i:close] if t.type == "inline"))
             i = close + 1
+            continue
+        if tok.type == "inline" and section == "parameters" and tok.content.lstrip().startswith("|") and not page.rows:
+            diags.error(
+                page.path,
+                line,
+                "table-malformed",
+                "the parameter table does not parse: header, delimiter and rows must have the same columns",
+            )
+            i += 1
             continue
         if tok.type == "inline" and section in ("intro", "description"):
             plain = inline_text(tok)
@@ -365,6 +375,27 @@ def _json_sample(content: str, line: int) -> JsonSample:
         return JsonSample(line, None, f"{exc.msg} (sample line {exc.lineno})")
 
 
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def _check_ragged(page: DocPage, body: str, tok: Token, offset: int, diags: Diagnostics) -> None:
+    """Warn about table rows whose cell count differs from the header's (GFM pads them silently)."""
+    if not tok.map:
+        return
+    lines = body.split("\n")[tok.map[0] : tok.map[1]]
+    counts = [len(_CELL_SPLIT.split(line.strip().strip("|"))) for line in lines]
+    if not counts:
+        return
+    for number, (line, count) in enumerate(zip(lines, counts, strict=False)):
+        if count != counts[0] and line.strip():
+            diags.warning(
+                page.path,
+                offset + tok.map[0] + number + 1,
+                "table-malformed",
+                f"row has {count} cells, the header has {counts[0]}",
+            )
+
+
 def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnostics) -> None:
     """Fill ``page.rows`` from the tokens of one GFM table."""
     rows: list[tuple[int, list[str]]] = []
@@ -385,12 +416,19 @@ def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnost
     try:
         cols = {key: header.index(key) for key in ("name", "type", "required", "description")}
     except ValueError:
-        diags.error(page.path, page.table_line, "table-malformed", f"table header {rows[0][1]} lacks Name/Type/Required/Description")
+        diags.error(
+            page.path,
+            page.table_line,
+            "table-malformed",
+            f"table header {rows[0][1]} lacks Name/Type/Required/Description",
+        )
         return
     seen: set[str] = set()
     for line, cells in rows[1:]:
         if len(cells) < len(header) or not cells[cols["name"]]:
-            diags.warning(page.path, line, "table-malformed", f"row has {len(cells)} cells, expected {len(header)}; skipped")
+            diags.warning(
+                page.path, line, "table-malformed", f"row has {len(cells)} cells, expected {len(header)}; skipped"
+            )
             continue
         name = cells[cols["name"]]
         if name in seen:
@@ -399,4 +437,6 @@ def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnost
         seen.add(name)
         required_cell = cells[cols["required"]].strip().lower()
         required = True if required_cell == "yes" else False if required_cell == "no" else None
-        page.rows.append(TableRow(name, cells[cols["type"]].strip(), required, cells[cols["description"]].strip(), line))
+        page.rows.append(
+            TableRow(name, cells[cols["type"]].strip(), required, cells[cols["description"]].strip(), line)
+        )

@@ -24,23 +24,55 @@ def depth(path: Path) -> int:
 
 def _shared(a: Path, b: Path) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
     return n
 
 
-def locate(tree: Schema, name: str, context: Path) -> Path | None:
-    """The path of the node named ``name`` that a row most likely describes, or None."""
-    best: tuple[int, int, Path] | None = None
-    for path, _node in tree.walk():
-        if not path or path[-1] != name:
-            continue
-        key = (depth(path), -_shared(path[:-1], context), path)
-        if best is None or key < best:
-            best = key
-    return best[2] if best else None
+class NameIndex:
+    """Paths of every named node of a tree, by name, built once (placement only adds leaves)."""
+
+    def __init__(self, tree: Schema) -> None:
+        self.tree = tree
+        self.paths: dict[str, list[Path]] = {}
+        for path, _node in tree.walk():
+            if path:
+                self.paths.setdefault(path[-1], []).append(path)
+
+    def locate(self, name: str, context: Path, typed: Schema | None = None) -> Path | None:
+        """The path of the node named ``name`` that a row most likely describes, or None.
+
+        Ranked by: the sample's kind agrees with the row's Type (a ``string`` row never
+        describes an object), then depth, then closeness to the previous row (``context``).
+        """
+        best: tuple[int, int, int, Path] | None = None
+        for path in self.paths.get(name, ()):
+            try:
+                node = node_at(self.tree, path)
+            except KeyError:
+                continue
+            key = (_kind_mismatch(typed, node), depth(path), -_shared(path[:-1], context), path)
+            if best is None or key < best:
+                best = key
+        return best[3] if best else None
+
+
+def _kind(node: Schema) -> str:
+    if node.is_object:
+        return "object"
+    if node.is_array:
+        return "array"
+    return "scalar" if node.types else "any"
+
+
+def _kind_mismatch(typed: Schema | None, node: Schema) -> int:
+    """0 when a row's Type and a sample node are the same kind (object/array/scalar)."""
+    if typed is None or not typed.types:
+        return 0
+    a, b = _kind(typed), _kind(node)
+    return 0 if a == b or "any" in (a, b) else 1
 
 
 def node_at(tree: Schema, path: Path) -> Schema:
@@ -92,9 +124,14 @@ def apply_row(node: Schema, info: RowFacts) -> None:
             node.format = typed.format
         elif typed.is_array and node.items is None and typed.items is not None:
             node.items = typed.items.clone()
-        elif typed.is_array and node.items is not None and typed.items is not None and typed.items.types:
-            if node.items.types != typed.items.types:
-                node.items = typed.items.clone()
+        elif (
+            typed.is_array
+            and node.items is not None
+            and typed.items is not None
+            and typed.items.types
+            and node.items.types != typed.items.types
+        ):
+            node.items = typed.items.clone()
     if typed is not None:
         node.nullable = typed.nullable or facts.nullable
     elif facts.nullable:

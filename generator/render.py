@@ -128,8 +128,11 @@ def generate_models(document: dict[str, Any], ir: ClientIR) -> str:
 def format_python(root: Path) -> None:
     """Format and autofix the generated Python with the pinned ruff (explicit settings)."""
     ruff = [sys.executable, "-m", "ruff"]
-    subprocess.run([*ruff, "check", *RUFF_ARGS, "--select", "I,F401,UP", "--fix", "--quiet", str(root)],
-                   check=False, capture_output=True)
+    subprocess.run(
+        [*ruff, "check", *RUFF_ARGS, "--select", "I,F401,UP", "--fix", "--quiet", str(root)],
+        check=False,
+        capture_output=True,
+    )
     subprocess.run([*ruff, "format", *RUFF_ARGS, "--quiet", str(root)], check=True, capture_output=True)
 
 

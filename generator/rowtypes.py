@@ -46,8 +46,16 @@ _SCALARS: dict[str, tuple[str, str | None]] = {
     "json": ("object", None),
     "array": ("array", None),
 }
-_PLURALS = {"objects": "object", "strings": "string", "integers": "integer", "booleans": "boolean",
-            "uuids": "uuid", "uris": "uri", "numbers": "number", "doubles": "double"}
+_PLURALS = {
+    "objects": "object",
+    "strings": "string",
+    "integers": "integer",
+    "booleans": "boolean",
+    "uuids": "uuid",
+    "uris": "uri",
+    "numbers": "number",
+    "doubles": "double",
+}
 
 
 def parse_type(cell: str) -> Schema | None:

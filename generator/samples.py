@@ -25,6 +25,10 @@ _STRAY_QUOTE = re.compile(r'^(?P<body>.*?[^"\s])"(?P<tail>\s*[,}\]]?\s*)$')
 _MAX_REPAIRS = 32
 
 
+#: Separates a key from its occurrence number when a sample repeats a key (``a#2``).
+DUPLICATE_MARK = "#"
+
+
 class NotLiteral(ValueError):
     """A payload node is not a plain literal (a call, a name, an f-string...)."""
 
@@ -61,11 +65,15 @@ def literal_value(node: ast.AST) -> object:
         raise NotLiteral(f"unsupported constant {type(node.value).__name__}")
     if isinstance(node, ast.Dict):
         out: dict[str, object] = {}
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=False):
             if key is None:
                 raise NotLiteral("dict unpacking")
-            k = literal_value(key)
-            out[str(k)] = literal_value(value)
+            name = str(literal_value(key))
+            n = 2
+            unique = name
+            while unique in out:  # digit-stripped keys collide: keep both, marked (see repair_keys)
+                unique, n = f"{name}{DUPLICATE_MARK}{n}", n + 1
+            out[unique] = literal_value(value)
         return out
     if isinstance(node, (ast.List, ast.Tuple)):
         return [literal_value(e) for e in node.elts]
@@ -194,3 +202,44 @@ def _regex_fallback(source: str, line: int, problems: tuple[tuple[str, str, int]
     url = url_match.group("url") if url_match else None
     has_payload = bool(re.search(r"\bjson\s*=", source))
     return CodeSample(line, verb, verb_line, url, None, has_payload, {}, problems)
+
+
+def repair_keys(value: object, known: set[str]) -> tuple[object, list[tuple[str, str]]]:
+    """Restore keys whose digits were stripped (``b_data`` -> ``b64_data``) from ``known`` names.
+
+    A key matches a known name when they are equal once digits are removed; repeated keys
+    (``gladia_v_streaming`` twice) take the matching names in sorted order. Unrepairable
+    repeats are dropped. Returns the repaired value and the (old, new) renames made.
+    """
+    renames: list[tuple[str, str]] = []
+    by_stripped: dict[str, list[str]] = {}
+    for name in sorted(known):
+        by_stripped.setdefault(_strip_digits(name), []).append(name)
+
+    def walk(node: object) -> object:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, object] = {}
+        used: dict[str, int] = {}
+        for key, item in node.items():
+            base = key.split(DUPLICATE_MARK)[0] if DUPLICATE_MARK in key else key
+            new = base
+            if base not in known:
+                candidates = [c for c in by_stripped.get(_strip_digits(base), []) if c not in node]
+                index = used.get(base, 0)
+                if index < len(candidates):
+                    new = candidates[index]
+                    used[base] = index + 1
+                    renames.append((base, new))
+            if new in out:
+                continue
+            out[new] = walk(item)
+        return out
+
+    return walk(value), renames
+
+
+def _strip_digits(name: str) -> str:
+    return re.sub(r"[0-9]", "", name)

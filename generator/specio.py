@@ -18,14 +18,14 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from generator.diagnostics import Diagnostics
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that never emits anchors/aliases (shared sub-objects are written out)."""
+class _Dumper(yaml.CSafeDumper):
+    """libyaml SafeDumper that never emits anchors/aliases (shared sub-objects are written out)."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+def _str_presenter(dumper: yaml.CSafeDumper, data: str) -> yaml.Node:
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)

@@ -1,0 +1,176 @@
+"""The CLI contract: exit codes, diagnostics format, JSON output, atomic writes, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from generator.cli import app
+from tests.conftest import OVERLAY, PAGES
+
+runner = CliRunner()
+
+GOOD_PAGE = """---
+title: "Retrieve ThingMoon (Dark Mode)Sun (Light Mode)"
+source_file: "reference/thing_retrieve.html"
+is_api_reference: "true"
+---
+## GET https://us-east-1.recall.ai/api/v1/thing/{id}/
+
+This endpoint is rate limited to: 300 requests per min per workspace
+
+## Parameters
+
+| Name | Type | Required | Description |
+| --- | --- | --- | --- |
+| id | uuid | Yes |  |
+| name | string | Yes |  |
+
+## Python Code Sample
+
+```python
+import requests
+url = "https://us-east-1.recall.ai/api/v1/thing/id/"
+response = requests.get(url)
+```
+
+## Sample Response
+
+```json
+{"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "name": "string"}
+```
+"""
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_normalize_seeds_exit_0_with_warning_and_summary(tmp_path: Path) -> None:
+    out = tmp_path / "openapi.yaml"
+    result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(OVERLAY), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning[method-mismatch]" in result.output
+    assert "0 error(s), 1 warning(s)" in result.output
+    assert yaml.safe_load(out.read_text())["openapi"] == "3.1.0"
+
+
+def test_strict_turns_warnings_into_exit_1(tmp_path: Path) -> None:
+    out = tmp_path / "openapi.yaml"
+    result = runner.invoke(app, ["normalize", str(PAGES), "-o", str(out), "--strict"])
+    assert result.exit_code == 1
+
+
+def test_usage_error_exit_2() -> None:
+    assert runner.invoke(app, ["normalize"]).exit_code == 2
+    assert runner.invoke(app, ["lint", str(PAGES), "--format", "xml"]).exit_code == 2
+
+
+def test_lint_json_has_same_fields(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lint", str(PAGES), "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    mismatch = [d for d in data["diagnostics"] if d["code"] == "method-mismatch"]
+    assert mismatch == [
+        {
+            "path": mismatch[0]["path"],
+            "line": 9,
+            "severity": "warning",
+            "code": "method-mismatch",
+            "message": mismatch[0]["message"],
+        }
+    ]
+    assert mismatch[0]["path"].endswith("000_calendar_user_update.md")
+    assert data["summary"]["warnings"] == 1 and data["summary"]["errors"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "exit_code"),
+    [
+        ("binary.md", b"---\ntitle: x\n---\n\x00\x01\x02", "binary-input", 1),
+        ("latin1.md", "## GET https://x.recall.ai/api/v1/a/\n\xe9t\xe9".encode("latin-1"), "binary-input", 1),
+        (
+            "fence.md",
+            GOOD_PAGE.replace("## Sample Response\n\n```json\n", "## Sample Response\n\n```json\n").rsplit("```", 1)[0],
+            "unterminated-fence",
+            1,
+        ),
+        (
+            "noheading.md",
+            GOOD_PAGE.replace("## GET https://us-east-1.recall.ai/api/v1/thing/{id}/", "no heading here"),
+            "no-heading",
+            0,
+        ),
+        (
+            "table.md",
+            GOOD_PAGE.replace("| Name | Type | Required | Description |", "| Name | Kind |"),
+            "table-malformed",
+            1,
+        ),
+        (
+            "badurl.md",
+            GOOD_PAGE.replace("https://us-east-1.recall.ai/api/v1/thing/{id}/", "not-a-url"),
+            "bad-heading-url",
+            1,
+        ),
+    ],
+)
+def test_bad_input_gets_diagnostic_and_exit_code(
+    tmp_path: Path, name: str, content: str | bytes, code: str, exit_code: int
+) -> None:
+    page = write(tmp_path, name, content)
+    result = runner.invoke(app, ["lint", str(page), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert code in {d["code"] for d in data["diagnostics"]}, data
+    assert result.exit_code == exit_code
+    assert "Traceback" not in result.output
+
+
+def test_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    page = tmp_path / "huge.md"
+    with page.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = runner.invoke(app, ["lint", str(page), "--format", "json"])
+    assert result.exit_code == 1
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["file-too-large"]
+
+
+def test_hostile_names_are_flagged_and_spec_stays_valid(tmp_path: Path) -> None:
+    rows = "".join(f"| {n} | string | Yes |  |\n" for n in ("class", "__init__", "a-b", "1st", '"""'))
+    page = GOOD_PAGE.replace("| name | string | Yes |  |\n", "| name | string | Yes |  |\n" + rows)
+    page = page.replace('"name": "string"}', '"name": "string", "class": "x", "a-b": "y", "1st": "z", "__init__": "w"}')
+    out = tmp_path / "openapi.yaml"
+    result = runner.invoke(app, ["normalize", str(write(tmp_path, "hostile.md", page)), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    flagged = result.output.count("warning[unsafe-name]")
+    assert flagged == 4  # class, a-b, 1st, """ (``__init__`` is a valid identifier, sanitized at generation)
+    spec = yaml.safe_load(out.read_text())
+    props = next(iter(spec["components"]["schemas"].values()))["properties"]
+    assert {"class", "a-b", "1st", "__init__"} <= set(props)
+
+
+def test_failed_run_leaves_existing_output_untouched(tmp_path: Path) -> None:
+    out = write(tmp_path, "openapi.yaml", "previous: content\n")
+    bad = write(tmp_path, "bad.md", b"\x00")
+    result = runner.invoke(app, ["normalize", str(bad), "-o", str(out)])
+    assert result.exit_code == 1
+    assert out.read_text() == "previous: content\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_missing_input_and_bad_overlay(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lint", str(tmp_path / "nope")])
+    assert result.exit_code == 1 and "file-unreadable" in result.output
+    overlay = write(tmp_path, "overlay.yaml", "not: an overlay\n")
+    result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(overlay), "-o", str(tmp_path / "o.yaml")])
+    assert result.exit_code == 1 and "overlay-invalid" in result.output
+    assert not (tmp_path / "o.yaml").exists()
