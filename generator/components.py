@@ -258,7 +258,7 @@ def _name_children(registry: ComponentRegistry, parent: Schema, stems: list[str]
             if node is None or not node.is_object or not node.properties or node.ref is not None:
                 continue
             role_words = words(key)
-            if is_item and role_words:
+            if role_words:  # singular like resource names: participant_events -> ParticipantEvent
                 role_words[-1] = singular(role_words[-1])
             role = camel(role_words) or "Value"
             candidates = list(dict.fromkeys(stem + role for stem in stems))
@@ -277,8 +277,46 @@ def _strip_tag(name: str, tag_words: list[str]) -> str:
     return name
 
 
+def _shape(node: Schema) -> str:
+    """Property names and JSON types of an object: its structure without annotations."""
+    return json.dumps(sorted((key, child.types, child.ref is not None) for key, child in node.properties.items()))
+
+
+def merge_families(registry: ComponentRegistry) -> None:
+    """Merge same-shaped members of a family role into one component (``ArtifactStatus``).
+
+    The status object of every artifact (video_mixed, transcript, participant_events...) has the
+    same properties; pages annotate some copies (the enum of ``code``) and not others. Members
+    with the same family role and shape are one schema, named family + role, with the union of
+    their facts.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, entry in sorted(registry.entries.items()):
+        if name in registry.aliases or not entry.node.properties:
+            continue
+        for family_role in sorted(entry.families):
+            groups.setdefault((family_role, _shape(entry.node)), []).append(name)
+            break
+    for (family_role, _shape_key), names in sorted(groups.items()):
+        if len(names) < 2 or any(n in registry.aliases for n in names):
+            continue
+        suffix = "Request" if all(n.endswith("Request") for n in names) else ""
+        target = family_role + suffix
+        if target in registry.entries and target not in names:
+            continue
+        canonical = registry.entries[names[0]]
+        for name in names[1:]:
+            merge(canonical.node, registry.entries[name].node)
+        registry.entries[target] = canonical
+        canonical.node.ref = target
+        for name in names:
+            if name != target:
+                registry.aliases[name] = target
+
+
 def share_identical(registry: ComponentRegistry) -> None:
     """Alias structurally identical components of the same role to one name (to a fixpoint)."""
+    merge_families(registry)
     while True:
         groups: dict[tuple[str, str], list[str]] = {}
         for name, entry in registry.entries.items():
