@@ -419,8 +419,28 @@ def _place_rows(op: Operation, diags: Diagnostics) -> None:
         if hits == 0 and name not in path_names:
             unplaced.append((info, placed_any_response))
     _place_leftovers(op, unplaced, diags)
-    for _kind, tree, _index in trees:
+    for kind, tree, _index in trees:
         _drop_copied_descriptions(tree)
+        if kind == "response":
+            _infer_required(tree)
+
+
+def _infer_required(tree: Schema) -> None:
+    """In a response object whose table rows are all required, fields the table omits are too.
+
+    The table never repeats a name, so sample-only fields (``connections[].id``) have no row.
+    When every row of the same object says ``Required: Yes`` (at least two), the omitted
+    siblings are taken as required as well; mixed objects are left alone.
+    """
+    for _path, node in tree.walk():
+        if not node.is_object or not node.properties:
+            continue
+        rowed = [name for name, child in node.properties.items() if child.origin == "table"]
+        if len(rowed) < 2 or any(name not in node.required for name in rowed):
+            continue
+        for name, child in node.properties.items():
+            if child.origin == "sample" and name not in node.required:
+                node.required.append(name)
 
 
 def _drop_copied_descriptions(tree: Schema) -> None:

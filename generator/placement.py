@@ -113,6 +113,7 @@ def apply_row(node: Schema, info: RowFacts) -> None:
     """
     typed = info.type
     facts = info.facts
+    sample_null = node.nullable and not node.types and node.origin == "sample"  # the sample shows null
     node.origin, node.line = "table", info.row.line
     if typed is not None and typed.types:
         sample_shape = node.types
@@ -133,7 +134,7 @@ def apply_row(node: Schema, info: RowFacts) -> None:
         ):
             node.items = typed.items.clone()
     if typed is not None:
-        node.nullable = typed.nullable or facts.nullable
+        node.nullable = typed.nullable or facts.nullable or sample_null
     elif facts.nullable:
         node.nullable = True
     node.description = facts.text

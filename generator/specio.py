@@ -72,7 +72,7 @@ def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, l
 def load_document(path: Path, diags: Diagnostics) -> dict[str, Any] | None:
     """Read a YAML or JSON OpenAPI document; None with a ``spec-unreadable`` error on failure."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         diags.error(str(path), 0, "spec-unreadable", f"cannot read the spec: {exc}")
         return None
