@@ -254,7 +254,7 @@ def _name_children(registry: ComponentRegistry, parent: Schema, stems: list[str]
     """Name the object properties of ``parent``: stem + role, the shortest free stem first."""
     families = registry.families_of(parent)
     for key, child in parent.properties.items():
-        for node, is_item in ((child, False), (child.items, True)):
+        for node in (child, child.items):
             if node is None or not node.is_object or not node.properties or node.ref is not None:
                 continue
             role_words = words(key)
