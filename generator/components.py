@@ -119,14 +119,16 @@ def _ref_dict(name: str, node: Schema) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if node.description:
         extra["description"] = node.description
+    if node.has_default:
+        extra["default"] = node.default
     if node.nullable:
         return {"anyOf": [ref, {"type": "null"}], **extra}
     return {**ref, **extra}
 
 
 def _strip_ref(node: Schema) -> Schema:
-    copy = Schema(**{**node.__dict__, "ref": None, "nullable": False, "description": node.description})
-    return copy
+    # A component is the type; nullability and defaults belong to the property that refers to it.
+    return Schema(**{**node.__dict__, "ref": None, "nullable": False, "has_default": False, "default": None})
 
 
 def compatible(a: Schema, b: Schema) -> bool:

@@ -115,6 +115,10 @@ def apply_row(node: Schema, info: RowFacts) -> None:
     facts = info.facts
     sample_null = node.nullable and not node.types and node.origin == "sample"  # the sample shows null
     node.origin, node.line = "table", info.row.line
+    if typed is not None and typed.types and _kind(typed) == "scalar" and node.properties:
+        # readme renders polymorphic objects (oneOf) as "string"; the sample shows the object
+        node.nullable = typed.nullable or facts.nullable or node.nullable
+        typed = None
     if typed is not None and typed.types:
         sample_shape = node.types
         if typed.types != sample_shape or typed.types[0] not in ("object", "array"):

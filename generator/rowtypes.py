@@ -11,6 +11,7 @@ URL was lost. :func:`parse_description` separates these from the prose.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,13 +138,11 @@ def parse_description(cell: str) -> DescriptionFacts:
 
     default = _DEFAULT.search(text)
     if default:
-        try:
-            facts.default = literal_value(ast.parse(default.group("value"), mode="eval").body)
-            facts.has_default = True
+        value = _default_value(default.group("value"))
+        if value is not _NO_VALUE:
+            facts.default, facts.has_default = value, True
             facts.default_text = default.group("value")
             text = text[: default.start()].rstrip()
-        except (SyntaxError, NotLiteral, ValueError):
-            pass
 
     groups = _QUOTED_GROUP.findall(text)
     if groups:
@@ -163,6 +162,21 @@ def parse_description(cell: str) -> DescriptionFacts:
             facts.enum, facts.enum_form, text = keys, form, prose
     facts.text = re.sub(r"\s{2,}", " ", text).strip()
     return facts
+
+
+_NO_VALUE = object()
+
+
+def _default_value(text: str) -> object:
+    """A ``Default:`` value written as JSON (``null``, ``[]``) or as a Python literal (``{'a': 1}``)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return literal_value(ast.parse(text, mode="eval").body)
+    except (SyntaxError, NotLiteral, ValueError):
+        return _NO_VALUE
 
 
 def _pairs_enum(text: str) -> tuple[list[str], str, str] | None:
