@@ -396,6 +396,25 @@ def _check_ragged(page: DocPage, body: str, tok: Token, offset: int, diags: Diag
             )
 
 
+_COLUMNS = {
+    "name": ("name", "parameter", "field", "property"),
+    "type": ("type",),
+    "required": ("required",),
+    "description": ("description",),
+}
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    for name in names:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
 def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnostics) -> None:
     """Fill ``page.rows`` from the tokens of one GFM table."""
     rows: list[tuple[int, list[str]]] = []
@@ -412,31 +431,26 @@ def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnost
     if not rows:
         return
     page.table_line = rows[0][0]
-    header = [h.lower() for h in rows[0][1]]
-    try:
-        cols = {key: header.index(key) for key in ("name", "type", "required", "description")}
-    except ValueError:
+    header = [h.lower().strip() for h in rows[0][1]]
+    cols = {key: _column(header, names) for key, names in _COLUMNS.items()}
+    if cols["name"] is None or cols["type"] is None:
         diags.error(
-            page.path,
-            page.table_line,
-            "table-malformed",
-            f"table header {rows[0][1]} lacks Name/Type/Required/Description",
+            page.path, page.table_line, "table-malformed", f"table header {rows[0][1]} lacks Name and Type columns"
         )
         return
     seen: set[str] = set()
     for line, cells in rows[1:]:
-        if len(cells) < len(header) or not cells[cols["name"]]:
+        if len(cells) < len(header) or not _cell(cells, cols["name"]):
             diags.warning(
                 page.path, line, "table-malformed", f"row has {len(cells)} cells, expected {len(header)}; skipped"
             )
             continue
-        name = cells[cols["name"]]
+        name = _cell(cells, cols["name"])
         if name in seen:
             diags.warning(page.path, line, "duplicate-row", f"`{name}` is listed twice; the later row is ignored")
             continue
         seen.add(name)
-        required_cell = cells[cols["required"]].strip().lower()
-        required = True if required_cell == "yes" else False if required_cell == "no" else None
-        page.rows.append(
-            TableRow(name, cells[cols["type"]].strip(), required, cells[cols["description"]].strip(), line)
-        )
+        required_cell = _cell(cells, cols["required"]).lower()
+        required = {"yes": True, "true": True, "no": False, "false": False}.get(required_cell)
+        type_cell, description = _cell(cells, cols["type"]), _cell(cells, cols["description"])
+        page.rows.append(TableRow(name, type_cell, required, description, line))
