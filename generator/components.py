@@ -245,7 +245,7 @@ def is_action(op: Operation) -> bool:
 
 
 def _name_tree(registry: ComponentRegistry, node: Schema, names: list[str], tag_words: list[str], suffix: str) -> None:
-    name = registry.register(node, [n + suffix for n in names], names[0], registry.families_of(node))
+    name = registry.register(node, [n + suffix for n in names], names[0], set())
     canonical = registry.entries[name].node
     root = name[: -len(suffix)] if suffix and name.endswith(suffix) else name
     root = root[len("Patched") :] if root.startswith("Patched") else root
