@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from generator.diagnostics import Diagnostics
 from generator.normalize import NormalizeResult, normalize
@@ -18,16 +16,6 @@ PAGES = ROOT / "spec" / "pages"
 OVERLAY = ROOT / "spec" / "overlay.yaml"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
-settings.register_profile(
-    "ci",
-    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "40")),
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def run_normalize(*inputs: Path, overlay: bool = True) -> NormalizeResult:

@@ -1,0 +1,1 @@
+"""Property-based contract tests derived from spec/openapi.yaml (offline and --live)."""
