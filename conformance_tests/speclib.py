@@ -76,8 +76,9 @@ def _refs(node: Any) -> set[str]:
     return found
 
 
+@functools.cache
 def component(name: str, path: Path = SPEC) -> dict[str, Any]:
-    """The standalone schema of component ``name``."""
+    """The standalone schema of component ``name`` (cached: treat as read-only)."""
     return standalone({"$ref": _PREFIX + name}, path)
 
 
@@ -103,12 +104,23 @@ def is_valid(instance: Any, schema: dict[str, Any]) -> bool:
 
 def errors(instance: Any, schema: dict[str, Any]) -> list[str]:
     """The judge's complaints about ``instance``, one line each."""
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator(schema).iter_errors(instance)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator(schema).iter_errors(instance)
+    ]
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.Draft202012Validator]] = {}
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    """A Draft 2020-12 validator that also checks formats (uuid, date-time, uri)."""
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    """A Draft 2020-12 validator that also checks formats (uuid, date-time, uri); cached per schema."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    made = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    _VALIDATORS[id(schema)] = (schema, made)
+    return made
 
 
 @dataclass(frozen=True)

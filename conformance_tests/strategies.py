@@ -1,29 +1,105 @@
-"""Hypothesis strategies for the spec's schemas (hypothesis-jsonschema where it serves).
+"""Hypothesis strategies for the spec's schemas.
 
-Valid payloads come from hypothesis-jsonschema on the standalone schema, mixed with the
-deterministic edge instances of :mod:`conformance_tests.instances` (every nullable field null,
-optional fields absent, unknown fields present) so the edges are tried on every run.
+hypothesis-jsonschema serves small schemas well; on the large nested ones (``Recording``, with
+its transcript provider tree) it re-canonicalises at every draw and takes seconds per example,
+so those get our own direct builder (:func:`from_spec_schema`), which knows the subset of JSON
+Schema the normalizer emits. Both are mixed with deterministic edge instances of
+:mod:`conformance_tests.instances` (every nullable field null, optional fields absent, unknown
+fields present) so the edges are tried on every run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from conformance_tests import speclib
-from conformance_tests.instances import instance, set_at, sites
+from conformance_tests.instances import MAX_DEPTH, instance, set_at, sites, types_of
 
 UNKNOWN_FIELD = "x_unknown_field_from_the_future"
+#: Schemas with more nodes than this use :func:`from_spec_schema` instead of hypothesis-jsonschema.
+SMALL_SCHEMA = 40
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_DATETIMES = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+).map(lambda d: d.isoformat().replace("+00:00", "Z"))
+_FORMATS: dict[str, st.SearchStrategy[str]] = {
+    "uuid": st.uuids().map(str),
+    "date-time": _DATETIMES,
+    "date": st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)).map(dt.date.isoformat),
+    "uri": st.from_regex(r"\Ahttps://[a-z]{1,10}\.example\.com/[a-z0-9_]{0,10}\Z"),
+    "email": st.from_regex(r"\A[a-z]{1,8}@example\.com\Z"),
+}
 
 
-@functools.lru_cache(maxsize=None)
+def from_spec_schema(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
+    """Valid values of a schema the normalizer emits (type lists, enum, format, properties,
+    required, items, additionalProperties, ``anyOf [ref, null]``)."""
+    target = speclib.resolve(schema)
+    allowed = set(types_of(schema)) | set(types_of(target))
+    nullable = "null" in allowed
+    if depth > MAX_DEPTH:
+        return st.just(instance(schema, speclib.resolve, full=False))
+    if "enum" in target:
+        values = [v for v in target["enum"] if v is not None or nullable]
+        base: st.SearchStrategy[Any] = st.sampled_from(values)
+        return base
+    kinds = sorted(allowed - {"null"})
+    options = [_kind_strategy(kind, target, depth) for kind in kinds] or [
+        st.one_of(st.none(), st.booleans(), st.integers(), _TEXT)
+    ]
+    strategy = st.one_of(*options)
+    return st.one_of(st.none(), strategy) if nullable else strategy
+
+
+def _kind_strategy(kind: str, target: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
+    if kind == "string":
+        return _FORMATS.get(target.get("format", ""), _TEXT)
+    if kind == "integer":
+        return st.integers(min_value=-(2**31), max_value=2**31 - 1)
+    if kind == "number":
+        return st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        return st.lists(from_spec_schema(target.get("items", {}), depth + 1), max_size=2)
+    if kind == "object":
+        props = target.get("properties", {})
+        required = set(target.get("required", []))
+        fields = {name: from_spec_schema(prop, depth + 1) for name, prop in props.items()}
+        fixed = st.fixed_dictionaries(
+            {k: v for k, v in fields.items() if k in required},
+            optional={k: v for k, v in fields.items() if k not in required},
+        )
+        extra = target.get("additionalProperties")
+        if isinstance(extra, dict) and not props:
+            return st.dictionaries(
+                st.text(st.characters(codec="ascii", categories=("Ll",)), min_size=1, max_size=6),
+                from_spec_schema(extra, depth + 1),
+                max_size=2,
+            )
+        return fixed
+    return st.none()
+
+
+def _size(schema: dict[str, Any]) -> int:
+    return len(json.dumps(schema)) // 40
+
+
+@functools.cache
 def component_strategy(name: str) -> st.SearchStrategy[Any]:
     """Valid instances of component ``name``: generated, edge cases, and unknown extra fields."""
     schema = speclib.component(name)
-    generated = from_schema(_without_formats_hypothesis_cannot_draw(schema))
+    if _size(schema) <= SMALL_SCHEMA:
+        generated = from_schema(_patterns_for_formats(schema))
+    else:
+        generated = from_spec_schema(schema)
     edges = st.sampled_from(edge_instances(name))
     return st.one_of(edges, generated, generated.map(with_unknown_field))
 
@@ -50,13 +126,13 @@ _PATTERNS = {
 }
 
 
-def _without_formats_hypothesis_cannot_draw(schema: Any) -> Any:
+def _patterns_for_formats(schema: Any) -> Any:
     """Formats hypothesis-jsonschema ignores (uuid, uri) become equivalent patterns."""
     if isinstance(schema, list):
-        return [_without_formats_hypothesis_cannot_draw(s) for s in schema]
+        return [_patterns_for_formats(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: _without_formats_hypothesis_cannot_draw(v) for k, v in schema.items()}
+    out = {k: _patterns_for_formats(v) for k, v in schema.items()}
     fmt = out.get("format")
     if isinstance(fmt, str) and fmt in _PATTERNS and "enum" not in out:
         out.pop("format")
