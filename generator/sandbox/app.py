@@ -42,7 +42,7 @@ from generator.sandbox.idempotency import (
 )
 from generator.sandbox.limits import RateLimiter, subject_for
 from generator.sandbox.resources import Reply, ResourceModel, not_found
-from generator.sandbox.routes import RouteTable
+from generator.sandbox.routes import Route, RouteTable
 from generator.sandbox.spec import ApiSpec, Operation
 from generator.sandbox.store import ResourceStore
 from generator.sandbox.validation import RequestInvalid, validate_request
@@ -84,32 +84,17 @@ class Sandbox:
 
     async def handle(self, request: Request) -> Response:
         """Answer one HTTP request (see the module docstring for the order of checks)."""
-        raw_path = request.scope.get("raw_path") or request.url.path.encode()
-        matched = self.routes.match(raw_path.decode("latin-1").split("?")[0])
-        if matched is None:
-            return self._send(None, not_found(f"No endpoint at {request.url.path}."))
-        route, raw_params = matched
-        params = {name: unquote(value) for name, value in raw_params.items()}
-        op = self.spec.operations.get((request.method, route.template))
-        if op is None:
-            allowed = ", ".join(m for m, p in self.spec.operations if p == route.template)
-            detail = f'Method "{request.method}" not allowed.'
-            reply = Reply(405, {"detail": detail, "code": "method_not_allowed"}, headers={"Allow": allowed})
-            return self._send(None, reply)
+        found = self._route(request)
+        if isinstance(found, Response):
+            return found
+        op, route, params = found
         headers = {k.lower(): v for k, v in request.headers.items()}
         auth = authenticate(op.security, headers, self.config.credentials)
         if not auth.ok:
             return self._send(op, Reply(401, {"detail": auth.detail, "code": auth.code}))
-        if op.rate_limit is not None:
-            limit = op.rate_limit
-            subject = subject_for(limit.scope, auth.api_key, dict(auth.tokens), params)
-            decision = self.limiter.hit((op.operation_id, limit.scope, subject), limit.limit, limit.period)
-            if not decision.allowed:
-                detail = f"Request was throttled. Expected available in {decision.retry_after} seconds."
-                reply = Reply(
-                    429, {"detail": detail, "code": "throttled"}, headers={"Retry-After": str(decision.retry_after)}
-                )
-                return self._send(op, reply)
+        throttled = self._throttle(op, auth.api_key, dict(auth.tokens), params)
+        if throttled is not None:
+            return self._send(op, throttled)
         body = await request.body()
         query = {key: request.query_params.getlist(key) for key in request.query_params}
         try:
@@ -118,9 +103,42 @@ class Sandbox:
             return self._send(op, Reply(400, {"detail": exc.detail, "code": exc.code}))
         key_header = headers.get("idempotency-key")
         if op.method not in IDEMPOTENT_METHODS or key_header is None:
-            reply = await run_in_threadpool(self.resources.handle, op, route, params, valid.body)
-            return self._send(op, reply)
+            return self._send(op, await run_in_threadpool(self.resources.handle, op, route, params, valid.body))
         key = IdempotencyKey(auth.api_key, op.method, request.url.path, key_header)
+        return await self._idempotent(key, op, route, params, valid.body)
+
+    def _route(self, request: Request) -> Response | tuple[Operation, Route, dict[str, str]]:
+        """The operation, route and decoded path parameters, or the 404/405 response."""
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        matched = self.routes.match(raw_path.decode("latin-1").split("?")[0])
+        if matched is None:
+            return self._send(None, not_found(f"No endpoint at {request.url.path}."))
+        route, raw_params = matched
+        op = self.spec.operations.get((request.method, route.template))
+        if op is None:
+            allowed = ", ".join(m for m, p in self.spec.operations if p == route.template)
+            detail = f'Method "{request.method}" not allowed.'
+            return self._send(
+                None, Reply(405, {"detail": detail, "code": "method_not_allowed"}, headers={"Allow": allowed})
+            )
+        return op, route, {name: unquote(value) for name, value in raw_params.items()}
+
+    def _throttle(self, op: Operation, api_key: str, tokens: dict[str, str], params: dict[str, str]) -> Reply | None:
+        """The 429 reply when the operation's rate limit is exhausted for this caller, else None."""
+        if op.rate_limit is None:
+            return None
+        limit = op.rate_limit
+        subject = subject_for(limit.scope, api_key, tokens, params)
+        decision = self.limiter.hit((op.operation_id, limit.scope, subject), limit.limit, limit.period)
+        if decision.allowed:
+            return None
+        detail = f"Request was throttled. Expected available in {decision.retry_after} seconds."
+        return Reply(429, {"detail": detail, "code": "throttled"}, headers={"Retry-After": str(decision.retry_after)})
+
+    async def _idempotent(
+        self, key: IdempotencyKey, op: Operation, route: Route, params: dict[str, str], body: Any
+    ) -> Response:
+        """Run the request under ``key``: 409 while a twin runs, the kept response within the hour."""
         claimed = self.idempotency.begin(key)
         if claimed == IN_PROGRESS:
             detail = "A request with this Idempotency-Key is still being processed; retry later."
@@ -130,8 +148,7 @@ class Sandbox:
             replay.headers["Idempotent-Replayed"] = "true"
             return replay
         try:
-            reply = await run_in_threadpool(self.resources.handle, op, route, params, valid.body)
-            response = self._send(op, reply)
+            response = self._send(op, await run_in_threadpool(self.resources.handle, op, route, params, body))
         except BaseException:
             self.idempotency.abandon(key)
             raise

@@ -4,7 +4,9 @@ Each operation's ``x-rate-limit: {limit, period, scope}`` is enforced with a sli
 a request is admitted when fewer than ``limit`` admitted requests of the same bucket fall within
 the last ``period`` seconds. A refused request gets 429 with ``Retry-After: <seconds>`` (errors
 page: "Retry after the duration specified in the returned Retry-After header"), the whole
-seconds until the oldest request leaves the window (at least 1). Refused requests do not count.
+seconds until the oldest request leaves the window (at least 1). The limit is checked after
+authentication (a 401 never counts) and before validation (a malformed request counts, as it
+costs the server a request); a request refused with 429 does not count.
 
 Buckets are ``(operationId, scope, subject)``: every endpoint page states its own limit, so
 endpoints do not share a bucket. The subject depends on the scope:

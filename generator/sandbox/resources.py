@@ -25,6 +25,7 @@ id of their parent.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class ResourceModel:
         self.index = spec.index
         self.routes = routes
         self.store = store
+        self._lock = threading.Lock()
 
     # -- seeding ------------------------------------------------------------------------------
     def seed(self) -> None:
@@ -121,9 +123,12 @@ class ResourceModel:
                 yield rid, value
 
     def _first_example(self, template: str) -> Any:
-        for op in self._ops_on(template):
-            if op.success.has_example and op.success.schema is not None:
-                return self._fallback(op.success)
+        """A valid first value for a singleton: the first example, else a synthesized instance."""
+        ops = [op for op in self._ops_on(template) if op.success.schema is not None]
+        for op in sorted(ops, key=lambda o: not o.success.has_example):
+            value = self._fallback(op.success)
+            if value is not None:
+                return value
         return None
 
     # -- rendering ----------------------------------------------------------------------------
@@ -157,7 +162,14 @@ class ResourceModel:
 
     # -- handling -----------------------------------------------------------------------------
     def handle(self, op: Operation, route: Route, params: dict[str, str], body: Any) -> Reply:
-        """Answer a validated request; ``params`` are the raw path parameters."""
+        """Answer a validated request; ``params`` are the raw path parameters.
+
+        Handlers run one at a time (a read-modify-write never interleaves with another).
+        """
+        with self._lock:
+            return self._handle(op, route, params, body)
+
+    def _handle(self, op: Operation, route: Route, params: dict[str, str], body: Any) -> Reply:
         if route.kind is Kind.ITEM:
             return self._item(op, route, params, body)
         if route.kind is Kind.COLLECTION:
