@@ -9,7 +9,7 @@ SPEC ?= spec/openapi.yaml
 OUT ?= generated
 CORPUS ?= ../shared/corpus
 
-.PHONY: all install generate normalize models test check lint bench clean corpus
+.PHONY: all install generate normalize models test check lint bench clean corpus conformance-peer
 
 all: generate
 
@@ -48,6 +48,10 @@ lint: $(STAMP)
 ## corpus: normalize every page of ../shared/corpus (diagnostics to stderr)
 corpus: $(STAMP)
 	$(BIN)/recallgen normalize $(CORPUS)/recall-docs --overlay $(OVERLAY) -o build/corpus-openapi.yaml
+
+## conformance-peer: Schemathesis (the independent judge) against a sandbox serving $(SPEC) on a free loopback port
+conformance-peer: $(STAMP)
+	$(BIN)/python -m generator.sandbox.peer --spec $(SPEC) --max-examples $${PEER_EXAMPLES:-5}
 
 ## bench: speed and memory benchmarks (benchmarks/)
 bench: $(STAMP)

@@ -131,6 +131,25 @@ def generate(
 
 
 @app.command()
+def sandbox(
+    spec: Annotated[Path, typer.Option("--spec", help="The OpenAPI document to serve.")] = Path("spec/openapi.yaml"),
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: a free one).")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    db: Annotated[Path | None, typer.Option("--db", help="SQLite file (default: in memory).")] = None,
+    api_key: Annotated[list[str] | None, typer.Option("--api-key", help="Accepted API key (repeatable).")] = None,
+    calendar_token: Annotated[
+        list[str] | None, typer.Option("--calendar-token", help="Accepted calendar token (repeatable).")
+    ] = None,
+    check_responses: Annotated[bool, typer.Option("--check-responses", help="Validate every response.")] = False,
+) -> None:
+    """Serve a stateful fake of the API described by the spec (README: Sandbox)."""
+    from generator.sandbox.command import run_sandbox
+
+    code = run_sandbox(spec, _report, host, port, db, api_key, calendar_token, check_responses)
+    raise typer.Exit(code)
+
+
+@app.command()
 def version() -> None:
     """Print the toolkit version."""
     typer.echo(__version__)

@@ -69,6 +69,13 @@ CODES: dict[str, str] = {
     "spec-invalid": "the normalized document fails OpenAPI 3.1 validation",
     "spec-unreadable": "the OpenAPI document could not be read",
     "generate-failed": "code generation failed",
+    # sandbox (`recallgen sandbox`, generator/sandbox/)
+    "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",
+    "sandbox-bad-operation": "an operation cannot be read (bad parameter, response or security); the spec is refused",
+    "sandbox-bad-ref": "a $ref is not local (`#/...`) or points at nothing; the spec is refused",
+    "sandbox-unsupported-security": "a security scheme is not an apiKey in a header; the sandbox does not enforce it",
+    "sandbox-db-unusable": "the --db file cannot be opened as a SQLite sandbox database",
+    "sandbox-port-unusable": "the --host/--port address cannot be bound",
 }
 
 

@@ -1,0 +1,73 @@
+"""Rate limits per operation and scope, as the pages state them ("300 requests per min per workspace").
+
+Each operation's ``x-rate-limit: {limit, period, scope}`` is enforced with a sliding window:
+a request is admitted when fewer than ``limit`` admitted requests of the same bucket fall within
+the last ``period`` seconds. A refused request gets 429 with ``Retry-After: <seconds>`` (errors
+page: "Retry after the duration specified in the returned Retry-After header"), the whole
+seconds until the oldest request leaves the window (at least 1). The limit is checked after
+authentication (a 401 never counts) and before validation (a malformed request counts, as it
+costs the server a request); a request refused with 429 does not count.
+
+Buckets are ``(operationId, scope, subject)``: every endpoint page states its own limit, so
+endpoints do not share a bucket. The subject depends on the scope:
+
+- ``workspace``: the API key (keys are environment-scoped; the sandbox treats one key as one
+  workspace, authentication page);
+- ``calendar_user``: the calendar token header (per-user token, calendar-v1 guide), else the key;
+- any other scope (``bot``, ...): the key plus the request's path parameters (the bot's id).
+
+Time comes from an injectable clock (seconds, monotonic), so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+#: A source of monotonic time in seconds.
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a request is admitted; ``retry_after`` (whole seconds) is set when it is not."""
+
+    allowed: bool
+    remaining: int
+    retry_after: int = 0
+
+
+class RateLimiter:
+    """Sliding-window counters per bucket; thread-safe. ``clock`` defaults to ``time.monotonic``."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._hits: dict[Hashable, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, bucket: Hashable, limit: int, period: float) -> Decision:
+        """Count one request against ``bucket`` unless ``limit`` requests already fall in ``period`` s."""
+        now = self._clock()
+        with self._lock:
+            window = self._hits.setdefault(bucket, deque())
+            while window and window[0] <= now - period:
+                window.popleft()
+            if len(window) >= limit:
+                wait = window[0] + period - now
+                return Decision(False, 0, max(1, math.ceil(wait)))
+            window.append(now)
+            return Decision(True, limit - len(window))
+
+
+def subject_for(scope: str, api_key: str, tokens: dict[str, str], path_params: dict[str, str]) -> Hashable:
+    """The identity a scope counts by (see the module docstring); ``tokens`` maps header -> value."""
+    if scope == "workspace":
+        return ("key", api_key)
+    if scope == "calendar_user":
+        calendar = next((v for h, v in sorted(tokens.items()) if h != "authorization"), None)
+        return ("calendar_user", calendar) if calendar is not None else ("key", api_key)
+    return ("key", api_key, tuple(sorted(path_params.items())))
