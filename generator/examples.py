@@ -41,6 +41,9 @@ def conform(value: object, node: Schema, resolve: Resolver = _same) -> object:
         for key, element in value.items():
             child = node.properties.get(key) or node.additional
             out[key] = conform(element, child, resolve) if child is not None else element
+        for key in node.required:  # fields the table requires but the sample omits
+            if key not in out and key in node.properties:
+                out[key] = _default_for(resolve(node.properties[key]))
         return out
     if isinstance(value, list) and node.is_array:
         return [conform(element, node.items, resolve) if node.items is not None else element for element in value]
@@ -83,4 +86,6 @@ def _default_for(node: Schema) -> object:
         return {"uuid": _PLACEHOLDER_UUID, "date-time": _PLACEHOLDER_DATETIME, "uri": "https://example.com/"}.get(
             node.format or "", "string"
         )
-    return {"boolean": True, "integer": 0, "number": 0, "object": {}, "array": []}.get(kind)
+    if kind == "object":
+        return {key: _default_for(child) for key, child in node.properties.items() if key in node.required}
+    return {"boolean": True, "integer": 0, "number": 0, "array": []}.get(kind)

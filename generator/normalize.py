@@ -106,7 +106,16 @@ def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagno
     document = assemble(operations, registry)
     if overlay is not None:
         document = apply_overlay(document, overlay, diags)
+    _sort_responses(document)
     return NormalizeResult(document, diags, operations)
+
+
+def _sort_responses(document: dict[str, Any]) -> None:
+    """Responses in status order (overlay actions append theirs at the end)."""
+    for item in document.get("paths", {}).values():
+        for op in item.values():
+            if isinstance(op, dict) and isinstance(op.get("responses"), dict):
+                op["responses"] = dict(sorted(op["responses"].items()))
 
 
 # --------------------------------------------------------------------------- duplicates
