@@ -67,7 +67,7 @@ class Operation(Generic[T]):
     def url_path(self, params: Mapping[str, object]) -> str:
         """The path with every ``{name}`` replaced by its percent-encoded value.
 
-        Raises ``ValueError`` for an empty value (it would address another resource).
+        Raises ``ValueError`` for an empty value, ``.`` or ``..`` (each would address another resource).
         """
         segments = self._segments
         if len(segments) == 1:
@@ -78,8 +78,8 @@ class Operation(Generic[T]):
                 parts.append(segment)
                 continue
             text = scalar(params.get(segment, ""))
-            if not text:
-                raise ValueError(f"{self.operation_id}: path parameter {segment!r} must not be empty")
+            if not text or text in (".", ".."):
+                raise ValueError(f"{self.operation_id}: path parameter {segment!r} must not be empty, '.' or '..'")
             parts.append(quote(text, safe=""))
         return "".join(parts)
 
