@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import pytypes
-from generator.client_meta import client_docstring, credentials, error_classes, readme_facts, resolve, servers
+from generator.client_meta import (
+    client_docstring,
+    credentials,
+    error_classes,
+    identifier,
+    readme_facts,
+    resolve,
+    servers,
+)
 from generator.ir import ClientIR, GroupIR, OperationIR
 from generator.literals import docstring, md_cell, md_code, one_line, py_str
-from generator.naming import class_name, python_identifier, words
+from generator.naming import class_name, words
 from generator.operation_docs import describe, readme_example
 
 #: Keyword arguments every method has (spec names that collide get a ``_`` suffix).
@@ -79,7 +87,7 @@ def build_client(ir: ClientIR, document: dict[str, Any], index: pytypes.ModelInd
     ir.groups = []
     finished: list[OperationIR] = []
     for tag in sorted(by_tag):
-        attribute = python_identifier(tag, fallback="default")
+        attribute = identifier(tag, fallback="default")
         while attribute in used_groups:
             attribute += "_"
         used_groups.add(attribute)
@@ -203,7 +211,7 @@ class _Context:
     def _argument(self, param: dict[str, Any], location: str, required: bool, used: set[str]) -> Argument:
         schema = param.get("schema") or {}
         return Argument(
-            python_name=_unique(python_identifier(str(param["name"]), fallback="param"), used),
+            python_name=_unique(identifier(str(param["name"]), fallback="param"), used),
             wire_name=str(param["name"]),
             location=location,
             type_node=self.types.of(schema, for_input=True),
@@ -244,7 +252,7 @@ class _Context:
             doc = one_line(str((resolve(self.document, prop_schema) or {}).get("description") or ""))
             args.append(
                 Argument(
-                    _unique(python_identifier(wire), used),
+                    _unique(identifier(wire), used),
                     wire,
                     "body",
                     node,
@@ -298,10 +306,10 @@ class _Context:
 
 
 def _method_name(operation_id: str, tag: str, taken: set[str]) -> str:
-    full = python_identifier(operation_id, fallback="call")
-    prefix = python_identifier(tag, fallback="default").rstrip("_") + "_"
+    full = identifier(operation_id, fallback="call")
+    prefix = identifier(tag, fallback="default").rstrip("_") + "_"
     rest = full[len(prefix) :] if full.startswith(prefix) and len(full) > len(prefix) else full
-    name = python_identifier(rest, fallback="call")
+    name = identifier(rest, fallback="call")
     if name in RESERVED_METHODS:
         name += "_"
     return _unique(name, taken)

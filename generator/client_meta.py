@@ -39,6 +39,17 @@ CLIENT_ARGUMENTS = frozenset(
 )
 
 
+def identifier(text: str, *, fallback: str = "field") -> str:
+    """:func:`generator.naming.python_identifier`, with dunders made plain first (``__init__`` -> ``init_``).
+
+    (``python_identifier`` collapses ``__`` before its dunder check, so it returns ``_init_``.)
+    """
+    stripped = text.strip("_")
+    if stripped and (text.startswith("__") or text.endswith("__")):
+        return python_identifier(stripped + "_", fallback=fallback)
+    return python_identifier(text, fallback=fallback)
+
+
 def credentials(document: dict[str, Any], env_prefix: str) -> list[CredentialIR]:
     """One :class:`CredentialIR` per security scheme, the root requirement's first scheme first."""
     schemes = document.get("components", {}).get("securitySchemes", {}) or {}
@@ -48,7 +59,7 @@ def credentials(document: dict[str, Any], env_prefix: str) -> list[CredentialIR]
     used = set(CLIENT_ARGUMENTS)
     for position, scheme_name in enumerate(ordered):
         scheme = schemes[scheme_name]
-        argument = "api_key" if position == 0 else python_identifier(scheme_name)
+        argument = "api_key" if position == 0 else identifier(scheme_name)
         while argument in used:
             argument += "_"
         used.add(argument)
