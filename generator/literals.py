@@ -40,9 +40,8 @@ def _escape_docstring_body(text: str) -> str:
     body = _CONTROL.sub(
         lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", body
     )
-    body = body.replace('"""', '\\"\\"\\"')
-    if body.endswith('"'):
-        body = body[:-1] + '\\"'
+    # A run of three or more quotes, or quotes right before the closing ``"""``, would end the string.
+    body = re.sub(r'"{3,}|"+$', lambda m: '\\"' * len(m.group()), body)
     return body
 
 
