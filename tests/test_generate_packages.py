@@ -103,6 +103,7 @@ HOSTILE: dict[str, Any] = {
                 "tags": ["über-things"],
                 "parameters": [{"name": "a-b", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"204": {"description": "deleted"}, "500": {"$ref": "#/components/responses/Boom"}},
+                "x-rate-limit": {"limit": 1, "period": 10, "scope": "bot"},
             }
         },
     },
@@ -374,3 +375,22 @@ def _call(mock: respx.MockRouter, spec: dict[str, Any], method: Any, op: Any, *,
         assert isinstance(result, list), op.operation_id
     else:
         assert hasattr(result, "model_dump"), op.operation_id
+
+
+def test_bot_scoped_rate_limit_is_per_path_parameter(hostile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 call per 10 s per bot: a second bot does not wait, the same bot again waits 10 s."""
+    import time
+
+    client_mod = importlib.import_module("hostile_client")
+    sleeps: list[float] = []
+    now = [500.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+    client = client_mod.HostileClient(api_key="k")
+    with respx.mock(base_url=BASE) as mock:
+        mock.delete(url__regex=r".*/%C3%BCber/.*").respond(204)
+        client.uber_things.cafe_loschen("bot-1")
+        client.uber_things.cafe_loschen("bot-2")
+        assert sleeps == []
+        client.uber_things.cafe_loschen("bot-1")
+    assert sleeps == [pytest.approx(10.0)]
