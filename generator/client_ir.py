@@ -161,6 +161,7 @@ class _Context:
             if str(c).isdigit() and int(c) in self.error_names
         ]
         doc = describe(op, spec, arguments, result_type, errors, idempotency, security)
+        primary = self.ir.credentials[0].scheme if self.ir.credentials else None
         return OperationIR(
             operation_id=op.operation_id,
             method=op.method,
@@ -182,6 +183,10 @@ class _Context:
             readme_summary=md_cell(op.summary or f"{op.method} {op.path}"),
             readme_group=group,
             readme_route=md_code(f"{op.method} {op.path}"),
+            needs_secondary_credentials=all(
+                any(n != primary for n in req) for req in security or [{}] if isinstance(req, dict)
+            )
+            and bool(security),
         )
 
     def parameters(self, path: str, item: dict[str, Any], spec: dict[str, Any]) -> tuple[list[Argument], str | None]:

@@ -212,6 +212,8 @@ def readme_facts(ir: ClientIR) -> None:
     ir.readme_secondary_argument = ir.credentials[-1].argument if ir.credentials else "api_key"
     ir.readme_servers = tuple(f"{md_code(s.region)} | {md_code(s.url)}" for s in ir.servers)
     ir.readme_default_region = md_code(ir.servers[0].region) if ir.servers else "none"
+    ir.readme_region_argument = f", region={ir.servers[-1].region_literal}" if ir.servers else ""
     examples = "\n".join(op.example for op in ir.operations)
     ir.readme_fence = md_fence(examples)
-    ir.readme_first_example = ir.operations[0].example if ir.operations else "None"
+    plain = [op for op in ir.operations if not op.needs_secondary_credentials] or ir.operations
+    ir.readme_first_example = plain[0].example if plain else "None"

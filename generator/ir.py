@@ -65,6 +65,7 @@ class OperationIR:
     readme_summary: str = ""
     readme_group: str = ""
     readme_route: str = ""
+    needs_secondary_credentials: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class ClientIR:
     readme_credentials: tuple[str, ...] = ()
     readme_secondary_argument: str = "api_key"
     readme_default_region: str = ""
+    readme_region_argument: str = ""
     readme_servers: tuple[str, ...] = ()
 
 
