@@ -30,6 +30,7 @@ PACKAGE_FILES: tuple[tuple[str, str], ...] = (
     ("_ratelimit.py.jinja", "{package}/_ratelimit.py"),
     ("_response.py.jinja", "{package}/_response.py"),
     ("_operation.py.jinja", "{package}/_operation.py"),
+    ("_config.py.jinja", "{package}/_config.py"),
     ("_base_client.py.jinja", "{package}/_base_client.py"),
     ("_client.py.jinja", "{package}/_client.py"),
     ("resources/__init__.py.jinja", "{package}/resources/__init__.py"),

@@ -23,45 +23,18 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from recall_client._constants import DEFAULT_REGION, SERVERS, UNSAFE_METHODS, USER_AGENT
-from recall_client._exceptions import APIConnectionError, APIStatusError, APITimeoutError, CredentialsError, error_class
+from recall_client._config import SecurityScheme, auth_headers
+from recall_client._constants import UNSAFE_METHODS, USER_AGENT
+from recall_client._exceptions import APIConnectionError, APITimeoutError, status_error
 from recall_client._logging import logger, redact, redact_headers
 from recall_client._operation import Operation, encode_json, query_items, scalar
 from recall_client._ratelimit import RateLimiter
 from recall_client._response import APIResponse
-from recall_client._retry import RetryDecision, decide_retry, parse_retry_after
+from recall_client._retry import RetryDecision, decide_retry
 from recall_client._types import NOT_GIVEN, NotGiven, TimeoutTypes
 
 T = TypeVar("T")
 _NO_PARAMS: Mapping[str, object] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityScheme:
-    """A security scheme of the spec as the client sends it: ``prefix + secret`` in ``parameter``."""
-
-    name: str
-    argument: str
-    location: str
-    parameter: str
-    prefix: str
-    env: str | None = None
-
-
-def resolve_base_url(region: str | None, base_url: str | httpx.URL | None) -> str:
-    """The base URL for ``region`` (one of :data:`SERVERS`) or an explicit ``base_url``.
-
-    Raises ``ValueError`` for an unknown region, for both arguments at once, or for neither when
-    the spec lists no server.
-    """
-    if base_url is not None:
-        if region is not None:
-            raise ValueError("pass either region= or base_url=, not both")
-        return str(base_url).rstrip("/")
-    chosen = region if region is not None else DEFAULT_REGION
-    if chosen is None or chosen not in SERVERS:
-        raise ValueError(f"unknown region {chosen!r}; expected one of {sorted(SERVERS)} or base_url=")
-    return SERVERS[chosen]
 
 
 @dataclass(slots=True)
@@ -126,29 +99,7 @@ class BaseAPIClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, {secrets})"
 
     def _auth(self, op: Operation[Any]) -> dict[str, str]:
-        if not op.security:
-            return {}
-        missing: list[tuple[str, ...]] = []
-        for alternative in op.security:
-            absent = tuple(name for name in alternative if name not in self._credentials)
-            if not absent:
-                headers = {}
-                for name in alternative:
-                    scheme = self._schemes[name]
-                    secret = self._credentials[name]
-                    if scheme.prefix and not secret.lower().startswith(scheme.prefix.lower()):
-                        secret = scheme.prefix + secret
-                    headers[scheme.parameter] = secret
-                return headers
-            missing.append(absent)
-        arguments = tuple(self._schemes[n].argument if n in self._schemes else n for n in missing[0])
-        hint = " and ".join(f"{a}=" for a in arguments)
-        raise CredentialsError(
-            f"{op.operation_id} needs {hint} (pass it to {type(self).__name__}(...) or use "
-            f"client.with_options({hint}...)); no request was sent",
-            operation_id=op.operation_id,
-            missing=arguments,
-        )
+        return auth_headers(op, self._credentials, self._schemes, type(self).__name__)
 
     def _prepare(
         self,
@@ -273,27 +224,6 @@ class BaseAPIClient:
     def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> APIConnectionError:
         kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         return kind(f"{request.method} {request.url}: {type(exc).__name__}: {exc}", request=request)
-
-
-def status_error(response: httpx.Response) -> APIStatusError:
-    """The exception for an error ``response`` (class by status; body parsed when JSON)."""
-    body: object
-    try:
-        body = response.json()
-    except ValueError:
-        body = response.text or None
-    detail = ""
-    if isinstance(body, dict):
-        detail = str(body.get("detail") or body.get("message") or body.get("code") or "")
-    elif isinstance(body, str):
-        detail = body[:200]
-    request = response.request
-    message = f"{response.status_code} {response.reason_phrase} for {request.method} {request.url}"
-    error = error_class(response.status_code)(
-        f"{message}: {detail}" if detail else message, response=response, body=body
-    )
-    error.retry_after = parse_retry_after(response.headers.get("retry-after"))
-    return error
 
 
 def _new_key() -> str:

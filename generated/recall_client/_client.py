@@ -14,7 +14,8 @@ from typing import Final
 
 import httpx
 
-from recall_client._base_client import AsyncAPIClient, SecurityScheme, SyncAPIClient, resolve_base_url
+from recall_client._base_client import AsyncAPIClient, SyncAPIClient
+from recall_client._config import SecurityScheme, resolve_base_url
 from recall_client._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Region
 from recall_client._types import NOT_GIVEN, NotGiven, TimeoutTypes
 from recall_client.resources.calendar import (

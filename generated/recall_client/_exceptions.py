@@ -16,6 +16,7 @@ from typing import Final
 import httpx
 
 from recall_client._constants import REQUEST_ID_HEADERS
+from recall_client._retry import parse_retry_after
 
 __all__ = [
     "APIConnectionError",
@@ -39,6 +40,7 @@ __all__ = [
     "UnauthorizedError",
     "error_class",
     "request_id_of",
+    "status_error",
 ]
 
 
@@ -174,6 +176,27 @@ STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = {
     504: GatewayTimeoutError,
     507: BotPoolExhaustedError,
 }
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The exception for an error ``response`` (class by status; body parsed when JSON)."""
+    body: object
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text or None
+    detail = ""
+    if isinstance(body, dict):
+        detail = str(body.get("detail") or body.get("message") or body.get("code") or "")
+    elif isinstance(body, str):
+        detail = body[:200]
+    request = response.request
+    message = f"{response.status_code} {response.reason_phrase} for {request.method} {request.url}"
+    error = error_class(response.status_code)(
+        f"{message}: {detail}" if detail else message, response=response, body=body
+    )
+    error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return error
 
 
 def error_class(status: int) -> type[APIStatusError]:
