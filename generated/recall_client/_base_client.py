@@ -136,9 +136,10 @@ class BaseAPIClient:
         caller_key = isinstance(idempotency_key, str)
         if op.idempotency_header:
             send_headers[op.idempotency_header] = idempotency_key if isinstance(idempotency_key, str) else _new_key()
+        keyed = op.idempotency_header is not None
         if extra_headers:
             send_headers.update(extra_headers)
-        keyed = any(k.lower() == "idempotency-key" for k in send_headers)
+            keyed = keyed or any(k.lower() == "idempotency-key" for k in extra_headers)
         return _Prepared(
             method=op.method,
             url=url,
