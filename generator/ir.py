@@ -1,8 +1,10 @@
 """The intermediate representation that templates see (and nothing else).
 
 ``build_ir(document)`` turns a normalized OpenAPI document into a :class:`ClientIR`: package
-facts, the files to render and one :class:`OperationIR` per operation. Python computes every
-string a template prints; templates only arrange them.
+facts and one :class:`OperationIR` per operation. :func:`generator.client_ir.build_client` then
+fills in what the runtime client needs (resource groups, method signatures, credentials, servers,
+error classes), once the models module exists. Python computes every string a template prints
+(identifiers, type hints, escaped literals, docstrings); templates only arrange them.
 """
 
 from __future__ import annotations
@@ -10,19 +12,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.literals import docstring, py_str, toml_str
 from generator.naming import python_identifier
 
-#: (template, target path relative to the output directory) rendered for every package.
+#: (template, target path relative to the output directory) rendered once for every package;
+#: ``{package}`` is replaced by the package name.
 PACKAGE_FILES: tuple[tuple[str, str], ...] = (
     ("pyproject.toml.jinja", "pyproject.toml"),
     ("README.md.jinja", "README.md"),
-    ("__init__.py.jinja", "recall_client/__init__.py"),
+    ("py.typed.jinja", "{package}/py.typed"),
+    ("__init__.py.jinja", "{package}/__init__.py"),
+    ("_constants.py.jinja", "{package}/_constants.py"),
+    ("_types.py.jinja", "{package}/_types.py"),
+    ("_exceptions.py.jinja", "{package}/_exceptions.py"),
+    ("_logging.py.jinja", "{package}/_logging.py"),
+    ("_retry.py.jinja", "{package}/_retry.py"),
+    ("_ratelimit.py.jinja", "{package}/_ratelimit.py"),
+    ("_response.py.jinja", "{package}/_response.py"),
+    ("_operation.py.jinja", "{package}/_operation.py"),
+    ("_config.py.jinja", "{package}/_config.py"),
+    ("_base_client.py.jinja", "{package}/_base_client.py"),
+    ("_client.py.jinja", "{package}/_client.py"),
+    ("resources/__init__.py.jinja", "{package}/resources/__init__.py"),
 )
+#: Template of one resource group module (rendered once per group).
+GROUP_TEMPLATE = "resources/group.py.jinja"
 
 
 @dataclass(frozen=True)
 class OperationIR:
-    """One operation as templates need it: identifiers already sanitized."""
+    """One operation as templates need it: identifiers sanitized, literals escaped.
+
+    ``signature`` holds the parameter lines after ``self`` (each ending in a comma), ``call_args``
+    the argument lines of the runtime call, ``definition`` the keyword lines of the module-level
+    ``Operation(...)`` constant, ``docstring`` a complete escaped literal.
+    """
 
     operation_id: str
     method: str
@@ -30,6 +54,71 @@ class OperationIR:
     summary: str
     tag: str
     python_name: str
+    const_name: str = ""
+    result_type: str = "None"
+    definition_type: str = "None"
+    definition: tuple[str, ...] = ()
+    signature: tuple[str, ...] = ()
+    call_args: tuple[str, ...] = ()
+    docstring: str = '""""""'
+    raw_docstring: str = '""""""'
+    example: str = ""
+    readme_summary: str = ""
+    readme_group: str = ""
+    readme_route: str = ""
+    needs_secondary_credentials: bool = False
+
+
+@dataclass(frozen=True)
+class GroupIR:
+    """A resource group (one tag): ``client.<attribute>`` and the classes of ``resources/<module>.py``."""
+
+    attribute: str
+    module: str
+    class_name: str
+    async_class_name: str
+    raw_class_name: str
+    async_raw_class_name: str
+    docstring: str
+    operations: tuple[OperationIR, ...]
+
+
+@dataclass(frozen=True)
+class CredentialIR:
+    """A security scheme as a client argument (``api_key``), with its wire form (header + prefix)."""
+
+    scheme: str
+    scheme_literal: str
+    argument: str
+    location: str
+    parameter: str
+    parameter_literal: str
+    prefix: str
+    prefix_literal: str
+    env: str
+    env_literal: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class ServerIR:
+    """One server of the spec: region name and URL (both as escaped literals) and description."""
+
+    region: str
+    region_literal: str
+    url: str
+    url_literal: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ErrorIR:
+    """The exception class of one documented error status."""
+
+    status: int
+    class_name: str
+    base: str
+    docstring: str
 
 
 @dataclass
@@ -44,18 +133,56 @@ class ClientIR:
     title: str
     operations: list[OperationIR] = field(default_factory=list)
     files: tuple[tuple[str, str], ...] = PACKAGE_FILES
+    client_class: str = "Client"
+    async_client_class: str = "AsyncClient"
+    env_prefix: str = "API"
+    title_docstring: str = '""""""'
+    title_toml: str = '""'
+    version_literal: str = '""'
+    package_literal: str = '""'
+    user_agent_literal: str = '""'
+    groups: list[GroupIR] = field(default_factory=list)
+    credentials: list[CredentialIR] = field(default_factory=list)
+    servers: list[ServerIR] = field(default_factory=list)
+    default_region_literal: str = "None"
+    errors: list[ErrorIR] = field(default_factory=list)
+    secret_headers_literal: str = "frozenset()"
+    all_exports: tuple[str, ...] = ()
+    version_toml: str = '""'
+    client_docstring: str = '""""""'
+    async_client_docstring: str = '""""""'
+    title_md: str = ""
+    readme_fence: str = "```"
+    readme_first_example: str = ""
+    readme_credentials: tuple[str, ...] = ()
+    readme_secondary_argument: str = "api_key"
+    readme_default_region: str = ""
+    readme_region_argument: str = ""
+    readme_servers: tuple[str, ...] = ()
 
 
-def build_ir(document: dict[str, Any], sha256: str, generator_version: str) -> ClientIR:
-    """Build the IR of ``document`` (a normalized OpenAPI 3.1 document as plain data)."""
+def build_ir(document: dict[str, Any], sha256: str, generator_version: str, package: str = "recall_client") -> ClientIR:
+    """Build the IR of ``document`` (a normalized OpenAPI 3.1 document as plain data).
+
+    Only package facts and the operation list; :func:`generator.client_ir.build_client` adds the
+    client part (it needs the models module).
+    """
     info = document.get("info", {})
+    title = str(info.get("title", "API"))
+    version = str(info.get("version", "0.0.0"))
     ir = ClientIR(
-        package="recall_client",
-        distribution="recall-client",
-        version=str(info.get("version", "0.0.0")),
+        package=package,
+        distribution=package.replace("_", "-"),
+        version=version,
         generator_version=generator_version,
         spec_sha256=sha256,
-        title=str(info.get("title", "API")),
+        title=title,
+        title_docstring=docstring(f"Typed client for the {title}, generated by recallgen {generator_version}."),
+        title_toml=toml_str(f"Typed Python client for the {title}, generated by recallgen"),
+        version_literal=py_str(version),
+        version_toml=toml_str(version),
+        package_literal=py_str(package),
+        user_agent_literal=py_str(f"{package.replace('_', '-')}/{version} (recallgen {generator_version})"),
     )
     for path, item in sorted(document.get("paths", {}).items()):
         for method, op in sorted(item.items()):

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from generator import __version__
+from generator.client_ir import build_client
 from generator.diagnostics import Diagnostics
-from generator.ir import ClientIR, build_ir
+from generator.ir import GROUP_TEMPLATE, ClientIR, build_ir
+from generator.pytypes import ModelIndex
 from generator.specio import dump_yaml
 
 PACKAGE = "recall_client"
@@ -49,31 +51,43 @@ def render_package(
     output: Path,
     diags: Diagnostics,
     templates_dir: Path | None = None,
+    package: str = PACKAGE,
 ) -> bool:
-    """Write the package for ``document`` to ``output``; False (with diagnostics) on failure."""
-    ir = build_ir(document, spec_sha256(document), __version__)
+    """Write the package for ``document`` to ``output``; False (with diagnostics) on failure.
+
+    ``package`` names the importable package (tests use other names to load several at once).
+    """
+    ir = build_ir(document, spec_sha256(document), __version__, package=package)
     env = _environment(templates_dir or DEFAULT_TEMPLATES)
     tmp_root = Path(tempfile.mkdtemp(prefix=".recallgen-", dir=output.parent if output.parent.exists() else None))
     staging = tmp_root / output.name
     try:
-        package = staging / PACKAGE
-        package.mkdir(parents=True)
-        models = generate_models(document, ir)
-        files = {package / "models.py": models}
-        for template, target in ir.files:
-            files[staging / target] = env.get_template(template).render(ir=ir, header=file_header(ir))
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
-        (package / "py.typed").write_text("", encoding="utf-8")
+        for path, text in render_files(document, ir, env).items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
         format_python(staging)
         _swap(staging, output)
         return True
-    except (OSError, subprocess.CalledProcessError, RuntimeError) as exc:
+    except (OSError, subprocess.CalledProcessError, RuntimeError, TemplateError) as exc:
         diags.error(str(spec_path), 0, "generate-failed", f"{type(exc).__name__}: {exc}")
         return False
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
+
+
+def render_files(document: dict[str, Any], ir: ClientIR, env: Environment) -> dict[str, str]:
+    """Every file of the package (relative path -> text), before formatting; fills ``ir``."""
+    models = generate_models(document, ir)
+    build_client(ir, document, ModelIndex.from_source(models))
+    header = file_header(ir)
+    files = {f"{ir.package}/models.py": models}
+    for template, target in ir.files:
+        files[target.format(package=ir.package)] = env.get_template(template).render(ir=ir, header=header)
+    group_template = env.get_template(GROUP_TEMPLATE)
+    for group in ir.groups:
+        files[f"{ir.package}/resources/{group.module}.py"] = group_template.render(ir=ir, group=group, header=header)
+    return files
 
 
 def _environment(templates_dir: Path) -> Environment:
@@ -93,7 +107,8 @@ def generate_models(document: dict[str, Any], ir: ClientIR) -> str:
     Unknown response fields are allowed and kept (``extra="allow"``); field names are
     snake_case with aliases; enums are ``StrEnum`` classes named after their parent.
     """
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator import InputFileType, PythonVersion, generate
+    from datamodel_code_generator.enums import DataModelType
 
     models_only = {
         "openapi": document.get("openapi", "3.1.0"),
@@ -126,14 +141,16 @@ def generate_models(document: dict[str, Any], ir: ClientIR) -> str:
 
 
 def format_python(root: Path) -> None:
-    """Format and autofix the generated Python with the pinned ruff (explicit settings)."""
+    """Autofix and format the generated Python with the pinned ruff (explicit, isolated settings).
+
+    ``check --fix`` runs ruff's default rules plus isort, unused imports and pyupgrade (templates
+    import a superset of what a module needs); ``format`` runs after it, then isort once more.
+    """
     ruff = [sys.executable, "-m", "ruff"]
-    subprocess.run(
-        [*ruff, "check", *RUFF_ARGS, "--select", "I,F401,UP", "--fix", "--quiet", str(root)],
-        check=False,
-        capture_output=True,
-    )
+    fix = [*ruff, "check", *RUFF_ARGS, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
+    subprocess.run(fix, check=False, capture_output=True)
     subprocess.run([*ruff, "format", *RUFF_ARGS, "--quiet", str(root)], check=True, capture_output=True)
+    subprocess.run(fix, check=False, capture_output=True)
 
 
 def _swap(staging: Path, output: Path) -> None:

@@ -17,7 +17,6 @@ OVERLAY = ROOT / "spec" / "overlay.yaml"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
-
 def run_normalize(*inputs: Path, overlay: bool = True) -> NormalizeResult:
     """Normalize pages with the project overlay (or none)."""
     diags = Diagnostics()

@@ -1,0 +1,219 @@
+"""API-wide client facts from the spec: credentials, servers (regions) and error classes.
+
+Credentials come from ``components.securitySchemes`` (OpenAPI 3.1 section 4.8.27): the first
+scheme of the root ``security`` requirement is the client's ``api_key`` (environment variable
+``<PREFIX>_API_KEY``); every other scheme becomes an argument named after it
+(``CalendarAuthToken`` -> ``calendar_auth_token``). Servers (section 4.8.5) become regions named
+after the first DNS label of their host. Error classes come from the documented 4xx/5xx responses.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.ir import ClientIR, CredentialIR, ErrorIR, ServerIR
+from generator.literals import docstring, md_cell, md_code, md_fence, one_line, py_str
+from generator.naming import class_name, python_identifier, words
+
+#: Conventional class names that win over the response component's name (OAI's naming).
+CONVENTIONAL_ERRORS: dict[int, str] = {429: "RateLimitError"}
+#: Names the runtime already uses (a generated class must not take them).
+RUNTIME_ERROR_NAMES = frozenset(
+    {
+        "RecallError",
+        "CredentialsError",
+        "APIError",
+        "APIConnectionError",
+        "APITimeoutError",
+        "ResponseValidationError",
+        "APIStatusError",
+        "ServerError",
+    }
+)
+#: Client constructor arguments that are not credentials.
+CLIENT_ARGUMENTS = frozenset(
+    {"self", "region", "base_url", "timeout", "max_retries", "rate_limit", "default_headers", "http_client"}
+)
+
+
+def identifier(text: str, *, fallback: str = "field") -> str:
+    """:func:`generator.naming.python_identifier`, with dunders made plain first (``__init__`` -> ``init_``).
+
+    (``python_identifier`` collapses ``__`` before its dunder check, so it returns ``_init_``.)
+    """
+    stripped = text.strip("_")
+    if stripped and (text.startswith("__") or text.endswith("__")):
+        return python_identifier(stripped + "_", fallback=fallback)
+    return python_identifier(text, fallback=fallback)
+
+
+def credentials(document: dict[str, Any], env_prefix: str) -> list[CredentialIR]:
+    """One :class:`CredentialIR` per security scheme, the root requirement's first scheme first."""
+    schemes = document.get("components", {}).get("securitySchemes", {}) or {}
+    root = [name for req in document.get("security", []) or [] for name in req]
+    ordered = [n for n in dict.fromkeys(root) if n in schemes] + sorted(n for n in schemes if n not in root)
+    result: list[CredentialIR] = []
+    used = set(CLIENT_ARGUMENTS)
+    for position, scheme_name in enumerate(ordered):
+        scheme = schemes[scheme_name]
+        argument = "api_key" if position == 0 else identifier(scheme_name)
+        while argument in used:
+            argument += "_"
+        used.add(argument)
+        location, parameter, prefix = _wire_form(scheme)
+        env = f"{env_prefix}_{argument.upper()}" if position == 0 else ""
+        result.append(
+            CredentialIR(
+                scheme=scheme_name,
+                scheme_literal=py_str(scheme_name),
+                argument=argument,
+                location=location,
+                parameter=parameter,
+                parameter_literal=py_str(parameter),
+                prefix=prefix,
+                prefix_literal=py_str(prefix),
+                env=env,
+                env_literal=py_str(env) if env else "None",
+                doc=one_line(str(scheme.get("description", "")) or f"{scheme_name} credential."),
+            )
+        )
+    return result
+
+
+def _wire_form(scheme: dict[str, Any]) -> tuple[str, str, str]:
+    """(location, header/query/cookie name, value prefix) of a security scheme."""
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        location = str(scheme.get("in", "header"))
+        parameter = str(scheme.get("name", "Authorization"))
+        # The prefix is only stated in prose: "Send `Authorization: Token <API key>`".
+        pattern = rf"`\s*{re.escape(parameter)}\s*:\s*([A-Za-z][A-Za-z0-9_-]*)\s+<"
+        match = re.search(pattern, str(scheme.get("description", "")), flags=re.IGNORECASE)
+        return location, parameter, f"{match.group(1)} " if match else ""
+    if kind == "http":
+        return "header", "Authorization", f"{str(scheme.get('scheme', 'bearer')).capitalize()} "
+    return "header", "Authorization", "Bearer "
+
+
+def servers(document: dict[str, Any]) -> list[ServerIR]:
+    """Regions from ``servers``: the host's first DNS label when unique, else ``server<n>``."""
+    entries = [s for s in document.get("servers", []) or [] if isinstance(s, dict) and s.get("url")]
+    urls = [_expand(s) for s in entries]
+    labels = [(urlsplit(u).hostname or "").split(".")[0] for u in urls]
+    if len(set(labels)) != len(labels) or not all(labels):
+        labels = [f"server{i}" for i in range(len(urls))]
+    return [
+        ServerIR(
+            region=label,
+            region_literal=py_str(label),
+            url=url.rstrip("/"),
+            url_literal=py_str(url.rstrip("/")),
+            description=one_line(str(entry.get("description", ""))),
+        )
+        for label, url, entry in zip(labels, urls, entries, strict=True)
+    ]
+
+
+def _expand(server: dict[str, Any]) -> str:
+    url = str(server["url"])
+    for var, spec in (server.get("variables") or {}).items():
+        url = url.replace("{" + var + "}", str((spec or {}).get("default", "")))
+    return url
+
+
+def resolve(document: dict[str, Any], node: Any) -> Any:
+    """Follow a local ``$ref`` (``#/components/...``) until a non-reference; None when dangling."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen or not ref.startswith("#/"):
+            return None
+        seen.add(ref)
+        target: Any = document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            target = target.get(part) if isinstance(target, dict) else None
+        node = target
+    return node
+
+
+def error_classes(document: dict[str, Any]) -> list[ErrorIR]:
+    """One exception class per documented 4xx/5xx status over all operations (sorted by status)."""
+    found: dict[int, tuple[str, str]] = {}
+    for item in (document.get("paths") or {}).values():
+        for op in (item or {}).values():
+            if not isinstance(op, dict):
+                continue
+            for code, response in (op.get("responses") or {}).items():
+                if not str(code).isdigit() or not 400 <= int(code) <= 599 or int(code) in found:
+                    continue
+                ref = response.get("$ref", "") if isinstance(response, dict) else ""
+                resolved = resolve(document, response) or {}
+                found[int(code)] = (ref.rsplit("/", 1)[-1] if ref else "", str(resolved.get("description", "")))
+    result: list[ErrorIR] = []
+    used = set(RUNTIME_ERROR_NAMES)
+    for status in sorted(found):
+        component, description = found[status]
+        name = CONVENTIONAL_ERRORS.get(status) or _error_name(status, component)
+        while name in used:
+            name += "_"
+        used.add(name)
+        text = f"HTTP {status}: {one_line(description) or _phrase(status)}"
+        result.append(ErrorIR(status, name, "ServerError" if status >= 500 else "APIStatusError", docstring(text, 4)))
+    return result
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"Status {status}"
+
+
+def _error_name(status: int, component: str) -> str:
+    base = class_name(component) if component else class_name(" ".join(words(_phrase(status))))
+    return base if base.endswith("Error") else f"{base}Error"
+
+
+def client_docstring(ir: ClientIR, is_async: bool) -> str:
+    """The docstring literal of the (async) client class: what each constructor argument means."""
+    kind = "async" if is_async else "sync"
+    http = "httpx.AsyncClient" if is_async else "httpx.Client"
+    lines = [f"Client of the {ir.title} ({kind}); use it as a context manager or call ``close()``.", "", "Args:"]
+    for cred in ir.credentials:
+        env = f" Default: environment variable ``{cred.env}``." if cred.env else ""
+        lines.append(f"    {cred.argument}: {cred.doc}{env}")
+    lines += [
+        f"    region: Server region, one of ``SERVERS`` (default {ir.default_region_literal}).",
+        "    base_url: Any other base URL (a sandbox); excludes ``region``.",
+        "    timeout: Seconds, or an ``httpx.Timeout`` with separate connect and read values.",
+        '    max_retries: Retries after the first attempt (README, "Retries").',
+        "    rate_limit: Wait to stay within each operation's ``x-rate-limit`` (default on).",
+        "    default_headers: Headers sent with every request.",
+        f"    http_client: An ``{http}`` to use (this client does not close it).",
+        "",
+        "Raises:",
+        "    ValueError: an unknown region, or both ``region`` and ``base_url``.",
+    ]
+    return docstring("\n".join(lines), 4)
+
+
+def readme_facts(ir: ClientIR) -> None:
+    """Fill the README strings of ``ir`` (Markdown-escaped) from its credentials, servers and operations."""
+    ir.title_md = md_cell(ir.title)
+    ir.readme_credentials = tuple(
+        f"`{c.argument}` | {md_code(f'{c.parameter}: {c.prefix}<secret>')} ({c.location}) | "
+        + (md_code(c.env) if c.env else "-")
+        for c in ir.credentials
+    )
+    ir.readme_secondary_argument = ir.credentials[-1].argument if ir.credentials else "api_key"
+    ir.readme_servers = tuple(f"{md_code(s.region)} | {md_code(s.url)}" for s in ir.servers)
+    ir.readme_default_region = md_code(ir.servers[0].region) if ir.servers else "none"
+    ir.readme_region_argument = f", region={ir.servers[-1].region_literal}" if ir.servers else ""
+    examples = "\n".join(op.example for op in ir.operations)
+    ir.readme_fence = md_fence(examples)
+    plain = [op for op in ir.operations if not op.needs_secondary_credentials] or ir.operations
+    ir.readme_first_example = plain[0].example if plain else "None"

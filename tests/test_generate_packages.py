@@ -1,0 +1,396 @@
+"""Generation from other specs: a hostile inline spec and the whole corpus.
+
+The hostile spec names operations, tags, parameters and properties ``class``, ``from``, ``1st``,
+``a-b``, ``__init__``, ``self`` and unicode, and its descriptions contain triple quotes, Jinja
+delimiters, backslashes and control characters. Both packages (and the committed one) must
+import, pass ``ruff check`` and ``mypy --strict`` (one mypy run for all three), and be callable
+against respx with names mapped back to the wire.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+import re
+import subprocess
+import sys
+import tomllib
+import warnings
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import yaml
+
+from generator.diagnostics import Diagnostics
+from generator.render import RUFF_ARGS, render_package
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
+BASE = "https://api-1.example.test"
+UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+NASTY = 'Tricky """ quotes, {{ jinja }} {% raw %} and a \\ backslash; a tab\tand a bell \x07 end"'
+
+HOSTILE: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": 'Hostile "API" \\ {{ x }}', "version": '1.0"\\'},
+    "servers": [{"url": "https://api-1.example.test"}, {"url": "https://api-2.example.test/"}],
+    "security": [{"KeyAuth": []}],
+    "paths": {
+        "/things/{class}/": {
+            "post": {
+                "operationId": "class",
+                "summary": NASTY,
+                "description": NASTY + "\nsecond line \\n",
+                "tags": ["thing"],
+                "parameters": [
+                    {"name": "class", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "description": NASTY, "schema": {"type": "string"}},
+                    {"name": "a-b", "in": "header", "schema": {"type": "integer"}},
+                    {"name": "self", "in": "query", "schema": {"type": "boolean"}},
+                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                    },
+                    "418": {"description": NASTY},
+                },
+                "x-rate-limit": {"limit": 5, "period": 1, "scope": "workspace"},
+            }
+        },
+        "/things/": {
+            "get": {
+                "operationId": "__init__",
+                "tags": ["thing"],
+                "security": [],
+                "parameters": [
+                    {"name": "1st", "in": "query", "schema": {"type": "string", "enum": ["a'b", 'c"d', "e\\f"]}},
+                    {"name": "ids", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+                            }
+                        },
+                    }
+                },
+            },
+            "put": {
+                "operationId": "thing_1st",
+                "tags": ["thing"],
+                "requestBody": {
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "integer"}}}}
+                },
+                "responses": {"204": {"description": "gone"}},
+            },
+        },
+        "/über/{a-b}/": {
+            "delete": {
+                "operationId": "café_löschen",
+                "tags": ["über-things"],
+                "parameters": [{"name": "a-b", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "deleted"}, "500": {"$ref": "#/components/responses/Boom"}},
+                "x-rate-limit": {"limit": 1, "period": 10, "scope": "bot"},
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {
+            "KeyAuth": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": NASTY},
+        },
+        "responses": {"Boom": {"description": NASTY}},
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "description": NASTY,
+                "required": ["class"],
+                "properties": {
+                    "class": {"type": "string", "description": NASTY},
+                    "from": {"type": ["integer", "null"]},
+                    "1st": {"type": "boolean"},
+                    "a-b": {"type": "string", "enum": ["x-y", "1", "class"]},
+                    "__init__": {"type": "string"},
+                    "café": {"type": "string"},
+                    "日本": {"type": "string"},
+                    "self": {"type": "string"},
+                    "timeout": {"type": "number"},
+                },
+            }
+        },
+    },
+}
+
+
+def generate(document: dict[str, Any], out: Path, package: str) -> Path:
+    diags = Diagnostics()
+    assert render_package(document, out / "spec.yaml", out / "pkg", diags, package=package), [
+        d.format() for d in diags.sorted()
+    ]
+    return out / "pkg"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = generate(HOSTILE, tmp_path_factory.mktemp("hostile"), "hostile_client")
+    sys.path.insert(0, str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus_spec(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is absent")
+    out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
+    recallgen = Path(sys.executable).parent / "recallgen"
+    cmd = [str(recallgen), "normalize", str(CORPUS), "--overlay", str(ROOT / "spec" / "overlay.yaml"), "-o", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    spec: dict[str, Any] = yaml.safe_load(out.read_text())
+    return spec
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, corpus_spec: dict[str, Any]) -> Path:
+    root = generate(corpus_spec, tmp_path_factory.mktemp("corpus"), "corpus_client")
+    sys.path.insert(0, str(root))
+    return root
+
+
+def test_mypy_strict_and_ruff_on_all_generated_packages(hostile: Path, tmp_path: Path, request: Any) -> None:
+    """One mypy run over the committed package, the hostile one and (when present) the corpus one."""
+    roots = {"recall_client": ROOT / "generated", "hostile_client": hostile}
+    if CORPUS.is_dir():
+        roots["corpus_client"] = request.getfixturevalue("corpus")
+    for package, root in roots.items():
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", *RUFF_ARGS, str(root / package)], capture_output=True, text=True
+        )
+        assert ruff.returncode == 0, ruff.stdout[-3000:]
+    cmd = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache")]
+    for package in roots:
+        cmd += ["-p", package]
+    env = {"MYPYPATH": ":".join(str(r) for r in roots.values()), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stdout[-5000:]
+
+
+# --- the hostile spec ---------------------------------------------------------------------------
+
+
+def test_hostile_names_become_identifiers_with_aliases(hostile: Path) -> None:
+    client_mod = importlib.import_module("hostile_client")
+    client = client_mod.HostileClient(api_key="k", rate_limit=False)
+    assert {"class_", "init_", "_1st"} <= set(dir(client.thing))
+    assert hasattr(client.uber_things, "cafe_loschen")
+    names = inspect.signature(client.thing.class_).parameters
+    assert list(names)[:2] == ["class_", "class__"]
+    for name in ("from_", "a_b", "self_", "from__", "_1st", "a_b_", "init_", "cafe", "field", "self__", "timeout_"):
+        assert name in names, name
+    thing = client_mod.models.Thing.model_validate({"class": "c", "from": None, "a-b": "x-y", "日本": "n"})
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/things/c%20d/").respond(200, json={"class": "back", "1st": True, "unknown": 1})
+        result = client.thing.class_(
+            "c d",
+            class__="k",
+            from_="q",
+            a_b=7,
+            self_=False,
+            from__=None,
+            _1st=True,
+            a_b_="x-y",
+            init_="i",
+            cafe="c",
+            field="日",
+            self__="s",
+            timeout_=1.5,
+            timeout=9.0,
+        )
+    assert isinstance(result, type(thing)) and result.class_ == "back" and result.model_extra == {"unknown": 1}
+    sent = route.calls[0].request
+    assert sent.url.params["from"] == "q" and sent.url.params["self"] == "false"
+    assert sent.headers["a-b"] == "7" and sent.headers["x-api-key"] == "k" and "idempotency-key" in sent.headers
+    assert json.loads(sent.content) == {
+        "class": "k",
+        "from": None,
+        "1st": True,
+        "a-b": "x-y",
+        "__init__": "i",
+        "café": "c",
+        "日本": "日",
+        "self": "s",
+        "timeout": 1.5,
+    }
+
+
+def test_hostile_text_survives_in_docstrings_readme_and_toml(hostile: Path) -> None:
+    resources = importlib.import_module("hostile_client.resources.thing")
+    doc = inspect.getdoc(resources.ThingResource.class_) or ""
+    assert '"""' in doc and "{{ jinja }}" in doc and "{% raw %}" in doc and "\\ backslash" in doc
+    assert "bell \x07 end" in doc and doc.count("second line \\n") == 1
+    data = tomllib.loads((hostile / "pyproject.toml").read_text())
+    assert data["project"]["version"] == '1.0"\\'
+    assert 'Hostile "API" \\ {{ x }}' in data["project"]["description"]
+    assert "{{ jinja }}" in (hostile / "README.md").read_text()
+    for path in hostile.rglob("*.py"):
+        ast.parse(path.read_text())
+
+
+def test_hostile_other_shapes(hostile: Path) -> None:
+    client_mod = importlib.import_module("hostile_client")
+    client = client_mod.HostileClient(base_url="http://sandbox.test", rate_limit=False)
+    with respx.mock(base_url="http://sandbox.test") as mock:
+        listed = mock.get("/things/").respond(200, json=[{"class": "a"}, {"class": "b"}])
+        put = mock.put("/things/").respond(204)
+        deleted = mock.delete("/%C3%BCber/x%2Fy/").respond(204)
+        things = client.thing.init_(_1st='c"d', ids=["1", "2"])
+        with pytest.raises(client_mod.CredentialsError, match="api_key"):
+            client.thing._1st(body=[1, 2])
+        client.with_options(api_key="k2").thing._1st(body=[1, 2])
+        client.with_options(api_key="k2").uber_things.cafe_loschen("x/y")
+    assert [t.class_ for t in things] == ["a", "b"]
+    assert listed.calls[0].request.url.params.get_list("ids") == ["1", "2"]
+    assert "x-api-key" not in listed.calls[0].request.headers
+    assert json.loads(put.calls[0].request.content) == [1, 2]
+    assert deleted.call_count == 1
+    assert client_mod.SERVERS == {"api-1": "https://api-1.example.test", "api-2": "https://api-2.example.test"}
+    teapot = client_mod._exceptions.STATUS_ERRORS[418]
+    assert issubclass(teapot, client_mod.APIStatusError) and not issubclass(teapot, client_mod.ServerError)
+    assert teapot.__name__.endswith("Error") and teapot.__name__.isidentifier()
+    assert issubclass(client_mod.BoomError, client_mod.ServerError)
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+
+
+def _minimal(spec: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """A small JSON value valid for ``schema`` (required properties only)."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if not isinstance(schema, dict) or depth > 12:
+        return None
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            members = [m for m in schema[key] if m.get("type") != "null"]
+            return _minimal(spec, members[0], depth + 1) if members else None
+    if schema.get("enum"):
+        return next((v for v in schema["enum"] if v is not None), None)
+    types = schema.get("type")
+    kind = next((t for t in types if t != "null"), "null") if isinstance(types, list) else types
+    if kind == "object" or "properties" in schema:
+        return {k: _minimal(spec, schema["properties"].get(k, {}), depth + 1) for k in schema.get("required", [])}
+    if kind == "string":
+        return {"uuid": UUID, "date-time": "2025-06-10T19:02:11.337Z", "date": "2025-06-10"}.get(
+            schema.get("format", ""), "s"
+        )
+    return {"array": [], "integer": 1, "number": 1.5, "boolean": True}.get(str(kind))
+
+
+def _value_for(annotation: str) -> Any:
+    """A value of the (string) annotation of a required keyword argument: first Literal, else by kind."""
+    for node in ast.walk(ast.parse(annotation, mode="eval")):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Literal":
+            first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+            return ast.literal_eval(first)
+    for marker, value in (
+        ("Sequence", []),
+        ("Mapping", {}),
+        ("models.", {}),
+        ("bool", True),
+        ("int", 1),
+        ("float", 1.5),
+        ("str", "s"),
+    ):
+        if annotation.startswith(marker):
+            return value
+    return "s"
+
+
+def test_corpus_every_operation_can_be_called(corpus: Path, corpus_spec: dict[str, Any]) -> None:
+    """Every operation is called once with its sample response (a minimal valid body if the sample
+    does not match the operation's own schema: that is a normalizer finding, reported as a warning)."""
+    client_mod = importlib.import_module("corpus_client")
+    client = client_mod.CorpusClient(api_key="k", calendar_auth_token="t", rate_limit=False, max_retries=0)
+    called: set[str] = set()
+    mismatched: list[str] = []
+    with respx.mock(base_url="https://us-east-1.recall.ai") as mock:
+        for group_name in sorted(n for n in dir(client) if not n.startswith("_")):
+            group = getattr(client, group_name)
+            if not type(group).__module__.startswith("corpus_client.resources."):
+                continue
+            module = sys.modules[type(group).__module__]
+            for method_name in sorted(n for n in dir(group) if not n.startswith("__") and n != "_client"):
+                op = getattr(module, f"OP_{method_name.upper()}")
+                called.add(op.operation_id)
+                try:
+                    _call(mock, corpus_spec, getattr(group, method_name), op, use_example=True)
+                except client_mod.ResponseValidationError:
+                    mismatched.append(op.operation_id)
+                    _call(mock, corpus_spec, getattr(group, method_name), op, use_example=False)
+    spec_ids = {o["operationId"] for item in corpus_spec["paths"].values() for o in item.values()}
+    assert called == spec_ids
+    if mismatched:
+        warnings.warn(f"corpus samples that do not match their own response schema: {mismatched}", stacklevel=1)
+
+
+def _call(mock: respx.MockRouter, spec: dict[str, Any], method: Any, op: Any, *, use_example: bool) -> None:
+    mock.routes.clear()
+    operation = spec["paths"][op.path][op.method.lower()]
+    code = min(c for c in operation["responses"] if str(c).startswith("2"))
+    content = operation["responses"][code].get("content", {}).get("application/json")
+    body = None
+    if content is not None:
+        body = content["example"] if use_example and "example" in content else _minimal(spec, content.get("schema"))
+    wire_path = re.sub(r"\{[^{}]+\}", UUID, op.path)
+    params = inspect.signature(method).parameters.values()
+    args = [UUID for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    kwargs = {
+        p.name: _value_for(str(p.annotation))
+        for p in params
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+    }
+    reply = httpx.Response(int(code), json=body) if content is not None else httpx.Response(int(code))
+    route = mock.route(method=op.method, path=wire_path).mock(return_value=reply)
+    result = method(*args, **kwargs)
+    assert route.call_count == 1, op.operation_id
+    request = route.calls[0].request
+    assert request.headers["authorization"] == "Token k"
+    if op.method in ("POST", "PUT", "PATCH"):
+        assert request.headers.get("idempotency-key"), op.operation_id
+    if content is None:
+        assert result is None, op.operation_id
+    elif content.get("schema", {}).get("type") == "array":
+        assert isinstance(result, list), op.operation_id
+    else:
+        assert hasattr(result, "model_dump"), op.operation_id
+
+
+def test_bot_scoped_rate_limit_is_per_path_parameter(hostile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 call per 10 s per bot: a second bot does not wait, the same bot again waits 10 s."""
+    import time
+
+    client_mod = importlib.import_module("hostile_client")
+    sleeps: list[float] = []
+    now = [500.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+    client = client_mod.HostileClient(api_key="k")
+    with respx.mock(base_url=BASE) as mock:
+        mock.delete(url__regex=r".*/%C3%BCber/.*").respond(204)
+        client.uber_things.cafe_loschen("bot-1")
+        client.uber_things.cafe_loschen("bot-2")
+        assert sleeps == []
+        client.uber_things.cafe_loschen("bot-1")
+    assert sleeps == [pytest.approx(10.0)]
