@@ -142,7 +142,10 @@ def apply_row(node: Schema, info: RowFacts) -> None:
     elif facts.nullable:
         node.nullable = True
     node.description = facts.text
-    if facts.has_default and default_fits(node, facts.default):
+    if facts.has_default and isinstance(facts.default, dict) and facts.default:
+        # a non-empty object default cannot be a model default: keep it readable in the text
+        node.description = f"{facts.text} Default: {facts.default_text}".strip()
+    elif facts.has_default and default_fits(node, facts.default) and not (node.properties and facts.default == {}):
         node.default, node.has_default = facts.default, True
     elif facts.has_default:
         node.description = f"{facts.text} Default: {facts.default_text}".strip()

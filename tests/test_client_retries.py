@@ -33,6 +33,7 @@ EXPECTED_CLASSES = {
     401: "UnauthorizedError",
     402: "PaymentRequiredError",
     403: "ForbiddenError",
+    404: "NotFoundError",
     405: "MethodNotAllowedError",
     409: "ConflictError",
     429: "RateLimitError",
@@ -113,7 +114,7 @@ def test_error_status_raises_its_class_with_context(clock: FakeTime, status: int
 
 def test_undocumented_statuses_fall_back_to_base_classes(clock: FakeTime) -> None:
     with respx.mock(base_url=BASE) as mock:
-        mock.patch(REC_PATH).mock(side_effect=[httpx.Response(404, text="nope"), httpx.Response(500)])
+        mock.patch(REC_PATH).mock(side_effect=[httpx.Response(418, text="nope"), httpx.Response(500)])
         client = RecallClient(api_key="k", max_retries=0)
         with pytest.raises(recall_client.APIStatusError) as not_found:
             client.recording.partial_update(UUID)
