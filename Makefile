@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check generator tests conformance_tests benchmarks
 	$(BIN)/ruff format --check generator tests conformance_tests benchmarks
 	$(BIN)/mypy --strict generator
-	cd $(OUT) && ../$(BIN)/mypy --strict recall_client
+	cd $(OUT) && ../$(BIN)/mypy --strict --cache-dir ../.mypy_cache recall_client
 
 ## corpus: normalize every page of ../shared/corpus (diagnostics to stderr)
 corpus: $(STAMP)
