@@ -115,12 +115,10 @@ def python_identifier(text: str, *, fallback: str = "field") -> str:
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", ascii_text)
-    ident = _IDENT_BAD.sub("_", snake).lower()
-    ident = re.sub(r"_+", "_", ident)
-    if ident.startswith("__") or ident.endswith("__"):
-        ident = ident.strip("_") + "_"
-    ident = ident or fallback
-    if ident == "_":
+    ident = re.sub(r"_+", "_", _IDENT_BAD.sub("_", snake).lower())
+    if ident.startswith("_") and ident.strip("_"):
+        ident = ident.strip("_") + "_"  # dunder or private-looking: __init__ -> init_
+    elif ident.strip("_") == "":
         ident = fallback
     if ident[0].isdigit():
         ident = "_" + ident

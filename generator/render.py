@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from generator import __version__
@@ -117,7 +116,7 @@ def generate_models(document: dict[str, Any], ir: ClientIR) -> str:
         "components": {"schemas": document.get("components", {}).get("schemas", {})},
     }
     result = generate(
-        yaml.safe_dump(models_only, sort_keys=False),
+        models_only,
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
