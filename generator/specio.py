@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.diagnostics import Diagnostics
 
@@ -58,6 +57,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, limit: int = 20) -> bool:
     """Validate against OpenAPI 3.1 (openapi-spec-validator); each error is a ``spec-invalid`` error."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator  # slow to import; only when validating
+
     errors = 0
     for error in OpenAPIV31SpecValidator(document).iter_errors():
         errors += 1
