@@ -8,6 +8,15 @@ from generator.normalize import NormalizeResult
 from tests.conftest import deref, is_nullable, operation, prop, response_schema
 
 ARTIFACT_CODES = ["processing", "done", "failed", "deleted"]
+PREFERENCES = [
+    "record_non_host",
+    "record_recurring",
+    "record_external",
+    "record_internal",
+    "record_confirmed",
+    "record_only_host",
+    "bot_name",
+]
 
 
 def test_method_mismatch_sample_wins_with_warning_at_heading(seed: NormalizeResult) -> None:
@@ -87,16 +96,7 @@ def test_calendar_user_nesting_rebuilt_from_sample(seed: NormalizeResult) -> Non
     user = response_schema(op)
     assert list(deref(doc, user)["properties"]) == ["id", "external_id", "connections", "preferences"]
     prefs = prop(doc, user, "preferences")
-    assert list(prefs["properties"]) == [
-        "id",
-        "record_non_host",
-        "record_recurring",
-        "record_external",
-        "record_internal",
-        "record_confirmed",
-        "record_only_host",
-        "bot_name",
-    ]
+    assert list(prefs["properties"]) == ["id", *PREFERENCES]
     assert prefs["properties"]["id"] == {"type": "string", "format": "uuid"}  # from the sample, not the table
     assert prefs["properties"]["record_non_host"]["type"] == "boolean"
     connection = prop(doc, user, "connections[]")
@@ -124,15 +124,7 @@ def test_request_body_is_the_sample_payload(seed: NormalizeResult) -> None:
     body = deref(doc, op["requestBody"]["content"]["application/json"]["schema"])
     assert list(body["properties"]) == ["external_id", "preferences"]
     prefs = deref(doc, body["properties"]["preferences"])
-    assert list(prefs["properties"]) == [
-        "record_non_host",
-        "record_recurring",
-        "record_external",
-        "record_internal",
-        "record_confirmed",
-        "record_only_host",
-        "bot_name",
-    ]
+    assert list(prefs["properties"]) == PREFERENCES
     assert "required" not in body  # Required: No on both rows
     _, _, patch = operation(doc, "recording_partial_update")
     patch_body = deref(doc, patch["requestBody"]["content"]["application/json"]["schema"])
