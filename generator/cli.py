@@ -152,6 +152,45 @@ def sandbox(
     raise typer.Exit(code)
 
 
+class DiffFormat(StrEnum):
+    """How a spec diff is printed."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The previous OpenAPI document.")],
+    new: Annotated[Path, typer.Argument(help="The new OpenAPI document.")],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help="text, json or markdown (a changelog).")
+    ] = DiffFormat.text,
+    allow_breaking: Annotated[bool, typer.Option("--allow-breaking", help="Exit 0 even on breaking changes.")] = False,
+) -> None:
+    """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking)."""
+    from generator.diff import diff_specs, to_json, to_markdown
+    from generator.specio import load_document
+
+    diags = Diagnostics()
+    before, after = load_document(old, diags), load_document(new, diags)
+    if before is None or after is None:
+        _report(diags)
+        raise typer.Exit(1)
+    changes = diff_specs(before, after)
+    if fmt is DiffFormat.json:
+        sys.stdout.write(to_json(changes) + "\n")
+    elif fmt is DiffFormat.markdown:
+        sys.stdout.write(to_markdown(changes))
+    else:
+        for change in changes:
+            typer.echo(change.format())
+        breaking = sum(c.breaking for c in changes)
+        _err.print(f"{len(changes)} change(s), {breaking} breaking", markup=False)
+    raise typer.Exit(1 if any(c.breaking for c in changes) and not allow_breaking else 0)
+
+
 @app.command()
 def version() -> None:
     """Print the toolkit version."""

@@ -495,30 +495,15 @@ def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags
     names = [info.row.name for info, _ in unplaced]
     for info, after_response in unplaced:
         name = info.row.name
-        target_kind = _leftover_target(op, info, after_response)
-        if target_kind == "request":
-            if op.request is None:
-                op.request = Schema(types=["object"], origin="table", line=info.row.line)
-            tree = op.request
-        else:
-            if op.response is None:
-                op.response = Schema(types=["object"], origin="table", line=info.row.line)
-            tree = op.response
-            if op.list_kind == "array" and tree.items is not None:
-                tree = tree.items
-            elif op.list_kind == "paginated":
-                results = tree.properties["results"]
-                tree = results.items if results.items is not None else tree
-        node = info.type.clone() if info.type is not None else Schema()
-        tree.properties[name] = node
-        _apply(op, target_kind, tree, (name,), info, diags)
+        for target_kind in _leftover_targets(op, info, after_response):
+            tree = _leftover_tree(op, target_kind, info.row.line)
+            tree.properties[name] = info.type.clone() if info.type is not None else Schema()
+            _apply(op, target_kind, tree, (name,), info, diags)
+    line = unplaced[0][0].row.line
     if op.page.response is not None and op.page.response.value is not None:
-        diags.info(
-            page.path,
-            unplaced[0][0].row.line,
-            "row-unplaced",
-            f"rows not in the samples, placed by row order: {', '.join(names)}",
-        )
+        diags.info(page.path, line, "row-unplaced", f"rows not in the samples, placed by row order: {', '.join(names)}")
+    elif op.method != "delete":
+        diags.info(page.path, line, "no-sample-response", f"no sample response: {len(names)} row(s) kept flat")
 
 
 def _query_rows(op: Operation, infos: list[RowFacts], path_names: list[str]) -> list[RowFacts]:
@@ -558,14 +543,35 @@ def _top_level_keys(tree: Schema | None) -> set[str]:
     return set(tree.properties)
 
 
-def _leftover_target(op: Operation, info: RowFacts, after_response: bool) -> str:
+def _leftover_tree(op: Operation, kind: str, line: int) -> Schema:
+    """The object that takes rows no sample shows: the body, or the list items of a response."""
+    if kind == "request":
+        if op.request is None:
+            op.request = Schema(types=["object"], origin="table", line=line)
+        return op.request
+    if op.response is None:
+        op.response = Schema(types=["object"], origin="table", line=line)
+    tree = op.response
+    if op.list_kind == "array" and tree.items is not None:
+        return tree.items
+    if op.list_kind == "paginated":
+        results = tree.properties["results"]
+        return results.items if results.items is not None else tree
+    return tree
+
+
+def _leftover_targets(op: Operation, info: RowFacts, after_response: bool) -> tuple[str, ...]:
+    """Where a row that no sample shows goes, decided by which samples the page has."""
     if op.method in ("get", "delete"):
-        return "response"
-    if op.request is not None and op.response is not None:
-        return "response" if after_response else "request"
-    if op.request is not None:
-        return "request"
-    if op.response is not None:
-        return "response"
-    # Neither sample: optional rows are taken as writable fields, all rows as the response.
-    return "request" if info.row.required is False and op.method in ("post", "put", "patch") else "response"
+        return ("response",)
+    has_request = op.page.sample is not None and op.page.sample.has_payload
+    has_response = op.page.response is not None and op.page.response.value is not None
+    if has_request and has_response:
+        return ("response",) if after_response else ("request",)
+    if has_request:
+        return ("request",)
+    if has_response:
+        return ("response",)
+    # Neither sample (older page versions): every row is a response field (flat, its nesting
+    # unknown) and the optional ones are also taken as writable request fields.
+    return ("request", "response") if info.row.required is False else ("response",)
