@@ -5,8 +5,8 @@
 1. starts the sandbox on a free loopback port (in memory, ``check_responses`` on, so a body that
    fails its own schema becomes a 500 that ``not_a_server_error`` reports);
 2. writes a ``schemathesis.toml`` that pins each operation's path parameters to stored
-   resources (:meth:`ResourceModel.sample_params`): the pages document no 404, so requests for
-   random ids would only exercise an undocumented status; bodies, query and headers are fuzzed;
+   resources (:meth:`ResourceModel.sample_params`): requests for random ids would only ever reach
+   the 404 answer; bodies, query and headers are fuzzed;
 3. runs ``st run`` with every check, the sandbox's credentials as headers, phases ``examples``,
    ``coverage`` and ``fuzzing`` (no ``stateful``: the spec declares no links), a fixed seed and
    ``--max-examples`` per operation, then stops the sandbox and exits with Schemathesis' code.
