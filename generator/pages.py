@@ -21,7 +21,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import Diagnostics, Severity
 from generator.samples import CodeSample, parse_code_sample
 
 #: Pages larger than this are refused (bytes); real pages are under 100 kB.
@@ -289,6 +289,9 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
                 diags.error(page.path, line, "unterminated-fence", "code fence is never closed")
             elif section == "python code sample" and page.sample is None:
                 page.sample = parse_code_sample(tok.content, line)
+                for code, message, where in page.sample.problems:
+                    severity = Severity.INFO if code == "sample-repaired" else Severity.WARNING
+                    diags.add(page.path, where, severity, code, message)
             elif section == "sample response" and page.response is None:
                 page.response = _json_sample(tok.content, line)
             i += 1

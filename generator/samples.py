@@ -100,17 +100,18 @@ def _repair(source: str, error: SyntaxError) -> str | None:
     return "\n".join(lines)
 
 
-def _parse_module(source: str) -> tuple[ast.Module | None, int, str]:
-    """Parse, repairing stray quotes; return (tree, repairs made, last error text)."""
-    repairs = 0
+def _parse_module(source: str) -> tuple[ast.Module | None, list[int], str]:
+    """Parse, repairing stray quotes; return (tree, sample lines repaired, last error text)."""
+    repaired: list[int] = []
     while True:
         try:
-            return ast.parse(source), repairs, ""
+            return ast.parse(source), repaired, ""
         except SyntaxError as exc:
-            fixed = _repair(source, exc) if repairs < _MAX_REPAIRS else None
+            fixed = _repair(source, exc) if len(repaired) < _MAX_REPAIRS else None
             if fixed is None:
-                return None, repairs, f"{exc.msg} (sample line {exc.lineno})"
-            source, repairs = fixed, repairs + 1
+                return None, repaired, f"{exc.msg} (sample line {exc.lineno})"
+            source = fixed
+            repaired.append(exc.lineno or 0)
 
 
 _VERB_CALL = re.compile(r"\brequests\.(?P<verb>[a-z]+)\s*\(")
@@ -124,9 +125,9 @@ def parse_code_sample(source: str, line: int) -> CodeSample:
     ``line + n``.
     """
     problems: list[tuple[str, str, int]] = []
-    tree, repairs, error = _parse_module(source)
-    if repairs:
-        problems.append(("sample-repaired", f"removed {repairs} stray quote(s) from the sample", line))
+    tree, repaired, error = _parse_module(source)
+    for number in repaired:
+        problems.append(("sample-repaired", "removed a stray quote that broke the Python sample", line + number))
     if tree is None:
         problems.append(("sample-unparsable", f"Python sample does not parse: {error}", line))
         return _regex_fallback(source, line, tuple(problems))

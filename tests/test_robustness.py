@@ -1,0 +1,63 @@
+"""Bad input never crashes the normalizer: mutated seed pages and random text (Hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.diagnostics import Diagnostics
+from generator.normalize import normalize_pages
+from generator.pages import parse_page
+from tests.conftest import PAGES
+
+SEEDS = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.md"))]
+_NOISE = st.sampled_from(["|", "\\|", "```", "```python", "## ", "{", "}", '"', "\x00", "\ufeff", "ðŸ“˜", "\n", " - "])
+
+
+@st.composite
+def mutated_page(draw: st.DrawFn) -> str:
+    """A seed page with some lines dropped, duplicated or garbled."""
+    lines = draw(st.sampled_from(SEEDS)).split("\n")
+    for _ in range(draw(st.integers(1, 6))):
+        index = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["drop", "dup", "noise", "cut"]))
+        if action == "drop":
+            del lines[index]
+        elif action == "dup":
+            lines.insert(index, lines[index])
+        elif action == "noise":
+            lines[index] = lines[index] + draw(_NOISE) + draw(st.text(max_size=8))
+        else:
+            lines[index] = lines[index][: len(lines[index]) // 2]
+        if not lines:
+            lines = [""]
+    return "\n".join(lines)
+
+
+def run(texts: list[str]) -> Diagnostics:
+    diags = Diagnostics()
+    pages = [parse_page(text, f"page{i}.md", diags) for i, text in enumerate(texts)]
+    result = normalize_pages(pages, None, diags)
+    assert isinstance(result.document["paths"], dict)
+    return diags
+
+
+@given(st.lists(mutated_page(), min_size=1, max_size=3))
+def test_mutated_seed_pages_never_crash(texts: list[str]) -> None:
+    diags = run(texts)
+    for diag in diags:
+        assert diag.path.startswith("page") and diag.line >= 0
+
+
+@given(st.text(max_size=400))
+def test_random_text_never_crashes(text: str) -> None:
+    run([text])
+
+
+def test_garbled_sample_is_reported_and_the_verb_still_read() -> None:
+    broken = SEEDS[0].replace("```python", "```python\nthis is ( not python", 1)
+    diags = Diagnostics()
+    page = parse_page(broken, "broken.md", diags)
+    result = normalize_pages([page], None, diags)
+    assert "sample-unparsable" in {d.code for d in diags}
+    assert list(result.document["paths"]["/api/v1/calendar/user/"]) == ["put"]
