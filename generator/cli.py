@@ -82,7 +82,7 @@ def normalize(
         try:
             write_atomic(output, dump_yaml(result.document))
         except OSError as exc:
-            diags.error(str(output), 0, "file-unreadable", f"cannot write: {exc}")
+            diags.error(str(output), 0, "file-unwritable", f"cannot write: {exc}")
     _report(diags, quiet_notes=not verbose)
     if not diags.has_errors:
         _err.print(f"wrote {output} ({len(result.operations)} operations)", markup=False)

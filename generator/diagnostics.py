@@ -26,6 +26,7 @@ class Severity(StrEnum):
 CODES: dict[str, str] = {
     # input files
     "file-unreadable": "the file could not be read; it is skipped",
+    "file-unwritable": "the output could not be written; nothing was changed",
     "file-too-large": "the file exceeds the size limit; it is skipped",
     "binary-input": "the file holds NUL bytes or is not UTF-8 text; it is skipped",
     "no-input": "no page files were found under the given paths",
