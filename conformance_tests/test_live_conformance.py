@@ -13,7 +13,8 @@ is decided by :class:`conformance_tests.live.LiveTarget` (README: safe traffic o
 - ``rate_limit_conformance``: ``limit + 1`` requests within the period get 429 with a
   ``Retry-After`` valid against its header schema (``errors`` page);
 - ``idempotency_conformance``: a second request with the same ``Idempotency-Key`` (and another
-  body) gets the first response back (``idempotency`` page).
+  body) gets the first response back (``idempotency`` page); for an operation without a body a
+  replay cannot be told from a rerun, so there it only checks that both answers agree.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 
 from conformance_tests import speclib
 from conformance_tests.adapter import (
@@ -197,8 +198,11 @@ def test_idempotency_conformance(cop: ClientOperation, live_target: LiveTarget) 
         @live_settings(cap=10)
         @given(first=calls(cop, ids=ids, keys=False), second=calls(cop, ids=ids, keys=False))
         def check(first: Call, second: Call) -> None:
+            assume(cop.body_kind == "none" or second.body != first.body)  # a rerun would answer differently
             key = f"conformance-{uuid.uuid4()}"
             first.idempotency_key, second.idempotency_key = key, key
+            if ids:  # a stored resource, so the first response is a success that the replay must repeat
+                first.path = {p.name: ids[0] for p in cop.path_params}
             second.path = first.path  # the key is scoped to the path (idempotency page)
             note(f"operation {cop.spec.operation_id}; first {first!r}; replay {second!r}")
             original = send(client, cop, first)

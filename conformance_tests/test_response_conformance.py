@@ -268,7 +268,7 @@ def scripts(draw: st.DrawFn, cop: ClientOperation) -> tuple[list[Reply], int]:
     max_retries = draw(st.integers(0, 4), label="max_retries")
     failure = st.builds(
         Reply,
-        st.sampled_from([*RETRIED, None]),
+        st.sampled_from([*RETRIED, 429, None]),  # 429 twice: Retry-After is the subtle rule
         st.one_of(st.none(), st.integers(0, 120)),
         st.booleans(),
     )
