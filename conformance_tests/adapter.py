@@ -49,6 +49,18 @@ ERROR_CLASSES = {
 }
 
 
+_JUDGES: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
+def judge(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` (a node of the loaded seed spec) made standalone for the judge, built once per node
+    so that :func:`speclib.is_valid` reuses its cached validator."""
+    cached = _JUDGES.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _JUDGES[id(schema)] = (schema, speclib.standalone(schema))
+    return cached[1]
+
+
 def identifier(text: str) -> str:
     """``text`` as a snake_case Python identifier (README naming rule: ``sdk-upload`` -> ``sdk_upload``,
     ``class`` -> ``class_``, ``1st`` -> ``_1st``, unicode transliterated)."""

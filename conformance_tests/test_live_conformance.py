@@ -33,6 +33,7 @@ from conformance_tests.adapter import (
     all_operations,
     documented_statuses,
     invoke,
+    judge,
     response_headers,
     response_schema,
     security_headers,
@@ -106,8 +107,10 @@ def assert_server_response(cop: ClientOperation, response: httpx.Response, check
         return response.text
     assert json_schema is not None, f"{where}: a JSON body where the spec declares none"
     body = response.json()
-    judge = speclib.standalone(json_schema)
-    assert speclib.is_valid(body, judge), f"{where}: response_schema_conformance: {speclib.errors(body, judge)[:5]}"
+    standalone = judge(json_schema)
+    assert speclib.is_valid(body, standalone), (
+        f"{where}: response_schema_conformance: {speclib.errors(body, standalone)[:5]}"
+    )
     return body
 
 

@@ -34,6 +34,7 @@ from conformance_tests.adapter import (
     credential_arguments,
     idempotency_schema,
     invoke,
+    judge,
     scheme_headers,
     security_headers,
 )
@@ -113,7 +114,7 @@ def assert_request_conforms(cop: ClientOperation, call: Call, request: httpx.Req
         expected = path_text(call.path[param.name])
         assert decoded == expected, f"{where}: path parameter {param.name} decodes to {decoded!r}, sent {expected!r}"
         if spec_values:
-            assert speclib.is_valid(decoded, speclib.standalone(param.schema)), f"{where}: {param.name}={decoded!r}"
+            assert speclib.is_valid(decoded, judge(param.schema)), f"{where}: {param.name}={decoded!r}"
     query = dict(parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True))
     documented_query = {p.name for p in cop.keyword_params if p.location == "query"}
     assert set(query) <= documented_query, f"{where}: undocumented query parameters {set(query) - documented_query}"
@@ -153,8 +154,8 @@ def assert_body_conforms(cop: ClientOperation, call: Call, request: httpx.Reques
         return
     assert request.headers.get("content-type", "").split(";")[0] == "application/json", f"{where}: content-type"
     body = json.loads(content)
-    assert speclib.is_valid(body, speclib.standalone(schema)), (
-        f"{where}: body fails the requestBody schema: {speclib.errors(body, speclib.standalone(schema))}"
+    assert speclib.is_valid(body, judge(schema)), (
+        f"{where}: body fails the requestBody schema: {speclib.errors(body, judge(schema))}"
     )
     expected: Any = call.body if call.body is not None else {}
     assert body == expected, f"{where}: body {body!r} is not the arguments {expected!r}"

@@ -44,6 +44,7 @@ from conformance_tests.adapter import (
     all_operations,
     documented_statuses,
     invoke,
+    judge,
     response_schema,
     result_model_name,
 )
@@ -114,8 +115,10 @@ def assert_parsed_conforms(cop: ClientOperation, body: Any, result: Any) -> None
             assert set(item) == set(sent), f"{where}: fields lost/invented in an item: {set(item) ^ set(sent)}"
     else:
         dumped = result
-    judge = speclib.standalone(schema)
-    assert speclib.is_valid(dumped, judge), f"{where}: the dump fails the schema: {speclib.errors(dumped, judge)}"
+    standalone = judge(schema)
+    assert speclib.is_valid(dumped, standalone), (
+        f"{where}: the dump fails the schema: {speclib.errors(dumped, standalone)}"
+    )
 
 
 @pytest.mark.conformance("response_conformance", subject="cop")
@@ -125,8 +128,8 @@ def test_response_conformance(cop: ClientOperation, data: st.DataObject) -> None
     """A valid success body parses to the declared type; its dump is valid again (sync or async)."""
     status, schema = cop.spec.success
     body = data.draw(success_bodies(schema), label="success body")
-    judge = speclib.standalone(schema) if schema is not None else None
-    assert judge is None or speclib.is_valid(body, judge), speclib.errors(body, judge or {})  # the judge first
+    standalone = judge(schema) if schema is not None else None
+    assert standalone is None or speclib.is_valid(body, standalone), speclib.errors(body, standalone or {})
     use_async = data.draw(st.booleans(), label="async client")
     note(f"operation {cop.spec.operation_id}: {status} {json.dumps(body)[:2000]}")
     reply = httpx.Response(int(status), json=body) if schema is not None else httpx.Response(int(status))
@@ -185,7 +188,7 @@ def test_error_status_conformance(cop: ClientOperation, data: st.DataObject) -> 
     else:
         body = data.draw(component_strategy("Error"), label="error body")
         schema = response_schema(cop.spec, status)
-        assert schema is not None and speclib.is_valid(body, speclib.standalone(schema))  # the judge first
+        assert schema is not None and speclib.is_valid(body, judge(schema))  # the judge first
         reply = httpx.Response(status, json=body, headers=headers)
     note(f"operation {cop.spec.operation_id}: {status} {body!r}")
     outcome, route = _raw_call(cop, [reply], max_retries=0)
