@@ -80,7 +80,7 @@ class ConformanceReport:
         if not matrices:
             return ""
         buffer = io.StringIO()
-        for family in sorted(matrices):  # components, then operations (last: nearest the prompt)
+        for family in sorted(matrices, key=lambda f: f == "operations"):  # operations last, nearest the prompt
             cells = matrices[family]
             checks = sorted({check for _, check in cells})
             subjects = sorted({subject for subject, _ in cells})

@@ -281,6 +281,17 @@ def scripts(draw: st.DrawFn, cop: ClientOperation) -> tuple[list[Reply], int]:
     return [*replies, Reply(final)], max_retries
 
 
+async def _async_raw_call(cop: ClientOperation, call: Call, max_retries: int) -> Any:
+    from recall_client import AsyncRecallClient
+
+    async with httpx.AsyncClient(verify=TLS) as http:
+        client = AsyncRecallClient(
+            base_url=BASE, api_key="k", calendar_auth_token="t", rate_limit=False, http_client=http,
+            max_retries=max_retries,
+        )  # fmt: skip
+        return await ainvoke(client, cop, call, raw=True)
+
+
 def expected_attempts(replies: list[Reply], max_retries: int, caller_key: bool) -> int:
     """How many requests the README's policy sends for this script."""
     for attempt, reply in enumerate(replies):
@@ -309,7 +320,7 @@ def assert_wait(where: str, reply: Reply, retries_taken: int, slept: float) -> N
 @pytest.mark.parametrize("cop", OPS, ids=IDS)
 @given(data=st.data())
 def test_retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
-    """Random reply scripts: attempts, waits and idempotency keys follow the documented policy."""
+    """Random reply scripts: attempts, waits and idempotency keys follow the documented policy (sync or async)."""
     import recall_client
 
     replies, max_retries = data.draw(scripts(cop), label="script")
@@ -318,11 +329,15 @@ def test_retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
         call.idempotency_key = data.draw(idempotency_keys(), label="idempotency_key")
     caller_key = call.idempotency_key is not None
     note(f"operation {cop.spec.operation_id}; max_retries={max_retries}; replies {replies}")
+    use_async = data.draw(st.booleans(), label="async client")
     with patched_time() as clock, respx.mock(base_url=BASE, assert_all_called=False) as router:
         route = router.route().mock(side_effect=[r.response(cop) for r in replies])
         try:
-            with _client(max_retries=max_retries) as client:
-                outcome: Any = invoke(client, cop, call, raw=True)
+            if use_async:
+                outcome: Any = asyncio.run(_async_raw_call(cop, call, max_retries))
+            else:
+                with _client(max_retries=max_retries) as client:
+                    outcome = invoke(client, cop, call, raw=True)
         except recall_client.APIError as exc:
             outcome = exc
     where = f"{cop.spec.operation_id}: retry_conformance"

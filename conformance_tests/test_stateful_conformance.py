@@ -35,7 +35,7 @@ def machine_settings() -> settings:
     )
 
 
-@pytest.mark.conformance("stateful_conformance", subject="seed spec (client)")
+@pytest.mark.conformance("stateful_conformance", subject="seed spec (client)", family="specs")
 def test_stateful_conformance_seed() -> None:
     """Seed spec, generated client: read returns the last written metadata; unknown ids are 404."""
     assert {f.item for f in families(speclib.SPEC)} == {"/api/v1/recording/{id}/", "/api/v1/participant_events/{id}/"}
@@ -55,7 +55,7 @@ def corpus_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.conformance("stateful_conformance", subject="corpus spec (httpx)")
+@pytest.mark.conformance("stateful_conformance", subject="corpus spec (httpx)", family="specs")
 def test_stateful_conformance_corpus(corpus_spec: Path) -> None:
     """Corpus spec: created resources read back, deleted ones are 404 everywhere, bodies schema-valid."""
     found = families(corpus_spec)
