@@ -61,9 +61,10 @@ def require_secrets(target: LiveTarget, cop: ClientOperation, secrets: dict[str,
         pytest.skip(f"{cop.spec.operation_id}: no credentials for its security (RECALL_API_KEY/RECALL_CALENDAR_TOKEN)")
 
 
-def require_unsafe(target: LiveTarget, cop: ClientOperation, what: str) -> None:
-    """Skip authenticated non-GET traffic to a ``--base-url`` server without ``--live-unsafe``."""
-    if not target.may_send(cop):
+def require_unsafe(target: LiveTarget, cop: ClientOperation, what: str, always: bool = False) -> None:
+    """Skip authenticated non-GET traffic (``always``: any traffic of this kind, e.g. rate-limit
+    exhaustion) to a ``--base-url`` server without ``--live-unsafe``."""
+    if not (target.unsafe if always else target.may_send(cop)):
         pytest.skip(f"{cop.spec.operation_id}: {what} is sent only to the sandbox or with --live-unsafe")
 
 
@@ -193,7 +194,7 @@ def test_auth_conformance(cop: ClientOperation, live_target: LiveTarget) -> None
 )
 def test_idempotency_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
     """The same ``Idempotency-Key`` with another body -> the first response again (status and body)."""
-    require_unsafe(live_target, cop, "an idempotency replay")
+    require_unsafe(live_target, cop, "an idempotency replay", always=True)
     require_secrets(live_target, cop)
     ids = live_target.stored_ids(cop)
     with live_target.client(max_retries=0) as client:
@@ -227,7 +228,7 @@ def test_rate_limit_conformance(cop: ClientOperation, live_target: LiveTarget) -
     """``limit + 1`` requests within the period -> 429 with a valid ``Retry-After`` (at most ``limit + 1`` sent)."""
     import recall_client
 
-    require_unsafe(live_target, cop, "rate-limit exhaustion")
+    require_unsafe(live_target, cop, "rate-limit exhaustion", always=True)
     require_secrets(live_target, cop, live_target.limit_secrets)
     limit = cop.spec.operation["x-rate-limit"]
     call = Call(path={p.name: str(uuid.uuid4()) for p in cop.path_params})  # unknown ids: nothing is changed
