@@ -18,6 +18,7 @@ from conformance_tests.report import ConformanceReport, tag_items
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers and the summary plugin (once, also on xdist workers)."""
     config.addinivalue_line("markers", "conformance(check, subject): a conformance check, for the summary table")
     config.addinivalue_line("markers", "live: needs --live (a server: the bundled sandbox or --base-url)")
     if not config.pluginmanager.has_plugin("conformance-report"):
@@ -25,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tag conformance checks for the report; skip ``live`` tests without ``--live``."""
     tag_items(items)
     if config.getoption("--live"):
         return

@@ -183,7 +183,8 @@ def test_error_status_conformance(cop: ClientOperation, data: st.DataObject) -> 
         headers["Retry-After"] = str(data.draw(st.integers(0, 3600), label="Retry-After"))
     body: Any
     if html:
-        body = data.draw(st.text(st.characters(codec="ascii", min_codepoint=32), min_size=1), label="html body")
+        text = data.draw(st.text(st.characters(codec="ascii", min_codepoint=32)), label="html text")
+        body = f"<html><body>{text}</body></html>"  # the WAF's block page (Forbidden: "the body may be HTML")
         reply = httpx.Response(status, text=body, headers={**headers, "content-type": "text/html"})
     else:
         body = data.draw(component_strategy("Error"), label="error body")
@@ -211,13 +212,16 @@ class FakeTime:
     sleeps: list[float] = field(default_factory=list)
 
     def sleep(self, seconds: float) -> None:
+        """Record a wait of ``seconds`` and advance the clock."""
         self.sleeps.append(seconds)
         self.now += seconds
 
     async def async_sleep(self, seconds: float) -> None:
+        """``asyncio.sleep`` replacement: like :meth:`sleep`."""
         self.sleep(seconds)
 
     def monotonic(self) -> float:
+        """The fake monotonic time in seconds."""
         return self.now
 
 
@@ -243,6 +247,7 @@ class Reply:
     as_date: bool = False
 
     def response(self, cop: ClientOperation) -> httpx.Response | Exception:
+        """The scripted answer for ``cop``: a response (success body from the schema) or a ConnectError."""
         if self.status is None:
             return httpx.ConnectError("connection refused")
         headers = {}
