@@ -195,3 +195,19 @@ def test_every_operation_is_reachable() -> None:
             for raw in (False, True):
                 root = client.with_raw_response if raw else client
                 assert callable(getattr(getattr(root, cop.group, None), cop.method, None)), cop.label
+
+
+@pytest.mark.conformance("path_encoding_conformance", subject="cop")
+@pytest.mark.parametrize("cop", PATH_OPS, ids=[c.spec.operation_id for c in PATH_OPS])
+@pytest.mark.parametrize("value", ["", ".", ".."])
+def test_dot_segments_are_refused(cop: ClientOperation, value: str) -> None:
+    """Empty, ``.`` and ``..`` ids would address another resource (RFC 3986 section 5.2.4): refused, nothing sent."""
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        route = mock.route().respond(200)
+        from recall_client import RecallClient
+
+        with httpx.Client(verify=TLS) as http, pytest.raises(ValueError):
+            invoke(RecallClient(http_client=http, **credential_arguments(SECRETS), base_url=BASE), cop, Call(
+                path={p.name: value for p in cop.path_params}
+            ))  # fmt: skip
+    assert route.call_count == 0, f"{cop.spec.operation_id}: path_encoding_conformance: {value!r} was sent"
