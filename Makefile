@@ -9,7 +9,7 @@ SPEC ?= spec/openapi.yaml
 OUT ?= generated
 CORPUS ?= ../shared/corpus
 
-.PHONY: all install generate normalize models test check lint bench clean corpus conformance-peer
+.PHONY: all install generate normalize models test check lint bench clean corpus conformance conformance-peer
 
 all: generate
 
@@ -25,9 +25,15 @@ generate: $(STAMP)
 	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) -o $(SPEC)
 	$(BIN)/recallgen generate $(SPEC) -o $(OUT)
 
-## test: the whole test suite (Hypothesis profile "ci")
+## test: the whole test suite (Hypothesis profile "ci"), conformance live checks against the bundled sandbox
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q -n 2 --dist loadfile
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q -n 2 --dist loadfile --live --base-url=
+
+## conformance: the conformance suite with live checks (sandbox, or RECALL_BASE_URL), JUnit XML in build/
+conformance: $(STAMP)
+	mkdir -p build
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest conformance_tests -q -n 2 --dist loadfile \
+		--live --junitxml=build/conformance-junit.xml $(CONFORMANCE_ARGS)
 
 ## check: fail when spec/ or generated/ is stale, then lint
 check: $(STAMP)

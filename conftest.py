@@ -41,3 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("RECALL_BASE_URL"),
         help="server for --live (default: start the bundled sandbox; env RECALL_BASE_URL)",
     )
+    group.addoption(
+        "--live-unsafe",
+        action="store_true",
+        help="with --base-url: also send writes, idempotency replays and rate-limit exhaustion (README)",
+    )

@@ -40,12 +40,14 @@ def round_trip(name: str, payload: Any) -> None:
     assert set(dumped) == set(payload), "fields were lost or invented in the round trip"
 
 
+@pytest.mark.conformance("model_conformance", subject="name", family="components")
 @pytest.mark.parametrize("name", COMPONENTS)
 @given(data=st.data())
 def test_model_conformance(name: str, data: st.DataObject) -> None:
     round_trip(name, data.draw(component_strategy(name), label=name))
 
 
+@pytest.mark.conformance("unknown_field_conformance", subject="name", family="components")
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_unknown_fields_are_kept(name: str) -> None:
     full = instance(speclib.component(name), speclib.resolve)
@@ -72,6 +74,7 @@ def near_misses(name: str) -> list[tuple[str, Any]]:
     return [(label, payload) for label, payload in found if not speclib.is_valid(payload, schema)]
 
 
+@pytest.mark.conformance("near_miss_conformance", subject="name", family="components")
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_near_misses_are_rejected(name: str) -> None:
     accepted = []
@@ -84,6 +87,7 @@ def test_near_misses_are_rejected(name: str) -> None:
     assert accepted == [], f"{name} accepted invalid payloads: {accepted}"
 
 
+@pytest.mark.conformance("enum_conformance", subject="name", family="components")
 @pytest.mark.parametrize("name", COMPONENTS)
 def test_every_enum_value_is_accepted(name: str) -> None:
     schema = speclib.component(name)

@@ -3,6 +3,7 @@ conforming values to schemas, and path-template kinds and matching."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from generator.diagnostics import Diagnostics
@@ -11,6 +12,7 @@ from generator.sandbox.idempotency import IN_PROGRESS, NEW, CachedResponse, Idem
 from generator.sandbox.limits import RateLimiter, subject_for
 from generator.sandbox.routes import Kind, RouteTable
 from generator.sandbox.schemas import SchemaIndex
+from generator.sandbox.server import bind
 from generator.sandbox.testing import FakeClock
 
 
@@ -154,3 +156,12 @@ def test_route_kinds_and_literal_precedence() -> None:
     assert item is not None and (item[0].template, item[1]) == ("/v1/meetings/{id}/", {"id": "abc"})
     assert table.match("/v1/meetings/abc") is None
     assert table.match("/v1/meetings/a/b/") is None
+
+
+def test_listening_socket_disables_nagle() -> None:
+    """Accepted connections inherit TCP_NODELAY: no ~40 ms delayed-ACK stall per response."""
+    sock = bind()
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()

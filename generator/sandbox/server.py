@@ -68,10 +68,16 @@ class RunningSandbox:
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening-ready TCP socket on ``host:port`` (port 0: a free one). Raises OSError."""
+    """A listening-ready TCP socket on ``host:port`` (port 0: a free one). Raises OSError.
+
+    ``TCP_NODELAY`` is set on the listening socket so that accepted connections inherit it: uvicorn
+    writes a response's head and body separately, and with Nagle's algorithm the body waits for the
+    client's delayed ACK (~40 ms per request on Linux loopback).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     return sock
 

@@ -1,0 +1,334 @@
+"""Drive the generated client generically from the spec: operation + drawn arguments -> client call.
+
+The mapping follows the naming rule of ``generated/README.md`` ("Naming rule"): the resource group
+is the operation's first tag as a Python identifier; the method is the operationId without the
+tag's words in front; path parameters are positional in path order; query, header and cookie
+parameters and the properties of an object requestBody are keyword arguments named after them;
+any other requestBody is ``body=``; ``idempotency_key=`` exists when the operation accepts an
+``Idempotency-Key`` header. Credentials: the root security's first scheme is ``api_key``, every
+other scheme is its name as an identifier (``CalendarAuthToken`` -> ``calendar_auth_token``).
+
+Nothing here imports the generator: the suite judges the client from the spec and the docs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance_tests import speclib
+from conformance_tests.speclib import OperationSpec
+
+#: The header of the ``idempotency`` page; the client exposes it as ``idempotency_key=``.
+IDEMPOTENCY_HEADER = "idempotency-key"
+#: Methods that take an ``Idempotency-Key`` (``idempotency`` page).
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: The client's documented retry limits (generated/README.md, "Retries"), in seconds.
+MAX_RETRY_AFTER = 60.0
+INITIAL_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+BOT_POOL_DELAY = 30.0
+#: Documented error status -> exception class name (generated/README.md, "Errors" table).
+ERROR_CLASSES = {
+    400: "BadRequestError",
+    401: "UnauthorizedError",
+    402: "PaymentRequiredError",
+    403: "ForbiddenError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    409: "ConflictError",
+    429: "RateLimitError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+    504: "GatewayTimeoutError",
+    507: "BotPoolExhaustedError",
+}
+
+
+_JUDGES: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
+def judge(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` (a node of the loaded seed spec) made standalone for the judge, built once per node
+    so that :func:`speclib.is_valid` reuses its cached validator."""
+    cached = _JUDGES.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _JUDGES[id(schema)] = (schema, speclib.standalone(schema))
+    return cached[1]
+
+
+def identifier(text: str) -> str:
+    """``text`` as a snake_case Python identifier (README naming rule: ``sdk-upload`` -> ``sdk_upload``,
+    ``class`` -> ``class_``, ``1st`` -> ``_1st``, unicode transliterated)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", ascii_text)
+    ident = re.sub(r"_+", "_", re.sub(r"[^0-9A-Za-z_]", "_", snake).lower())
+    if ident.startswith("__") or ident.endswith("__"):
+        ident = ident.strip("_") + "_"
+    ident = ident if ident not in ("", "_") else "field"
+    if ident[0].isdigit():
+        ident = "_" + ident
+    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident) or ident in {"self", "cls"}:
+        ident += "_"
+    return ident
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of an operation: wire ``name``, ``location`` (path/query/header/cookie), schema."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    argument: str
+
+
+@dataclass(frozen=True)
+class ClientOperation:
+    """How the generated client exposes one operation of the spec."""
+
+    spec: OperationSpec
+    group: str
+    method: str
+    params: tuple[Param, ...]
+    body_kind: str  # "none", "fields" (one keyword per property) or "value" (``body=``)
+    body_fields: dict[str, str] = field(default_factory=dict)  # wire property name -> keyword argument
+    idempotent: bool = False
+
+    @property
+    def path_params(self) -> tuple[Param, ...]:
+        """Path parameters in the order they appear in the path template."""
+        found = [p for p in self.params if p.location == "path"]
+        return tuple(sorted(found, key=lambda p: self.spec.path.index("{" + p.name + "}")))
+
+    @property
+    def keyword_params(self) -> tuple[Param, ...]:
+        """Query, header and cookie parameters (not the ``Idempotency-Key``)."""
+        return tuple(p for p in self.params if p.location != "path")
+
+    @property
+    def http_method(self) -> str:
+        """The method in upper case (``PATCH``)."""
+        return self.spec.method.upper()
+
+    @property
+    def label(self) -> str:
+        """``client.<group>.<method>`` for messages."""
+        return f"client.{self.group}.{self.method}"
+
+
+def _parameter(node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        return speclib.load_spec()["components"]["parameters"][ref.rsplit("/", 1)[-1]]  # type: ignore[no-any-return]
+    return node
+
+
+def client_operation(op: OperationSpec) -> ClientOperation:
+    """The client-side view of ``op`` (README naming rule)."""
+    spec = speclib.load_spec()
+    item = spec["paths"][op.path]
+    raw = [_parameter(p) for p in [*item.get("parameters", []), *op.operation.get("parameters", [])]]
+    tag = (op.operation.get("tags") or ["default"])[0]
+    prefix = identifier(tag).rstrip("_") + "_"
+    full = identifier(op.operation_id)
+    method = identifier(full[len(prefix) :]) if full.startswith(prefix) and len(full) > len(prefix) else full
+    used = {"idempotency_key", "timeout", "extra_headers"}
+    params: list[Param] = []
+    idempotent = False
+    for node in raw:
+        if node["in"] == "header" and node["name"].lower() == IDEMPOTENCY_HEADER:
+            idempotent = True
+            continue
+        argument = _unique(identifier(node["name"]), used)
+        params.append(Param(node["name"], node["in"], bool(node.get("required")), node.get("schema", {}), argument))
+    body_kind, fields = "none", {}
+    schema = op.request_schema
+    if schema is not None:
+        props = speclib.resolve(schema).get("properties")
+        if speclib.resolve(schema).get("type") == "object" and props:
+            body_kind = "fields"
+            fields = {name: _unique(identifier(name), used) for name in props}
+        else:
+            body_kind = "value"
+    return ClientOperation(op, identifier(tag), method, tuple(params), body_kind, fields, idempotent)
+
+
+def _unique(name: str, used: set[str]) -> str:
+    while name in used:
+        name += "_"
+    used.add(name)
+    return name
+
+
+@dataclass
+class Call:
+    """Arguments drawn for one call: path/keyword parameters by wire name, body, idempotency key.
+
+    ``body`` is a dict of present properties for ``fields`` bodies (absent = not passed), any JSON
+    value for ``value`` bodies, or None for no body argument. ``models`` names the body properties
+    passed as generated model instances instead of dicts.
+    """
+
+    path: dict[str, Any] = field(default_factory=dict)
+    keywords: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    idempotency_key: str | None = None
+    models: frozenset[str] = frozenset()
+
+
+def bound_method(client: Any, cop: ClientOperation, raw: bool = False) -> Any:
+    """``client.<group>.<method>`` (or ``client.with_raw_response...``); AssertionError names the rule."""
+    root = client.with_raw_response if raw else client
+    group = getattr(root, cop.group, None)
+    assert group is not None, f"{cop.spec.operation_id}: the client has no group {cop.group!r} (first tag)"
+    method = getattr(group, cop.method, None)
+    assert method is not None, f"{cop.spec.operation_id}: {cop.label} is missing (naming rule)"
+    return method
+
+
+def arguments(cop: ClientOperation, call: Call) -> tuple[list[Any], dict[str, Any]]:
+    """Positional and keyword arguments of the client method for ``call``."""
+    args = [call.path[p.name] for p in cop.path_params]
+    kwargs: dict[str, Any] = {}
+    for param in cop.keyword_params:
+        if param.name in call.keywords:
+            kwargs[param.argument] = call.keywords[param.name]
+    if cop.body_kind == "fields" and isinstance(call.body, dict):
+        for name, value in call.body.items():
+            kwargs[cop.body_fields[name]] = _as_model(cop, name, value) if name in call.models else value
+    elif cop.body_kind == "value" and call.body is not None:
+        kwargs["body"] = call.body
+    if call.idempotency_key is not None:
+        kwargs["idempotency_key"] = call.idempotency_key
+    return args, kwargs
+
+
+def _as_model(cop: ClientOperation, name: str, value: Any) -> Any:
+    from recall_client import models
+
+    schema = speclib.resolve(cop.spec.request_schema or {}).get("properties", {}).get(name, {})
+    ref = schema.get("$ref", "")
+    model = getattr(models, ref.rsplit("/", 1)[-1], None) if ref else None
+    return model.model_validate(value) if model is not None else value
+
+
+def invoke(client: Any, cop: ClientOperation, call: Call, raw: bool = False) -> Any:
+    """Call the operation on a sync client; returns the parsed result (or ``APIResponse`` when ``raw``)."""
+    method = bound_method(client, cop, raw)
+    args, kwargs = arguments(cop, call)
+    _check_signature(cop, method, args, kwargs)
+    return method(*args, **kwargs)
+
+
+async def ainvoke(client: Any, cop: ClientOperation, call: Call, raw: bool = False) -> Any:
+    """Like :func:`invoke` on an ``AsyncRecallClient``."""
+    method = bound_method(client, cop, raw)
+    args, kwargs = arguments(cop, call)
+    _check_signature(cop, method, args, kwargs)
+    return await method(*args, **kwargs)
+
+
+def _check_signature(cop: ClientOperation, method: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
+    try:
+        inspect.signature(method).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise AssertionError(f"{cop.spec.operation_id}: {cop.label} does not follow the naming rule: {exc}") from exc
+
+
+def security_headers(op: OperationSpec, secrets: dict[str, str]) -> dict[str, str] | None:
+    """The credential headers the spec requires for ``op`` given ``secrets`` by scheme name.
+
+    The first security alternative all of whose schemes have a secret wins (OpenAPI 3.1 section
+    4.8.30); ``Authorization`` carries ``Token <key>`` (``authentication`` page), other apiKey
+    headers the secret itself. None when no alternative can be satisfied; {} for no security.
+    """
+    spec = speclib.load_spec()
+    requirements = op.operation.get("security", spec.get("security", []))
+    if not requirements:
+        return {}
+    schemes = spec["components"]["securitySchemes"]
+    for alternative in requirements:
+        if all(name in secrets for name in alternative):
+            out = {}
+            for name in alternative:
+                header = schemes[name]["name"]
+                out[header.lower()] = f"Token {secrets[name]}" if header.lower() == "authorization" else secrets[name]
+            return out
+    return None
+
+
+def credential_arguments(secrets: dict[str, str]) -> dict[str, str]:
+    """Client constructor arguments for ``secrets`` by scheme name (README "Authentication")."""
+    spec = speclib.load_spec()
+    root = [name for req in spec.get("security", []) for name in req]
+    first = root[0] if root else None
+    return {("api_key" if name == first else identifier(name)): value for name, value in secrets.items()}
+
+
+def scheme_headers() -> set[str]:
+    """Every credential header name of the spec (lower case)."""
+    return {s["name"].lower() for s in speclib.load_spec()["components"]["securitySchemes"].values()}
+
+
+def documented_statuses(op: OperationSpec) -> set[int]:
+    """The statuses ``op`` documents."""
+    return {int(code) for code in op.operation["responses"] if code.isdigit()}
+
+
+def response_schema(op: OperationSpec, status: int, media: str = "application/json") -> dict[str, Any] | None:
+    """The schema the spec declares for ``status`` (None: no body of that media type)."""
+    response = op.operation["responses"].get(str(status))
+    if response is None:
+        return None
+    ref = response.get("$ref")
+    if isinstance(ref, str):
+        response = speclib.load_spec()["components"]["responses"][ref.rsplit("/", 1)[-1]]
+    content = response.get("content", {}).get(media)
+    return content["schema"] if content else None
+
+
+def response_headers(op: OperationSpec, status: int) -> dict[str, dict[str, Any]]:
+    """Header name (lower case) -> schema of the headers the spec declares for ``status``."""
+    spec = speclib.load_spec()
+    response = op.operation["responses"].get(str(status), {})
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    out = {}
+    for name, header in response.get("headers", {}).items():
+        if "$ref" in header:
+            header = spec["components"]["headers"][header["$ref"].rsplit("/", 1)[-1]]
+        out[name.lower()] = header.get("schema", {})
+    return out
+
+
+def idempotency_schema() -> dict[str, Any]:
+    """The schema of the ``Idempotency-Key`` header parameter."""
+    for param in speclib.load_spec()["components"].get("parameters", {}).values():
+        if param.get("in") == "header" and param.get("name", "").lower() == IDEMPOTENCY_HEADER:
+            return param.get("schema", {})  # type: ignore[no-any-return]
+    return {"type": "string"}
+
+
+def result_model_name(schema: dict[str, Any] | None) -> tuple[str, str | None]:
+    """("model", Name) for a component ``$ref``, ("list", Name|None) for arrays, ("none", None) for no
+    body, ("json", None) otherwise: the type the README says a success response parses to."""
+    if schema is None:
+        return "none", None
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return "model", ref.rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        item_ref = schema.get("items", {}).get("$ref")
+        return "list", item_ref.rsplit("/", 1)[-1] if isinstance(item_ref, str) else None
+    return "json", None
+
+
+def all_operations() -> list[ClientOperation]:
+    """Every operation of the spec as the client exposes it, sorted by operationId."""
+    return [client_operation(op) for op in speclib.operations()]

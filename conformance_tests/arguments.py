@@ -1,0 +1,111 @@
+"""Hypothesis strategies for the arguments of a client call (:class:`conformance_tests.adapter.Call`).
+
+Path and keyword parameters come from their parameter schemas, request bodies from the
+requestBody schema (the component strategies of :mod:`conformance_tests.strategies`: generated,
+edge instances with every nullable field null, optional fields absent). Object bodies keep only
+the properties the spec names (unknown extra fields have no keyword argument). Idempotency keys
+are visible ASCII (HTTP field values, RFC 9110 section 5.5) within the parameter's length bounds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance_tests import speclib
+from conformance_tests.adapter import Call, ClientOperation, Param, idempotency_schema
+from conformance_tests.strategies import component_strategy, from_spec_schema
+
+#: Ids that need percent-encoding in a path segment (RFC 3986 section 2.1), plus random text.
+AWKWARD_IDS = ["a/b", "a b", "?x=1&y", "#frag", "%2F", "..%2f", "ümlaut", "semi;colon", "plus+sign", "...", "~tilde"]
+
+
+def idempotency_keys() -> st.SearchStrategy[str]:
+    """Keys valid for the ``Idempotency-Key`` parameter schema (minLength/maxLength)."""
+    schema = idempotency_schema()
+    low, high = int(schema.get("minLength", 1)), min(int(schema.get("maxLength", 255)), 255)
+    visible = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+    return st.one_of(st.uuids().map(str), st.text(visible, min_size=low, max_size=high))
+
+
+def awkward_ids() -> st.SearchStrategy[str]:
+    """Path parameter values that must be percent-encoded (never empty, ``.`` or ``..``)."""
+    text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=16)
+    return st.one_of(st.sampled_from(AWKWARD_IDS), text.filter(lambda s: s not in (".", "..")))
+
+
+def _param_value(param: Param, ids: Sequence[str] | None) -> st.SearchStrategy[Any]:
+    schema = speclib.resolve(param.schema)
+    if param.location == "path" and schema.get("format") == "uuid":
+        known = st.sampled_from(list(ids)) if ids else st.nothing()
+        fresh = st.uuids()
+        return st.one_of(known, fresh.map(str), fresh)  # the client takes ``str | UUID``
+    return from_spec_schema(param.schema)
+
+
+def body_values(cop: ClientOperation) -> st.SearchStrategy[Any]:
+    """Valid request bodies of ``cop`` (object bodies: only the properties the spec names)."""
+    schema = cop.spec.request_schema
+    if schema is None:
+        return st.none()
+    ref = schema.get("$ref")
+    values = component_strategy(ref.rsplit("/", 1)[-1]) if isinstance(ref, str) else from_spec_schema(schema)
+    if cop.body_kind == "fields":
+        return values.map(lambda v: {k: x for k, x in v.items() if k in cop.body_fields} if isinstance(v, dict) else {})
+    return values
+
+
+def _model_fields(cop: ClientOperation) -> list[str]:
+    props = speclib.resolve(cop.spec.request_schema or {}).get("properties", {})
+    return sorted(name for name, prop in props.items() if "$ref" in prop)
+
+
+@st.composite
+def calls(
+    draw: st.DrawFn,
+    cop: ClientOperation,
+    ids: Sequence[str] | None = None,
+    awkward: bool = False,
+    keys: bool = True,
+) -> Call:
+    """A valid :class:`Call` of ``cop``.
+
+    ``ids``: stored ids to pick path parameters from (besides random uuids); ``awkward``: path
+    parameters from :func:`awkward_ids` (not valid for a uuid schema: for encoding checks only);
+    ``keys``: sometimes pass an ``idempotency_key``.
+    """
+    call = Call()
+    for param in cop.path_params:
+        call.path[param.name] = draw(awkward_ids() if awkward else _param_value(param, ids), label=param.name)
+    for param in cop.keyword_params:
+        if param.required or draw(st.booleans(), label=f"send {param.name}"):
+            call.keywords[param.name] = draw(_param_value(param, ids), label=param.name)
+    if cop.body_kind != "none":
+        call.body = draw(body_values(cop), label="body")
+    if cop.body_kind == "fields" and isinstance(call.body, dict):
+        candidates = [name for name in _model_fields(cop) if isinstance(call.body.get(name), dict)]
+        call.models = frozenset(draw(st.lists(st.sampled_from(candidates), unique=True)) if candidates else [])
+    if cop.idempotent and keys and draw(st.booleans(), label="caller idempotency key"):
+        call.idempotency_key = draw(idempotency_keys(), label="idempotency_key")
+    return call
+
+
+def success_bodies(schema: dict[str, Any] | None) -> st.SearchStrategy[Any]:
+    """Valid success bodies for ``schema``: component strategies for ``$ref`` and arrays of them."""
+    if schema is None:
+        return st.none()
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return component_strategy(ref.rsplit("/", 1)[-1])
+    items = schema.get("items", {})
+    if schema.get("type") == "array" and isinstance(items.get("$ref"), str):
+        return st.lists(component_strategy(items["$ref"].rsplit("/", 1)[-1]), max_size=3)
+    return from_spec_schema(schema)
+
+
+def path_text(value: Any) -> str:
+    """A path parameter as the client sends it before encoding."""
+    return str(value) if isinstance(value, uuid.UUID) else value if isinstance(value, str) else str(value)

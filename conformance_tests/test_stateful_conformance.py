@@ -1,0 +1,64 @@
+"""stateful_conformance: sequences of create / update metadata / read back / delete keep their promises.
+
+Two state machines (:mod:`conformance_tests.stateful`), both over an in-process sandbox:
+
+- the seed spec through the generated client: PATCH metadata of recordings and participant
+  events, read back with a PATCH without body (the seed pages document no GET), unknown ids 404;
+- the whole corpus (``../shared/corpus``, normalized once; skipped when absent) through plain
+  httpx: POST creates (bots, calendars, Zoom OAuth apps), PATCH metadata, GET, DELETE, then 404.
+
+Bounded for the ``ci`` profile: at most 20 runs of at most 15 steps each; ``thorough`` takes 100 x 50.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from conformance_tests import speclib
+from conformance_tests.stateful import ClientDriver, HttpDriver, families, machine_for
+
+CORPUS = speclib.ROOT.parent / "shared" / "corpus" / "recall-docs"
+
+
+def machine_settings() -> settings:
+    """Bounded in ``ci`` (few examples by default), wider when the profile asks for more."""
+    thorough = settings.default.max_examples > 100
+    return settings(
+        max_examples=100 if thorough else min(settings.default.max_examples, 20),
+        stateful_step_count=50 if thorough else 15,
+    )
+
+
+@pytest.mark.conformance("stateful_conformance", subject="seed spec (client)", family="specs")
+def test_stateful_conformance_seed() -> None:
+    """Seed spec, generated client: read returns the last written metadata; unknown ids are 404."""
+    assert {f.item for f in families(speclib.SPEC)} == {"/api/v1/recording/{id}/", "/api/v1/participant_events/{id}/"}
+    run_state_machine_as_test(machine_for(speclib.SPEC, ClientDriver), settings=machine_settings())
+
+
+@pytest.fixture(scope="module")
+def corpus_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus normalized as ``make corpus`` does (once per module)."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS}")
+    out = tmp_path_factory.mktemp("corpus") / "openapi.yaml"
+    command = [sys.executable, "-m", "generator.cli", "normalize", str(CORPUS)]
+    command += ["--overlay", str(speclib.ROOT / "spec" / "overlay.yaml"), "-o", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=speclib.ROOT, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out
+
+
+@pytest.mark.conformance("stateful_conformance", subject="corpus spec (httpx)", family="specs")
+def test_stateful_conformance_corpus(corpus_spec: Path) -> None:
+    """Corpus spec: created resources read back, deleted ones are 404 everywhere, bodies schema-valid."""
+    found = families(corpus_spec)
+    assert any(f.create is not None for f in found), "no creatable family in the corpus"
+    assert any(f.delete is not None and f.read is not None for f in found), "no family with GET and DELETE"
+    run_state_machine_as_test(machine_for(corpus_spec, HttpDriver), settings=machine_settings())
