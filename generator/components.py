@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.naming import ACTION_WORDS, camel, singular, words
-from generator.operations import Operation, path_segments
+from generator.operation import Operation, path_segments
 from generator.schema import ORIGINS, Schema
 
 

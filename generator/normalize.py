@@ -18,7 +18,8 @@ from generator.components import ComponentRegistry, is_action, name_operation, s
 from generator.diagnostics import Diagnostics
 from generator.examples import conform
 from generator.naming import camel, words
-from generator.operations import Operation, build_operation, derive_operation_id, split_suffix
+from generator.operation import Operation, derive_operation_id, split_suffix
+from generator.operations import build_operation
 from generator.overlay import Overlay, apply_overlay
 from generator.pages import DocPage, read_page
 from generator.schema import Schema

@@ -1,0 +1,264 @@
+"""Stage 2b: attach every table row of a page to its operation.
+
+A row becomes a path parameter, a query parameter (GET rows listed before the response fields),
+or facts on a schema node of the request or response tree (:mod:`generator.placement` finds the
+node). Rows no sample shows are placed by the page's samples and row order; required-ness,
+enums written on parent rows and descriptions a parent copies from its child are settled here.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from generator.diagnostics import Diagnostics
+from generator.operation import PATH_PARAM, Operation, Parameter
+from generator.placement import (
+    NameIndex,
+    Path,
+    RowFacts,
+    apply_row,
+    enum_child,
+    node_at,
+    parent_of,
+    row_facts,
+    set_enum,
+)
+from generator.schema import Schema
+
+_SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def place_rows(op: Operation, diags: Diagnostics) -> None:
+    """Attach every table row to a path parameter, a query parameter or a schema node."""
+    page = op.page
+    path_names = PATH_PARAM.findall(op.path)
+    infos = [row_facts(row) for row in page.rows]
+    for info in infos:
+        if info.type is None:
+            diags.warning(
+                page.path, info.row.line, "unknown-type", f"unknown Type {info.row.type!r} for `{info.row.name}`"
+            )
+        for text in info.facts.lost_links:
+            diags.info(page.path, info.row.line, "lost-link", f"removed {text!r} (its URL was lost)")
+
+    for info in infos:
+        if not _SAFE_NAME.match(info.row.name) or keyword.iskeyword(info.row.name):
+            diags.warning(
+                page.path,
+                info.row.line,
+                "unsafe-name",
+                f"`{info.row.name}` is not a valid Python identifier; generated code will use an alias",
+            )
+    by_name = {info.row.name: info for info in infos}
+    for name in path_names:
+        found = by_name.get(name)
+        schema = Schema(types=["string"])
+        description = ""
+        if found is not None and found.type is not None:
+            schema = found.type.clone()
+            schema.nullable = False
+            description = found.facts.text
+        op.parameters.append(Parameter(name, "path", schema, True, description, found.row.line if found else op.line))
+
+    trees: list[tuple[str, Schema, NameIndex]] = []
+    if op.response is not None:
+        trees.append(("response", op.response, NameIndex(op.response)))
+    if op.request is not None:
+        trees.append(("request", op.request, NameIndex(op.request)))
+    if op.error_response is not None:
+        trees.append(("error", op.error_response, NameIndex(op.error_response)))
+
+    query_rows = _query_rows(op, infos, path_names)
+    for info in query_rows:
+        schema = info.type.clone() if info.type is not None else Schema()
+        schema.nullable = False
+        if info.facts.enum is not None:
+            set_enum(schema, info.facts.enum)
+        op.parameters.append(
+            Parameter(info.row.name, "query", schema, bool(info.row.required), info.facts.text, info.row.line)
+        )
+        diags.info(
+            page.path,
+            info.row.line,
+            "query-parameter",
+            f"`{info.row.name}` precedes the response fields: query parameter",
+        )
+    skip = {id(info) for info in query_rows}
+
+    placed_any_response = False
+    unplaced: list[tuple[RowFacts, bool]] = []
+    contexts: dict[str, Path] = {kind: () for kind, _, _ in trees}
+    for info in infos:
+        if id(info) in skip:
+            continue
+        name = info.row.name
+        hits = 0
+        for kind, tree, index in trees:
+            where = index.locate(name, contexts[kind], info.type)
+            if where is None:
+                continue
+            hits += 1
+            contexts[kind] = where
+            _apply(op, kind, tree, where, info, diags)
+            if kind == "response":
+                placed_any_response = True
+        if hits == 0 and name not in path_names:
+            unplaced.append((info, placed_any_response))
+    _place_leftovers(op, unplaced, diags)
+    for kind, tree, _index in trees:
+        _drop_copied_descriptions(tree)
+        if kind == "response":
+            _infer_required(tree)
+
+
+def _infer_required(tree: Schema) -> None:
+    """In a response object whose table rows are all required, fields the table omits are too.
+
+    The table never repeats a name, so sample-only fields (``connections[].id``) have no row.
+    When every row of the same object says ``Required: Yes`` (at least two), the omitted
+    siblings are taken as required as well; mixed objects are left alone.
+    """
+    for _path, node in tree.walk():
+        if not node.is_object or not node.properties:
+            continue
+        rowed = [name for name, child in node.properties.items() if child.origin == "table"]
+        if len(rowed) < 2 or any(name not in node.required for name in rowed):
+            continue
+        for name, child in node.properties.items():
+            if child.origin == "sample" and name not in node.required:
+                node.required.append(name)
+
+
+def _drop_copied_descriptions(tree: Schema) -> None:
+    """A container row often repeats its first child's description: keep it on the child only."""
+    for _path, node in tree.walk():
+        if not node.description or not (node.is_object or node.is_array):
+            continue
+        holder = node.items if node.is_array and node.items is not None else node
+        if any(child.description == node.description for child in holder.properties.values()):
+            node.description = ""
+
+
+def _apply(op: Operation, kind: str, tree: Schema, where: Path, info: RowFacts, diags: Diagnostics) -> None:
+    node = node_at(tree, where)
+    apply_row(node, info)
+    parent = parent_of(tree, where)
+    name = where[-1]
+    writable_required = kind != "request" or op.method != "patch" or len(where) > 1
+    if info.row.required and name not in parent.required and writable_required:
+        parent.required.append(name)
+    if info.facts.enum is not None:
+        _place_enum(op, node, info, diags)
+
+
+def _place_enum(op: Operation, node: Schema, info: RowFacts, diags: Diagnostics) -> None:
+    values = info.facts.enum or []
+    if set_enum(node, values) is not None:
+        return
+    child = enum_child(node, values)
+    if child is not None:
+        child.enum = list(values)
+        diags.info(
+            op.page.path,
+            info.row.line,
+            "enum-on-container",
+            f"enum of `{info.row.name}` moved to the child it describes",
+        )
+    else:
+        diags.info(
+            op.page.path,
+            info.row.line,
+            "enum-dropped",
+            f"enum {values} on container `{info.row.name}` matches no child",
+        )
+
+
+def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags: Diagnostics) -> None:
+    """Rows found in no sample: query parameters, request fields or flat response fields."""
+    if not unplaced:
+        return
+    page = op.page
+    names = [info.row.name for info, _ in unplaced]
+    for info, after_response in unplaced:
+        name = info.row.name
+        for target_kind in _leftover_targets(op, info, after_response):
+            tree = _leftover_tree(op, target_kind, info.row.line)
+            tree.properties[name] = info.type.clone() if info.type is not None else Schema()
+            _apply(op, target_kind, tree, (name,), info, diags)
+    line = unplaced[0][0].row.line
+    if op.page.response is not None and op.page.response.value is not None:
+        diags.info(page.path, line, "row-unplaced", f"rows not in the samples, placed by row order: {', '.join(names)}")
+    elif op.method != "delete":
+        diags.info(page.path, line, "no-sample-response", f"no sample response: {len(names)} row(s) kept flat")
+
+
+def _query_rows(op: Operation, infos: list[RowFacts], path_names: list[str]) -> list[RowFacts]:
+    """Rows of a GET page listed before the first response field: its query parameters.
+
+    The vendor's table lists parameters first (alphabetically), then the response fields;
+    a query parameter may share a name with a response field (``ical_uid``).
+    """
+    if op.method != "get":
+        return []
+    rows = [info for info in infos if info.row.name not in path_names]
+    first = _first_key(op.response)
+    names = [info.row.name for info in rows]
+    if first is not None and first in names:
+        return rows[: names.index(first)]
+    top = _top_level_keys(op.response) or {"count", "next", "previous", "results"}
+    for index, info in enumerate(rows):
+        if info.row.name in top:
+            return rows[:index]
+    return []
+
+
+def _first_key(tree: Schema | None) -> str | None:
+    keys = (
+        list(tree.items.properties)
+        if tree is not None and tree.is_array and tree.items is not None
+        else (list(tree.properties) if tree is not None else [])
+    )
+    return keys[0] if keys else None
+
+
+def _top_level_keys(tree: Schema | None) -> set[str]:
+    if tree is None:
+        return set()
+    if tree.is_array and tree.items is not None:
+        return set(tree.items.properties)
+    return set(tree.properties)
+
+
+def _leftover_tree(op: Operation, kind: str, line: int) -> Schema:
+    """The object that takes rows no sample shows: the body, or the list items of a response."""
+    if kind == "request":
+        if op.request is None:
+            op.request = Schema(types=["object"], origin="table", line=line)
+        return op.request
+    if op.response is None:
+        op.response = Schema(types=["object"], origin="table", line=line)
+    tree = op.response
+    if op.list_kind == "array" and tree.items is not None:
+        return tree.items
+    if op.list_kind == "paginated":
+        results = tree.properties["results"]
+        return results.items if results.items is not None else tree
+    return tree
+
+
+def _leftover_targets(op: Operation, info: RowFacts, after_response: bool) -> tuple[str, ...]:
+    """Where a row that no sample shows goes, decided by which samples the page has."""
+    if op.method in ("get", "delete"):
+        return ("response",)
+    has_request = op.page.sample is not None and op.page.sample.has_payload
+    has_response = op.page.response is not None and op.page.response.value is not None
+    if has_request and has_response:
+        return ("response",) if after_response else ("request",)
+    if has_request:
+        return ("request",)
+    if has_response:
+        return ("response",)
+    # Neither sample (older page versions): every row is a response field (flat, its nesting
+    # unknown) and the optional ones are also taken as writable request fields.
+    return ("request", "response") if info.row.required is False else ("response",)
