@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -279,7 +279,9 @@ def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, An
     return out
 
 
-def _resolver(registry: ComponentRegistry):  # type: ignore[no-untyped-def]
+def _resolver(registry: ComponentRegistry) -> Callable[[Schema], Schema]:
+    """A function from a schema node to the canonical node of its component (itself if inline)."""
+
     def resolve(node: Schema) -> Schema:
         if node.ref is None:
             return node
