@@ -32,6 +32,7 @@ class _Entry:
     node: Schema
     role: str
     families: set[str] = field(default_factory=set)
+    root: bool = False
 
 
 @dataclass
@@ -246,6 +247,7 @@ def is_action(op: Operation) -> bool:
 
 def _name_tree(registry: ComponentRegistry, node: Schema, names: list[str], tag_words: list[str], suffix: str) -> None:
     name = registry.register(node, [n + suffix for n in names], names[0], set())
+    registry.entries[name].root = registry.entries[name].root or not suffix
     canonical = registry.entries[name].node
     root = name[: -len(suffix)] if suffix and name.endswith(suffix) else name
     root = root[len("Patched") :] if root.startswith("Patched") else root
@@ -316,8 +318,42 @@ def merge_families(registry: ComponentRegistry) -> None:
                 registry.aliases[name] = target
 
 
+def enrich_from_resources(registry: ComponentRegistry) -> None:
+    """Give a nested copy of a resource the facts its own pages state.
+
+    ``Recording.media_shortcuts.video_mixed`` is a short form of the ``VideoMixed`` resource;
+    its rows are never in the recording's table (names are not repeated), so its scalar
+    properties lack the enums, formats and nullability the video_mixed pages give. When a
+    nested object's role names a resource whose properties include all of its own, the
+    resource's facts are copied onto properties that only a sample described. Only objects with
+    an ``id`` and another property qualify (``recording_config.participant_events`` does not).
+    """
+    for _name, entry in sorted(registry.entries.items()):
+        resource = registry.entries.get(entry.role)
+        if entry.root or _name.endswith("Request") or resource is None or not resource.root or resource is entry:
+            continue
+        source, target = resource.node, entry.node
+        keys = set(target.properties)
+        if "id" not in keys or len(keys) < 2 or not keys <= set(source.properties):
+            continue  # a short form carries the resource's id (and more); config objects do not
+        for key, child in target.properties.items():
+            known = source.properties[key]
+            if child.origin != "sample" or child.ref is not None or known.ref is not None:
+                continue
+            if known.types and child.types and known.types != child.types:
+                continue
+            child.types = list(known.types or child.types)
+            child.format = known.format or child.format
+            child.enum = list(known.enum) if known.enum is not None else child.enum
+            child.nullable = child.nullable or known.nullable
+            child.description = child.description or known.description
+            if key in source.required and key not in target.required:
+                target.required.append(key)
+
+
 def share_identical(registry: ComponentRegistry) -> None:
     """Alias structurally identical components of the same role to one name (to a fixpoint)."""
+    enrich_from_resources(registry)
     merge_families(registry)
     while True:
         groups: dict[tuple[str, str], list[str]] = {}

@@ -230,3 +230,14 @@ def test_placeholder_values_give_formats_never_enums(seed: NormalizeResult) -> N
     assert video["properties"]["format"] == {"type": "string"}  # "mp4" in the sample is not an enum
     assert video["properties"]["id"] == {"type": "string", "format": "uuid"}
     assert video["properties"]["created_at"] == {"type": "string", "format": "date-time"}
+
+
+def test_nested_short_form_takes_facts_from_its_resource_pages(seed: NormalizeResult) -> None:
+    doc = seed.document
+    _, _, op = operation(doc, "recording_partial_update")
+    shortcut = prop(doc, response_schema(op), "media_shortcuts.participant_events")
+    # the recording's table never lists these (names are not repeated); seed 004 describes them
+    assert {"id", "created_at"} <= set(shortcut["required"])
+    assert prop(doc, response_schema(op), "media_shortcuts.participant_events.status.code")["enum"] == ARTIFACT_CODES
+    video = prop(doc, response_schema(op), "media_shortcuts.video_mixed")
+    assert "required" not in video  # no page describes video_mixed: nothing is invented
