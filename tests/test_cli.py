@@ -174,3 +174,9 @@ def test_missing_input_and_bad_overlay(tmp_path: Path) -> None:
     result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(overlay), "-o", str(tmp_path / "o.yaml")])
     assert result.exit_code == 1 and "overlay-invalid" in result.output
     assert not (tmp_path / "o.yaml").exists()
+
+
+def test_written_spec_has_the_usual_file_mode(tmp_path: Path) -> None:
+    out = tmp_path / "openapi.yaml"
+    assert runner.invoke(app, ["normalize", str(PAGES), "-o", str(out)]).exit_code == 0
+    assert out.stat().st_mode & 0o644 == 0o644  # readable by others, not mkstemp's 0600
