@@ -133,9 +133,34 @@ def _negated(text: str) -> str:
 
 
 def settle_duplicates(operations: list[Operation], diags: Diagnostics) -> list[Operation]:
-    """Keep one operation per (path, method) and per operationId; report the rest."""
-    by_key: dict[tuple[str, str], list[Operation]] = {}
+    """Keep the newest version of each page, then one operation per (path, method) and per
+    operationId; report the rest. Versions are settled by page first: an old version without a
+    sample may even disagree on the method."""
+    by_page: dict[str, list[Operation]] = {}
     for op in operations:
+        by_page.setdefault(op.page.slug, []).append(op)
+    newest: list[Operation] = []
+    for slug in sorted(by_page):
+        versions = sorted(by_page[slug], key=lambda o: (_negated(o.page.converted_at), o.page.path))
+        newest.append(versions[0])
+        for old in versions[1:]:
+            if old.page.converted_at != versions[0].page.converted_at or old.key != versions[0].key:
+                diags.info(
+                    old.page.path,
+                    old.line,
+                    "superseded-version",
+                    f"{versions[0].page.path} (converted {versions[0].page.converted_at}) is newer; "
+                    "this version is not used",
+                )
+            else:
+                diags.info(
+                    old.page.path,
+                    old.line,
+                    "duplicate-operation",
+                    f"the same page is also given as {versions[0].page.path}; that copy is used",
+                )
+    by_key: dict[tuple[str, str], list[Operation]] = {}
+    for op in newest:
         by_key.setdefault(op.key, []).append(op)
     kept: list[Operation] = []
     for key in sorted(by_key):
