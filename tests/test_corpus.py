@@ -70,3 +70,12 @@ def test_corpus_facts(corpus: Path) -> None:
     assert "zoom" in bot["properties"]
     variant = doc["components"]["schemas"]["BotVariant"]
     assert variant["properties"]["zoom"]["enum"] == ["web", "web_4_core", "native"]
+
+
+def test_dated_versions_settle_to_the_newest_pages(corpus: Path) -> None:
+    def keys(folder: str) -> set[tuple[str, str, str]]:
+        doc = run_normalize(corpus / folder).document
+        return {(path, method, op["operationId"]) for path, item in doc["paths"].items() for method, op in item.items()}
+
+    # three dated versions of every page (the oldest without samples) give the newest pages' operations
+    assert keys("recall-docs-versions") == keys("recall-docs")
