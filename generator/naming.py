@@ -95,15 +95,6 @@ def role_name(prop: str) -> str:
     return camel(parts)
 
 
-def strip_prefix(name: str, prefix_words: list[str]) -> str:
-    """Drop leading words of ``name`` that repeat ``prefix_words`` (keeps at least one word)."""
-    name_words = re.findall(r"[A-Z][a-z0-9]*|[0-9]+", name)
-    n = 0
-    while n < len(prefix_words) and n < len(name_words) - 1 and name_words[n].lower() == prefix_words[n]:
-        n += 1
-    return "".join(name_words[n:]) if n else name
-
-
 _IDENT_BAD = re.compile(r"[^0-9A-Za-z_]")
 
 

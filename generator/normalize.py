@@ -8,7 +8,6 @@ document with the run's diagnostics. It never raises on bad input.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 from generator.components import ComponentRegistry, is_action, name_operation, share_identical
 from generator.diagnostics import Diagnostics
 from generator.examples import conform
-from generator.naming import camel, words
+from generator.naming import words
 from generator.operation import Operation, derive_operation_id, split_suffix
 from generator.operations import build_operation
 from generator.overlay import Overlay, apply_overlay
@@ -323,8 +322,3 @@ def _parameter(param: Any, registry: ComponentRegistry) -> dict[str, Any]:
         out["description"] = param.description
     out["schema"] = registry.emit(param.schema)
     return out
-
-
-def component_title(name: str) -> str:
-    """Human title of a component name (``CalendarMeeting`` -> ``Calendar Meeting``)."""
-    return " ".join(re.findall(r"[A-Z][a-z0-9]*", name)) or camel(words(name))

@@ -106,10 +106,3 @@ class Schema:
         if self.has_default:
             out["default"] = self.default
         return out
-
-
-def signature(node: Schema) -> str:
-    """A canonical string of a node's structure and facts, used to find identical sub-schemas."""
-    import json
-
-    return json.dumps(node.to_dict(), sort_keys=True, separators=(",", ":"))
