@@ -111,43 +111,42 @@ def apply_row(node: Schema, info: RowFacts) -> None:
     """Overlay a row's facts on a sample-inferred node: the table's type wins, the sample's
     structure (properties, items) is kept, the description's enum/nullable/default are added.
     """
-    typed = info.type
-    facts = info.facts
+    typed, facts = info.type, info.facts
     sample_null = node.nullable and not node.types and node.origin == "sample"  # the sample shows null
     node.origin, node.line = "table", info.row.line
+    row_nullable = facts.nullable or (typed is not None and typed.nullable)
     if typed is not None and typed.types and _kind(typed) == "scalar" and node.properties:
-        # readme renders polymorphic objects (oneOf) as "string"; the sample shows the object
-        node.nullable = typed.nullable or facts.nullable or node.nullable
-        typed = None
-    if typed is not None and typed.types:
-        sample_shape = node.types
-        if typed.types != sample_shape or typed.types[0] not in ("object", "array"):
-            if not (typed.is_array and node.is_array) and not (typed.is_object and node.is_object):
-                node.properties, node.additional = {}, None
-                node.items = typed.items.clone() if typed.items is not None else None
-            node.types = list(typed.types)
-            node.format = typed.format
-        elif typed.is_array and node.items is None and typed.items is not None:
-            node.items = typed.items.clone()
-        elif (
-            typed.is_array
-            and node.items is not None
-            and typed.items is not None
-            and typed.items.types
-            and node.items.types != typed.items.types
+        typed = None  # readme renders polymorphic objects (oneOf) as "string"; the sample shows the object
+    elif typed is not None and typed.types:
+        _apply_type(node, typed)
+    node.nullable = row_nullable or sample_null or (typed is None and node.nullable)
+    _apply_default(node, facts)
+
+
+def _apply_type(node: Schema, typed: Schema) -> None:
+    """The table's JSON type on a node; objects keep the sample's properties, arrays its items."""
+    if typed.is_object and node.is_object:
+        return
+    if typed.is_array and node.is_array:
+        if typed.items is not None and (
+            node.items is None or (typed.items.types and node.items.types != typed.items.types)
         ):
             node.items = typed.items.clone()
-    if typed is not None:
-        node.nullable = typed.nullable or facts.nullable or sample_null
-    elif facts.nullable:
-        node.nullable = True
+        return
+    node.types, node.format = list(typed.types), typed.format
+    node.properties, node.additional = {}, None
+    node.items = typed.items.clone() if typed.items is not None else None
+
+
+def _apply_default(node: Schema, facts: DescriptionFacts) -> None:
+    """The description, and a ``Default:`` as the schema default when a model can use it."""
     node.description = facts.text
-    if facts.has_default and isinstance(facts.default, dict) and facts.default:
-        # a non-empty object default cannot be a model default: keep it readable in the text
-        node.description = f"{facts.text} Default: {facts.default_text}".strip()
-    elif facts.has_default and default_fits(node, facts.default) and not (node.properties and facts.default == {}):
-        node.default, node.has_default = facts.default, True
-    elif facts.has_default:
+    if not facts.has_default:
+        return
+    value = facts.default
+    if default_fits(node, value) and not (isinstance(value, dict) and (value or node.properties)):
+        node.default, node.has_default = value, True
+    else:  # an object default cannot be a model default: keep it readable in the text
         node.description = f"{facts.text} Default: {facts.default_text}".strip()
 
 
