@@ -40,13 +40,7 @@ CLIENT_ARGUMENTS = frozenset(
 
 
 def identifier(text: str, *, fallback: str = "field") -> str:
-    """:func:`generator.naming.python_identifier`, with dunders made plain first (``__init__`` -> ``init_``).
-
-    (``python_identifier`` collapses ``__`` before its dunder check, so it returns ``_init_``.)
-    """
-    stripped = text.strip("_")
-    if stripped and (text.startswith("__") or text.endswith("__")):
-        return python_identifier(stripped + "_", fallback=fallback)
+    """:func:`generator.naming.python_identifier` (``__init__`` -> ``init_``, ``class`` -> ``class_``)."""
     return python_identifier(text, fallback=fallback)
 
 
