@@ -371,11 +371,34 @@ def _find_close(tokens: list[Token], start: int, close_type: str) -> int:
     return len(tokens) - 1
 
 
+#: Deepest nesting accepted in a sample (real samples stay under 12 levels).
+MAX_SAMPLE_DEPTH = 64
+
+
 def _json_sample(content: str, line: int) -> JsonSample:
     try:
-        return JsonSample(line, json.loads(content))
+        value = json.loads(content)
     except json.JSONDecodeError as exc:
         return JsonSample(line, None, f"{exc.msg} (sample line {exc.lineno})")
+    except RecursionError:
+        return JsonSample(line, None, "nested too deeply to read")
+    if nesting_depth(value) > MAX_SAMPLE_DEPTH:
+        return JsonSample(line, None, f"nested deeper than {MAX_SAMPLE_DEPTH} levels")
+    return JsonSample(line, value)
+
+
+def nesting_depth(value: object) -> int:
+    """How deeply lists and dicts nest in ``value`` (computed without recursion)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
 
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")

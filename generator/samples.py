@@ -106,6 +106,8 @@ def _parse_module(source: str) -> tuple[ast.Module | None, list[int], str]:
     while True:
         try:
             return ast.parse(source), repaired, ""
+        except (RecursionError, MemoryError):
+            return None, repaired, "nested too deeply to parse"
         except SyntaxError as exc:
             fixed = _repair(source, exc) if len(repaired) < _MAX_REPAIRS else None
             if fixed is None:
@@ -164,6 +166,10 @@ def parse_code_sample(source: str, line: int) -> CodeSample:
             if kw.arg in ("json", "data"):
                 try:
                     payload, has_payload = literal_value(value_node), True
+                except RecursionError:
+                    problems.append(
+                        ("sample-not-literal", "payload ignored: nested too deeply", line + kw.value.lineno)
+                    )
                 except NotLiteral as exc:
                     problems.append(("sample-not-literal", f"payload ignored: {exc}", line + kw.value.lineno))
             elif kw.arg == "params":

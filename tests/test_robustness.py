@@ -61,3 +61,13 @@ def test_garbled_sample_is_reported_and_the_verb_still_read() -> None:
     result = normalize_pages([page], None, diags)
     assert "sample-unparsable" in {d.code for d in diags}
     assert list(result.document["paths"]["/api/v1/calendar/user/"]) == ["put"]
+
+
+def test_deeply_nested_samples_are_refused_not_crashing() -> None:
+    page = SEEDS[1]
+    start = page.index("```json")
+    for deep in ("[" * 100_000 + "]" * 100_000, '{"a":' * 3000 + "1" + "}" * 3000):
+        diags = Diagnostics()
+        parsed = parse_page(page[:start] + "```json\n" + deep + "\n```\n", "deep.md", diags)
+        normalize_pages([parsed], None, diags)
+        assert [d.code for d in diags if d.code == "response-unparsable"] == ["response-unparsable"]
