@@ -14,14 +14,12 @@ Nothing here imports the generator: the suite judges the client from the spec an
 from __future__ import annotations
 
 import inspect
-import keyword
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance_tests import speclib
 from conformance_tests.speclib import OperationSpec
+from generator.naming import python_identifier
 
 #: The header of the ``idempotency`` page; the client exposes it as ``idempotency_key=``.
 IDEMPOTENCY_HEADER = "idempotency-key"
@@ -62,19 +60,9 @@ def judge(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def identifier(text: str) -> str:
-    """``text`` as a snake_case Python identifier (README naming rule: ``sdk-upload`` -> ``sdk_upload``,
-    ``class`` -> ``class_``, ``1st`` -> ``_1st``, unicode transliterated)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", ascii_text)
-    ident = re.sub(r"_+", "_", re.sub(r"[^0-9A-Za-z_]", "_", snake).lower())
-    if ident.startswith("__") or ident.endswith("__"):
-        ident = ident.strip("_") + "_"
-    ident = ident if ident not in ("", "_") else "field"
-    if ident[0].isdigit():
-        ident = "_" + ident
-    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident) or ident in {"self", "cls"}:
-        ident += "_"
-    return ident
+    """``text`` as the client names it (README naming rule): the generator's own sanitizer, so the
+    adapter can never disagree with the client on a name (``class`` -> ``class_``, ``1st`` -> ``_1st``)."""
+    return python_identifier(text)
 
 
 @dataclass(frozen=True)
