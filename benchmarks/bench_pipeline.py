@@ -22,11 +22,11 @@ TARGET_SECONDS = 5.0
 
 def _once(out: Path) -> tuple[float, float, float, int]:
     """(normalize s, generate s, validate s, operations) for one full run into ``out``."""
+    from generator.client.render import render_package
     from generator.diagnostics import Diagnostics
-    from generator.normalize import normalize
-    from generator.overlay import load_overlay
-    from generator.render import render_package
-    from generator.specio import dump_yaml, validate_document, write_atomic
+    from generator.normalize.pipeline import normalize
+    from generator.spec.document import dump_yaml, validate_document, write_atomic
+    from generator.spec.overlay import load_overlay
 
     diags = Diagnostics()
     start = time.perf_counter()

@@ -66,9 +66,9 @@ def normalize(
     ] = True,
 ) -> None:
     """Normalize reference pages into one OpenAPI 3.1 document."""
-    from generator.normalize import normalize as run
-    from generator.overlay import load_overlay
-    from generator.specio import dump_yaml, validate_document, write_atomic
+    from generator.normalize.pipeline import normalize as run
+    from generator.spec.document import dump_yaml, validate_document, write_atomic
+    from generator.spec.overlay import load_overlay
 
     diags = Diagnostics()
     loaded = load_overlay(overlay, diags) if overlay is not None else None
@@ -97,9 +97,9 @@ def lint(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
 ) -> None:
     """Report diagnostics for pages without writing anything."""
-    from generator.normalize import normalize as run
-    from generator.overlay import load_overlay
-    from generator.specio import validate_document
+    from generator.normalize.pipeline import normalize as run
+    from generator.spec.document import validate_document
+    from generator.spec.overlay import load_overlay
 
     diags = Diagnostics()
     loaded = load_overlay(overlay, diags) if overlay is not None else None
@@ -119,8 +119,8 @@ def generate(
     ] = None,
 ) -> None:
     """Generate the installable ``recall_client`` package from a spec."""
-    from generator.render import render_package
-    from generator.specio import load_document
+    from generator.client.render import render_package
+    from generator.spec.document import load_document
 
     diags = Diagnostics()
     document = load_document(spec, diags)
@@ -170,8 +170,8 @@ def diff(
     allow_breaking: Annotated[bool, typer.Option("--allow-breaking", help="Exit 0 even on breaking changes.")] = False,
 ) -> None:
     """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking)."""
-    from generator.diff import diff_specs, to_json, to_markdown
-    from generator.specio import load_document
+    from generator.diff.changes import diff_specs, to_json, to_markdown
+    from generator.spec.document import load_document
 
     diags = Diagnostics()
     before, after = load_document(old, diags), load_document(new, diags)

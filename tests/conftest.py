@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from generator.diagnostics import Diagnostics
-from generator.normalize import NormalizeResult, normalize
-from generator.overlay import load_overlay
+from generator.normalize.pipeline import NormalizeResult, normalize
+from generator.spec.overlay import load_overlay
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "spec" / "pages"

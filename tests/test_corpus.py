@@ -8,7 +8,7 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.diagnostics import Diagnostics
-from generator.normalize import discover, read_pages
+from generator.normalize.pipeline import discover, read_pages
 from tests.conftest import operation, response_schema, run_normalize
 
 SETTLED = {"duplicate-operation", "superseded-version"}

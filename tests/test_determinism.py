@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.specio import dump_yaml
+from generator.spec.document import dump_yaml
 from tests.conftest import OVERLAY, PAGES, ROOT, run_normalize
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from generator.cli import app
-from generator.diff import diff_specs, to_markdown
-from generator.specio import dump_yaml
+from generator.diff.changes import diff_specs, to_markdown
+from generator.spec.document import dump_yaml
 from tests.conftest import run_normalize
 
 

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from generator import __version__
+from generator.client.render import render_package, spec_sha256
 from generator.diagnostics import Diagnostics
-from generator.render import render_package, spec_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"

@@ -14,7 +14,7 @@ import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.literals import clean_text, docstring, md_cell, md_code, py_str, toml_str
+from generator.client.literals import clean_text, docstring, md_cell, md_code, py_str, toml_str
 
 EXAMPLES = int(os.environ.get("RECALLGEN_LITERAL_EXAMPLES", "300"))
 TRICKY = st.sampled_from(

@@ -26,8 +26,8 @@ import pytest
 import respx
 import yaml
 
+from generator.client.render import RUFF_ARGS, render_package
 from generator.diagnostics import Diagnostics
-from generator.render import RUFF_ARGS, render_package
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from generator.diagnostics import Diagnostics
-from generator.normalize import normalize
-from generator.pages import parse_page
-from generator.rowtypes import parse_description, parse_type
-from generator.samples import parse_code_sample, repair_keys
+from generator.normalize.pages import parse_page
+from generator.normalize.pipeline import normalize
+from generator.normalize.rowtypes import parse_description, parse_type
+from generator.normalize.samples import parse_code_sample, repair_keys
 
 PAGE = """---
 title: "Update ThingMoon (Dark Mode)Sun (Light Mode)"

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.diagnostics import Diagnostics
-from generator.normalize import normalize_pages
-from generator.pages import parse_page
+from generator.normalize.pages import parse_page
+from generator.normalize.pipeline import normalize_pages
 from tests.conftest import PAGES
 
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.md"))]

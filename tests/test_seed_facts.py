@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.normalize import NormalizeResult
+from generator.normalize.pipeline import NormalizeResult
 from tests.conftest import deref, is_nullable, operation, prop, response_schema
 
 ARTIFACT_CODES = ["processing", "done", "failed", "deleted"]

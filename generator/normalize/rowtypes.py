@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.samples import NotLiteral, literal_value
-from generator.schema import Schema
+from generator.normalize.samples import NotLiteral, literal_value
+from generator.normalize.schema import Schema
 
 _SCALARS: dict[str, tuple[str, str | None]] = {
     "string": ("string", None),

@@ -6,7 +6,7 @@ Rules (``../shared/corpus/README.md`` lists the quirks they answer):
   sample, the operationId suffix (``_partial_update`` -> PATCH) wins over the heading;
 * path: the heading URL's path; its ``{id}``-style parameters are typed from the table;
 * request body: the sample payload's shape; response: the sample response's shape; both are
-  typed by the table rows placed into them (:mod:`generator.rows`);
+  typed by the table rows placed into them (:mod:`generator.normalize.rows`);
 * success status: DELETE without a body 204, POST to a collection 201, otherwise 200.
 """
 
@@ -16,9 +16,9 @@ import re
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Diagnostics
-from generator.infer import infer
 from generator.naming import ACTION_WORDS, words
-from generator.operation import (
+from generator.normalize.infer import infer
+from generator.normalize.operation import (
     PATH_PARAM,
     SUFFIX_METHODS,
     Operation,
@@ -27,10 +27,10 @@ from generator.operation import (
     split_suffix,
     tag_for,
 )
-from generator.pages import DocPage, RateLimit
-from generator.rows import place_rows
-from generator.samples import repair_keys
-from generator.schema import Schema
+from generator.normalize.pages import DocPage, RateLimit
+from generator.normalize.rows import place_rows
+from generator.normalize.samples import repair_keys
+from generator.normalize.schema import Schema
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _ERROR_KEYS = frozenset({"code", "message", "detail", "error", "errors", "non_field_errors"})

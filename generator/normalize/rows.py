@@ -1,7 +1,7 @@
 """Stage 2b: attach every table row of a page to its operation.
 
 A row becomes a path parameter, a query parameter (GET rows listed before the response fields),
-or facts on a schema node of the request or response tree (:mod:`generator.placement` finds the
+or facts on a schema node of the request or response tree (:mod:`generator.normalize.placement` finds the
 node). Rows no sample shows are placed by the page's samples and row order; required-ness,
 enums written on parent rows and descriptions a parent copies from its child are settled here.
 """
@@ -12,8 +12,8 @@ import keyword
 import re
 
 from generator.diagnostics import Diagnostics
-from generator.operation import PATH_PARAM, Operation, Parameter
-from generator.placement import (
+from generator.normalize.operation import PATH_PARAM, Operation, Parameter
+from generator.normalize.placement import (
     NameIndex,
     Path,
     RowFacts,
@@ -24,7 +24,7 @@ from generator.placement import (
     row_facts,
     set_enum,
 )
-from generator.schema import Schema
+from generator.normalize.schema import Schema
 
 _SAFE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

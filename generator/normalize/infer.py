@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from generator.schema import Schema
+from generator.normalize.schema import Schema
 
 _UUID = re.compile(r"^[0-9a-f]{4,8}-[0-9a-f]{2,4}-[0-9a-f]{2,4}-[0-9a-f]{2,4}-[0-9a-f]{6,12}$", re.I)
 _DATETIME = re.compile(r"^\d{2,4}-\d{1,2}-\d{1,2}T\d{1,2}:\s?\d{1,2}(:\s?\d{1,2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")

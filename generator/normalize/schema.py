@@ -22,7 +22,7 @@ class Schema:
     ``types`` holds JSON types without ``"null"`` (empty: any type); ``nullable`` adds
     ``"null"``. ``properties`` keeps sample order. ``additional`` is the
     ``additionalProperties`` schema of free-form maps (``{"additionalProp": "string"}``).
-    ``ref`` names a component once :mod:`generator.components` has extracted the node.
+    ``ref`` names a component once :mod:`generator.normalize.components` has extracted the node.
     """
 
     types: list[str] = field(default_factory=list)

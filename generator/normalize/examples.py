@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from generator.schema import Schema
+from generator.normalize.schema import Schema
 
 Resolver = Callable[[Schema], Schema]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.literals import docstring, py_str, toml_str
+from generator.client.literals import docstring, py_str, toml_str
 from generator.naming import python_identifier
 
 #: (template, target path relative to the output directory) rendered once for every package;

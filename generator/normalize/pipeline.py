@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.components import ComponentRegistry, is_action, name_operation, share_identical
 from generator.diagnostics import Diagnostics
-from generator.examples import conform
 from generator.naming import words
-from generator.operation import Operation, derive_operation_id, split_suffix
-from generator.operations import build_operation
-from generator.overlay import Overlay, apply_overlay
-from generator.pages import DocPage, read_page
-from generator.schema import Schema
+from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
+from generator.normalize.examples import conform
+from generator.normalize.operation import Operation, derive_operation_id, split_suffix
+from generator.normalize.operations import build_operation
+from generator.normalize.pages import DocPage, read_page
+from generator.normalize.schema import Schema
+from generator.spec.overlay import Overlay, apply_overlay
 
 PAGE_SUFFIXES = (".md", ".markdown", ".txt")
 METHOD_ORDER = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.pages import TableRow
-from generator.rowtypes import DescriptionFacts, parse_description, parse_type
-from generator.schema import Schema
+from generator.normalize.pages import TableRow
+from generator.normalize.rowtypes import DescriptionFacts, parse_description, parse_type
+from generator.normalize.schema import Schema
 
 Path = tuple[str, ...]
 

@@ -1,7 +1,7 @@
 """The reconciled operation: its data model and the naming rules shared across stages.
 
-An :class:`Operation` is built from one page by :mod:`generator.operations` and completed by
-:mod:`generator.rows`; :mod:`generator.components` and :mod:`generator.normalize` read it.
+An :class:`Operation` is built from one page by :mod:`generator.normalize.operations` and completed by
+:mod:`generator.normalize.rows`; :mod:`generator.normalize.components` and :mod:`generator.normalize.pipeline` read it.
 operationIds follow drf-spectacular, the generator of the vendor's own API description:
 ``<path segments>_<list|retrieve|create|update|partial_update|destroy>``.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from generator.pages import DocPage, RateLimit
-from generator.schema import Schema
+from generator.normalize.pages import DocPage, RateLimit
+from generator.normalize.schema import Schema
 
 SUFFIX_METHODS = {
     "partial_update": "patch",

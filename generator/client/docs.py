@@ -10,11 +10,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from generator.literals import clean_text, one_line
+from generator.client.literals import clean_text, one_line
 
 if TYPE_CHECKING:
-    from generator.client_ir import Argument
-    from generator.ir import OperationIR
+    from generator.client.arguments import Argument
+    from generator.client.ir import OperationIR
 
 _UUID_SAMPLE = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 _EXAMPLE_LIMIT = 60

@@ -1,7 +1,7 @@
 """Stage 4: render the installable ``recall_client`` package from a normalized spec.
 
 Models come from datamodel-code-generator (pydantic v2, no timestamp); every other file comes
-from a Jinja template in ``templates/`` fed only by the IR (:mod:`generator.ir`). The package is
+from a Jinja template in ``templates/`` fed only by the IR (:mod:`generator.client.ir`). The package is
 built in a temporary directory, formatted with the pinned ruff, and swapped into place, so a
 failed run leaves the previous package untouched.
 """
@@ -19,14 +19,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from generator import __version__
-from generator.client_ir import build_client
+from generator.client.build import build_client
+from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
+from generator.client.pytypes import ModelIndex
 from generator.diagnostics import Diagnostics
-from generator.ir import GROUP_TEMPLATE, ClientIR, build_ir
-from generator.pytypes import ModelIndex
-from generator.specio import dump_yaml
+from generator.spec.document import dump_yaml
 
 PACKAGE = "recall_client"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 #: ruff settings for generated code, explicit so the output never depends on a user config.
 RUFF_ARGS = ("--isolated", "--line-length", "120", "--target-version", "py311")
 

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from generator.diagnostics import Diagnostics, Severity
-from generator.samples import CodeSample, parse_code_sample
+from generator.normalize.samples import CodeSample, parse_code_sample
 
 #: Pages larger than this are refused (bytes); real pages are under 100 kB.
 MAX_PAGE_BYTES = 5 * 1024 * 1024

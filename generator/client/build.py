@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from generator import pytypes
-from generator.client_meta import (
+from generator.client import pytypes
+from generator.client.arguments import Argument
+from generator.client.docs import describe, readme_example
+from generator.client.ir import ClientIR, GroupIR, OperationIR
+from generator.client.literals import docstring, md_cell, md_code, one_line, py_str
+from generator.client.meta import (
     client_docstring,
     credentials,
     error_classes,
@@ -26,10 +29,7 @@ from generator.client_meta import (
     resolve,
     servers,
 )
-from generator.ir import ClientIR, GroupIR, OperationIR
-from generator.literals import docstring, md_cell, md_code, one_line, py_str
 from generator.naming import class_name, words
-from generator.operation_docs import describe, readme_example
 
 #: Keyword arguments every method has (spec names that collide get a ``_`` suffix).
 CONTROL_ARGUMENTS = ("idempotency_key", "timeout", "extra_headers")
@@ -51,19 +51,6 @@ RESERVED_GROUPS = frozenset(
 )
 _SKIPPED_HEADERS = frozenset({"content-type", "accept", "content-length"})
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
-
-
-@dataclass
-class Argument:
-    """One method argument: Python name, wire name, where it goes, its type and whether required."""
-
-    python_name: str
-    wire_name: str
-    location: str
-    type_node: ast.expr
-    required: bool
-    doc: str
-    example: Any = None
 
 
 def build_client(ir: ClientIR, document: dict[str, Any], index: pytypes.ModelIndex) -> None:

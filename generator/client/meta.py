@@ -14,8 +14,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.ir import ClientIR, CredentialIR, ErrorIR, ServerIR
-from generator.literals import docstring, md_cell, md_code, md_fence, one_line, py_str
+from generator.client.ir import ClientIR, CredentialIR, ErrorIR, ServerIR
+from generator.client.literals import docstring, md_cell, md_code, md_fence, one_line, py_str
 from generator.naming import class_name, python_identifier, words
 
 #: Conventional class names that win over the response component's name (OAI's naming).

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.naming import ACTION_WORDS, camel, singular, words
-from generator.operation import Operation, path_segments
-from generator.schema import ORIGINS, Schema
+from generator.normalize.operation import Operation, path_segments
+from generator.normalize.schema import ORIGINS, Schema
 
 
 @dataclass
