@@ -70,6 +70,8 @@ CODES: dict[str, str] = {
     "spec-invalid": "the normalized document fails OpenAPI 3.1 validation",
     "spec-unreadable": "the OpenAPI document could not be read",
     "generate-failed": "code generation failed",
+    # reading a spec (generator/spec/model.py), reported by each consumer with its own prefix
+    "spec-bad-ref": "a $ref is not a reference into the document (`#/...`), points at nothing, or loops",
     # sandbox (`recallgen sandbox`, generator/sandbox/)
     "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",
     "sandbox-bad-operation": "an operation cannot be read (bad parameter, response or security); the spec is refused",

@@ -1,0 +1,250 @@
+"""JSON Pointers and ``$ref`` resolution over one OpenAPI document: the toolkit's only resolver.
+
+A node of the document is addressed by a JSON Pointer (RFC 6901), e.g.
+``/paths/~1api~1v1~1recording~1{id}~1/patch/requestBody``. ``$ref``s are resolved by the
+``referencing`` library against the document registered under :data:`SPEC_URI` (OpenAPI 3.1.0
+section 4.8.23: a Reference Object's ``$ref`` is a URI relative to the document; schemas are JSON
+Schema 2020-12, section 4.8.24). Only references into the document itself (``#/...``) resolve;
+anything else raises :class:`SpecRefError`: nothing is fetched and no file is read.
+
+:class:`Refs` also builds cached Draft 2020-12 validators (format checks included) for the schema
+at a pointer, and :meth:`Refs.bundle` makes a schema standalone (the components it reaches become
+``$defs``) for tools that cannot take a registry (hypothesis-jsonschema).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, unquote
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+#: Base URI under which the whole OpenAPI document is registered.
+SPEC_URI = "urn:recallgen:spec"
+#: Prefix of a reference to a schema component (OpenAPI 3.1.0 section 4.8.7).
+SCHEMA_PREFIX = "#/components/schemas/"
+#: Longest ``$ref`` chain followed before it is taken for a cycle.
+MAX_CHAIN = 64
+
+#: RFC 3986 section 3 ``URI``: a scheme, ``:``, then only allowed or percent-encoded characters.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+
+#: Every format jsonschema can check here (uuid, date-time, email, ...) plus ``uri``, which it
+#: only checks with the optional ``rfc3987`` package; Schemathesis checks it on responses.
+FORMAT_CHECKER = FormatChecker()
+
+
+def _is_uri(instance: object) -> bool:
+    return not isinstance(instance, str) or _URI.fullmatch(instance) is not None
+
+
+FORMAT_CHECKER.checks("uri")(_is_uri)
+
+
+class SpecRefError(ValueError):
+    """A ``$ref`` that is not a reference into the document (``#/...``), dangles, or loops."""
+
+
+def escape_token(token: str) -> str:
+    """One reference token, escaped (RFC 6901 section 3: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(pointer: str, *tokens: str | int) -> str:
+    """``pointer`` extended by ``tokens`` (each escaped); ``""`` is the document root."""
+    return pointer + "".join("/" + escape_token(str(t)) for t in tokens)
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """The unescaped reference tokens of ``pointer``; raises :class:`SpecRefError` when malformed."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise SpecRefError(f"not a JSON pointer: {pointer!r}")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def component_name(node: Any) -> str | None:
+    """``X`` when ``node`` is exactly a reference ``{"$ref": "#/components/schemas/X"}``, else None."""
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX) and "/" not in ref[len(SCHEMA_PREFIX) :]:
+            return unquote(ref[len(SCHEMA_PREFIX) :]).replace("~1", "/").replace("~0", "~")
+    return None
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """``(pointer of the referring object, $ref)`` for every ``$ref`` under ``node`` (examples skipped)."""
+    stack: list[tuple[str, Any]] = [(pointer, node)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, Mapping):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                yield where, ref
+            stack.extend((join_pointer(where, k), v) for k, v in item.items() if k not in ("example", "examples"))
+        elif isinstance(item, list):
+            stack.extend((join_pointer(where, i), v) for i, v in enumerate(item))
+
+
+class Refs:
+    """Pointer look-ups, ``$ref`` resolution and validators over one parsed OpenAPI document.
+
+    ``document`` is never modified. Raises :class:`SpecRefError` (never ``KeyError``) for a
+    pointer that addresses nothing and for references that are not local, dangle or loop.
+    """
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        resource: Resource[Any] = DRAFT202012.create_resource(document)
+        self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        self._resolver = self._registry.resolver(SPEC_URI)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    # -- look-ups ----------------------------------------------------------------------------
+    def at(self, pointer: str) -> Any:
+        """The node at ``pointer`` (no ``$ref`` followed); :class:`SpecRefError` when nothing is there."""
+        node: Any = self.document
+        for token in split_pointer(pointer):
+            if isinstance(node, Mapping) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise SpecRefError(f"#{pointer} does not exist")
+        return node
+
+    def target(self, ref: str) -> tuple[str, Any]:
+        """``(pointer, node)`` that one ``$ref`` value points at (resolved by ``referencing``)."""
+        if not ref.startswith("#"):
+            raise SpecRefError(f"only references into the document (#/...) are allowed, got {ref!r}")
+        try:
+            resolved = self._resolver.lookup(ref)
+        except Unresolvable as exc:
+            raise SpecRefError(f"$ref {ref!r} points at nothing") from exc
+        return unquote(ref[1:]), resolved.contents
+
+    def deref(self, pointer: str) -> tuple[str, Any]:
+        """Follow ``$ref`` chains from the node at ``pointer``: the final ``(pointer, node)``."""
+        node = self.at(pointer)
+        seen: set[str] = set()
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen or len(seen) >= MAX_CHAIN:
+                raise SpecRefError(f"$ref cycle through {ref!r}")
+            seen.add(ref)
+            pointer, node = self.target(ref)
+        return pointer, node
+
+    def resolve(self, node: Any) -> Any:
+        """``node`` with top-level ``$ref``s followed (``node`` itself when it is no reference)."""
+        seen: set[str] = set()
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen or len(seen) >= MAX_CHAIN:
+                raise SpecRefError(f"$ref cycle through {ref!r}")
+            seen.add(ref)
+            node = self.target(ref)[1]
+        return node
+
+    def check(self) -> list[tuple[str, str]]:
+        """``(pointer, problem)`` for every ``$ref`` of the document that does not resolve, sorted."""
+        found = []
+        for where, ref in iter_refs(self.document):
+            try:
+                self.target(ref)
+            except SpecRefError as exc:
+                found.append((where, str(exc)))
+        return sorted(found)
+
+    # -- schemas -----------------------------------------------------------------------------
+    def schema(self, pointer: str) -> dict[str, Any]:
+        """The schema at ``pointer`` with top-level ``$ref``s followed (``{}`` for a boolean schema)."""
+        _, node = self.deref(pointer)
+        return dict(node) if isinstance(node, Mapping) else {}
+
+    def types(self, pointer: str) -> list[str]:
+        """The JSON types a schema allows (``type`` as a list; ``[]`` when unconstrained)."""
+        declared = self.schema(pointer).get("type", [])
+        return [declared] if isinstance(declared, str) else list(declared)
+
+    def property_names(self, pointer: str) -> list[str]:
+        """Top-level property names of an object schema, including those of ``allOf`` members."""
+        ptr, node = self.deref(pointer)
+        if not isinstance(node, Mapping):
+            return []
+        names = list(node.get("properties", {}) or {})
+        for i, _ in enumerate(node.get("allOf", []) or []):
+            names += [n for n in self.property_names(join_pointer(ptr, "allOf", i)) if n not in names]
+        return names
+
+    def validator(self, pointer: str) -> Draft202012Validator:
+        """A cached Draft 2020-12 validator (formats checked) for the schema at ``pointer``."""
+        found = self._validators.get(pointer)
+        if found is None:
+            ref = SPEC_URI + "#" + "/".join(quote(t, safe="~") for t in pointer.split("/"))
+            found = Draft202012Validator({"$ref": ref}, registry=self._registry, format_checker=FORMAT_CHECKER)
+            self._validators[pointer] = found
+        return found
+
+    def is_valid(self, instance: Any, pointer: str) -> bool:
+        """True when ``instance`` validates against the schema at ``pointer``."""
+        return bool(self.validator(pointer).is_valid(instance))
+
+    def errors(self, instance: Any, pointer: str, limit: int = 5) -> list[str]:
+        """Up to ``limit`` messages ``where: message`` (where: ``a.b[0]`` or ``<root>``), deepest first."""
+        found = sorted(self.validator(pointer).iter_errors(instance), key=lambda e: -len(e.absolute_path))
+        out = []
+        for error in found[:limit]:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            out.append(f"{where.lstrip('.') or '<root>'}: {error.message}")
+        return out
+
+    def bundle(self, node: Any) -> dict[str, Any]:
+        """``node`` (a schema) as a standalone Draft 2020-12 schema: every component it reaches,
+        transitively, attached as ``$defs`` and references rewritten to ``#/$defs/X``
+        (JSON Schema 2020-12 section 8.2.4); ``example``/``examples`` keywords dropped."""
+        out = _rewrite(copy.deepcopy(node))
+        if not isinstance(out, dict):
+            out = {} if out is True else {"not": {}}
+        reached: dict[str, Any] = {}
+        pending = _defs_used(out)
+        while pending:
+            name = pending.pop()
+            if name in reached:
+                continue
+            try:
+                _, target = self.target(SCHEMA_PREFIX + quote(escape_token(name), safe="~"))
+            except SpecRefError:
+                continue
+            reached[name] = _rewrite(copy.deepcopy(target))
+            pending |= _defs_used(reached[name])
+        out["$defs"] = {name: reached[name] for name in sorted(reached)}
+        out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        return out
+
+
+def _rewrite(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _rewrite(v) for k, v in node.items() if k not in ("example", "examples")}
+        name = component_name(out)
+        if name is not None:
+            out["$ref"] = "#/$defs/" + quote(escape_token(name), safe="~")
+        return out
+    if isinstance(node, list):
+        return [_rewrite(v) for v in node]
+    return node
+
+
+def _defs_used(node: Any) -> set[str]:
+    found: set[str] = set()
+    for _, ref in iter_refs(node):
+        if ref.startswith("#/$defs/"):
+            found.add(unquote(ref[len("#/$defs/") :]).replace("~1", "/").replace("~0", "~"))
+    return found

@@ -1,0 +1,136 @@
+"""The typed spec model (generator/spec/model.py): what every consumer reads from a normalized spec."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from generator.diagnostics import Diagnostics
+from generator.spec import Spec, SpecError, load_spec
+from generator.spec.refs import SpecRefError
+from generator.spec.rules import CredentialFormat, RateLimit, RetryRule, parse_rate_limit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def seed_spec() -> Spec:
+    diags = Diagnostics()
+    spec = load_spec(ROOT / "spec" / "openapi.yaml", diags)
+    assert spec is not None, [d.format() for d in diags]
+    return spec
+
+
+def test_operations_methods_and_security(seed_spec: Spec) -> None:
+    op = seed_spec.operation("calendar_user_update")
+    assert (op.method, op.path) == ("PUT", "/api/v1/calendar/user/")
+    assert op.tag == "calendar"
+    assert [[s.name for s in alt] for alt in op.security] == [["RecallApiKey", "CalendarAuthToken"]]
+    assert op.rate_limit == RateLimit(120, 60.0, "calendar_user")
+    assert op.param("header", "idempotency-key") is not None  # case-insensitive header look-up
+    assert op.request_body is not None and op.request_body.json is not None
+    success = op.success
+    assert success is not None and success.code == 200
+    assert seed_spec.problems == ()
+
+
+def test_credential_format_is_data(seed_spec: Spec) -> None:
+    api_key = seed_spec.security_schemes["RecallApiKey"].format
+    assert api_key == CredentialFormat("header", "Authorization", "Token ")
+    assert api_key.encode("abc") == "Token abc"
+    assert api_key.encode("token abc") == "token abc"
+    assert api_key.decode("TOKEN abc ") == "abc"
+    assert api_key.decode("Bearer abc") is None
+    calendar = seed_spec.security_schemes["CalendarAuthToken"].format
+    assert calendar == CredentialFormat("header", "x-recallcalendarauthtoken", "")
+
+
+def test_error_responses_carry_retry_rules(seed_spec: Spec) -> None:
+    op = seed_spec.operation("recording_partial_update")
+    rules = {r.status: r.retry for r in op.responses}
+    assert rules["429"] == RetryRule("retry-after")
+    assert rules["409"] == rules["503"] == RetryRule("backoff")
+    assert rules["507"] == RetryRule("delay", 30.0, True)
+    assert rules["400"] is None
+    assert {r.status: r.component for r in op.responses}["404"] == "NotFound"
+    path_params = [p.name for p in op.path_parameters]
+    assert path_params == ["id"] and op.param("path", "id") is not None and op.param("path", "id").required
+
+
+def test_bundle_is_standalone(seed_spec: Spec) -> None:
+    op = seed_spec.operation("recording_partial_update")
+    assert op.success is not None and op.success.json is not None and op.success.json.schema is not None
+    schema = seed_spec.refs.bundle(op.success.json.schema.node)
+    assert schema["$ref"] == "#/$defs/Recording" and "Recording" in schema["$defs"]
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not validator.is_valid({"id": 3})
+    instance = op.success.json.example
+    assert validator.is_valid(instance) == seed_spec.refs.is_valid(instance, op.success.json.schema.pointer)
+
+
+def _minimal(**operation: Any) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "T", "version": "1"},
+        "paths": {
+            "/x/{id}/": {"get": {"operationId": "x_get", "responses": {"200": {"description": "ok"}}, **operation}}
+        },
+        "components": {"schemas": {"A": {"type": "object"}}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("extension", "problem"),
+    [
+        ({"limit": 0, "period": 60}, "limit must be an integer"),
+        ({"limit": 5, "period": float("inf")}, "finite"),
+        ({"limit": 5, "period": float("nan")}, "finite"),
+        ({"limit": True}, "limit must be an integer"),
+        ("5/min", "must be a mapping"),
+    ],
+)
+def test_malformed_rate_limit_is_a_problem(extension: Any, problem: str) -> None:
+    spec = Spec.from_document(_minimal(**{"x-rate-limit": extension}))
+    assert spec.operations[0].rate_limit is None
+    assert [(p.kind, problem in p.message) for p in spec.problems] == [("rate-limit", True)]
+
+
+def test_rate_limit_period_defaults_to_a_minute() -> None:
+    assert parse_rate_limit({"limit": 5}) == RateLimit(5, 60.0, "workspace")
+
+
+def test_dangling_and_external_refs_are_problems() -> None:
+    document = _minimal(responses={"200": {"$ref": "#/components/responses/Missing"}})
+    document["components"]["schemas"]["B"] = {"$ref": "other.yaml#/B"}
+    spec = Spec.from_document(document)
+    kinds = sorted(p.kind for p in spec.problems)
+    assert kinds == ["bad-operation", "bad-ref", "bad-ref", "no-operations"]
+    with pytest.raises(SpecRefError):
+        spec.refs.resolve({"$ref": "file:///etc/passwd"})
+
+
+def test_path_level_parameters_are_merged_and_overridden() -> None:
+    document = _minimal()
+    item = document["paths"]["/x/{id}/"]
+    item["parameters"] = [{"name": "id", "in": "path", "schema": {"type": "string"}}, {"name": "q", "in": "query"}]
+    item["get"]["parameters"] = [{"name": "q", "in": "query", "required": True}]
+    op = Spec.from_document(copy.deepcopy(document)).operations[0]
+    assert [(p.name, p.location, p.required) for p in op.parameters] == [("id", "path", True), ("q", "query", True)]
+
+
+@pytest.mark.parametrize("document", [[], "x", {"openapi": "2.0"}, {"info": {}}])
+def test_not_an_openapi_document(document: Any) -> None:
+    with pytest.raises(SpecError):
+        Spec.from_document(document)
+
+
+def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: [3.1\n", encoding="utf-8")
+    diags = Diagnostics()
+    assert load_spec(bad, diags) is None
+    assert [d.code for d in diags] == ["spec-unreadable"]
