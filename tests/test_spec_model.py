@@ -134,3 +134,24 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
     diags = Diagnostics()
     assert load_spec(bad, diags) is None
     assert [d.code for d in diags] == ["spec-unreadable"]
+
+
+def test_properties_follow_refs_and_merge_all_of() -> None:
+    document = _minimal()
+    document["components"]["schemas"] = {
+        "Base": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "integer"}}},
+        "Named": {
+            "allOf": [{"$ref": "#/components/schemas/Base"}],
+            "properties": {"name": {"type": "string"}, "a/b": {"type": "boolean"}},
+        },
+    }
+    refs = Spec.from_document(document).refs
+    found = refs.properties("/components/schemas/Named")
+    assert found == {
+        "name": "/components/schemas/Named/properties/name",  # its own schema wins over the member's
+        "a/b": "/components/schemas/Named/properties/a~1b",
+        "id": "/components/schemas/Base/properties/id",
+    }
+    assert refs.at(found["name"]) == {"type": "string"}
+    assert refs.property_names("/components/schemas/Named") == ["name", "a/b", "id"]
+    assert refs.properties("/components/schemas/Base/properties/id") == {}

@@ -176,13 +176,21 @@ class Refs:
 
     def property_names(self, pointer: str) -> list[str]:
         """Top-level property names of an object schema, including those of ``allOf`` members."""
+        return list(self.properties(pointer))
+
+    def properties(self, pointer: str) -> dict[str, str]:
+        """Property name -> pointer of its schema (as written) for the object schema at ``pointer``:
+        ``$ref``s followed, its own ``properties`` first, then those only ``allOf`` members add."""
         ptr, node = self.deref(pointer)
         if not isinstance(node, Mapping):
-            return []
-        names = list(node.get("properties", {}) or {})
-        for i, _ in enumerate(node.get("allOf", []) or []):
-            names += [n for n in self.property_names(join_pointer(ptr, "allOf", i)) if n not in names]
-        return names
+            return {}
+        own = node.get("properties")
+        found = {str(n): join_pointer(ptr, "properties", str(n)) for n in (own if isinstance(own, Mapping) else {})}
+        members = node.get("allOf")
+        for i, _ in enumerate(members if isinstance(members, list) else []):
+            for name, where in self.properties(join_pointer(ptr, "allOf", i)).items():
+                found.setdefault(name, where)
+        return found
 
     def validator(self, pointer: str) -> Draft202012Validator:
         """A cached Draft 2020-12 validator (formats checked) for the schema at ``pointer``."""
