@@ -79,7 +79,7 @@ CODES: dict[str, str] = {
     "ir-rate-limit": "an `x-rate-limit` is malformed (limit, period or scope); nothing is generated",
     "ir-security": "a security scheme is unsupported (not apiKey or http) or unknown; nothing is generated",
     "ir-retry": "an `x-retry` is malformed or cannot be followed by the client runtime; nothing is generated",
-    "ir-models-failed": "datamodel-code-generator could not turn `components.schemas` into models; nothing is generated",
+    "ir-models-failed": "datamodel-code-generator failed on `components.schemas`; nothing is generated",
     "ir-format-failed": "the ruff post-step failed on the rendered package (a template bug); nothing is generated",
     # sandbox (`recallgen sandbox`, generator/sandbox/)
     "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",

@@ -28,6 +28,7 @@ import yaml
 
 from generator.client.render import RUFF_ARGS, render_package
 from generator.diagnostics import Diagnostics
+from generator.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
@@ -136,9 +137,8 @@ HOSTILE: dict[str, Any] = {
 
 def generate(document: dict[str, Any], out: Path, package: str) -> Path:
     diags = Diagnostics()
-    assert render_package(document, out / "spec.yaml", out / "pkg", diags, package=package), [
-        d.format() for d in diags.sorted()
-    ]
+    spec = Spec.from_document(document, str(out / "spec.yaml"))
+    assert render_package(spec, out / "pkg", diags, package=package), [d.format() for d in diags.sorted()]
     return out / "pkg"
 
 
