@@ -155,3 +155,14 @@ def test_properties_follow_refs_and_merge_all_of() -> None:
     assert refs.at(found["name"]) == {"type": "string"}
     assert refs.property_names("/components/schemas/Named") == ["name", "a/b", "id"]
     assert refs.properties("/components/schemas/Base/properties/id") == {}
+
+
+def test_a_problem_of_a_shared_component_is_reported_once() -> None:
+    document = _minimal(responses={"200": {"$ref": "#/components/responses/Ok"}})
+    document["paths"]["/y/"] = {
+        "get": {"operationId": "y_get", "responses": {"200": {"$ref": "#/components/responses/Ok"}}}
+    }
+    document["components"]["responses"] = {"Ok": {"description": "ok", "x-retry": "sometimes"}}
+    spec = Spec.from_document(document)
+    assert [(p.pointer, p.kind) for p in spec.problems] == [("/components/responses/Ok/x-retry", "retry")]
+    assert all(op.response("200") is not None and op.response("200").retry is None for op in spec.operations)

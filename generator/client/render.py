@@ -191,7 +191,7 @@ def generate_models(spec: Spec, ir: ClientIR) -> str:
             custom_file_header=file_header(ir).rstrip("\n"),
         )
     except Exception as exc:  # any failure of the third-party generator is a diagnostic, not a traceback
-        message = _first_lines(str(exc), 1) or type(exc).__name__
+        message = _first_lines(str(exc), _QUOTED_LINES) or type(exc).__name__
         found = re.search(r"'#(/[^']*)'", message)
         line = spec.line_of(found.group(1)) if found else 0
         raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line) from exc
@@ -214,13 +214,13 @@ def format_python(root: Path) -> None:
     fix = [*ruff, "check", *RUFF_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
     steps = (
         ("check --fix", fix, (0, 1)),
-        ("format", [*ruff, "format", *RUFF_ARGS, "--quiet", str(root)], (0,)),  # README examples too
+        ("format", [*ruff, "format", *RUFF_ARGS, str(root)], (0,)),  # README examples too; --quiet hides errors
         ("check --fix", fix, (0,)),
     )
     for step, command, accepted in steps:
         done = subprocess.run(command, check=False, capture_output=True, text=True)
         if done.returncode not in accepted:
-            output = (done.stderr + done.stdout).replace(str(root) + "/", "")
+            output = (done.stderr.strip() or done.stdout).replace(str(root) + "/", "")
             message = f"ruff {step} failed (exit {done.returncode}): {_first_lines(output, _QUOTED_LINES)}"
             raise GenerateError("ir-format-failed", message)
 
