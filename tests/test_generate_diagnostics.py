@@ -322,3 +322,14 @@ def test_every_ir_problem_is_reported_at_once(tmp_path: Path) -> None:
         "ir-retry",
     }
     assert "3 error(s)" in output
+
+
+def test_a_spec_without_operations_is_a_warning(tmp_path: Path) -> None:
+    document = mini()
+    document["paths"] = {}
+    code, output, _, _ = generate(tmp_path, document)
+    assert code == 0, output
+    assert re.search(r":\d+: warning\[ir-no-operations\]: #/paths: the spec declares no operations", output), output
+    assert (
+        "from recall_client.resources import" not in (tmp_path / "out/recall_client/resources/__init__.py").read_text()
+    )

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from generator.client import pytypes
+import generator.client.pytypes as pytypes
 from generator.client.arguments import Argument
 from generator.client.docs import describe, readme_example
 from generator.client.ir import ClientIR, GroupIR, OperationIR
