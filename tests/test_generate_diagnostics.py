@@ -333,3 +333,14 @@ def test_a_spec_without_operations_is_a_warning(tmp_path: Path) -> None:
     assert (
         "from recall_client.resources import" not in (tmp_path / "out/recall_client/resources/__init__.py").read_text()
     )
+
+
+def test_an_operation_the_model_cannot_read_is_an_error(tmp_path: Path) -> None:
+    """Before, an unreadable operation would have been left out of the client without a word."""
+    document = mini()
+    at(document, *PATCH)["parameters"] = "id"
+    code, output, _, text = generate(tmp_path, document)
+    assert_refused(tmp_path, code, output)
+    found = errors(output, "ir-bad-operation")
+    assert [line for line, _ in found] == [line_of(text, *PATCH)]
+    assert "PATCH /things/{id}/: `parameters` must be a list" in found[0][1]

@@ -106,6 +106,7 @@ class Refs:
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self._resolver = self._registry.resolver(SPEC_URI)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._targets: dict[str, tuple[str, Any]] = {}  # the document is read-only: lookups never change
 
     # -- look-ups ----------------------------------------------------------------------------
     def at(self, pointer: str) -> Any:
@@ -122,13 +123,17 @@ class Refs:
 
     def target(self, ref: str) -> tuple[str, Any]:
         """``(pointer, node)`` that one ``$ref`` value points at (resolved by ``referencing``)."""
+        found = self._targets.get(ref)
+        if found is not None:
+            return found
         if not ref.startswith("#"):
             raise SpecRefError(f"only references into the document (#/...) are allowed, got {ref!r}")
         try:
             resolved = self._resolver.lookup(ref)
         except Unresolvable as exc:
             raise SpecRefError(f"$ref {ref!r} points at nothing") from exc
-        return unquote(ref[1:]), resolved.contents
+        found = self._targets[ref] = (unquote(ref[1:]), resolved.contents)
+        return found
 
     def deref(self, pointer: str) -> tuple[str, Any]:
         """Follow ``$ref`` chains from the node at ``pointer``: the final ``(pointer, node)``."""
