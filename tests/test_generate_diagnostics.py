@@ -344,3 +344,14 @@ def test_an_operation_the_model_cannot_read_is_an_error(tmp_path: Path) -> None:
     found = errors(output, "ir-bad-operation")
     assert [line for line, _ in found] == [line_of(text, *PATCH)]
     assert "PATCH /things/{id}/: `parameters` must be a list" in found[0][1]
+
+
+def test_retry_errors_are_reported_with_the_spec_problems_before_models(tmp_path: Path) -> None:
+    document = mini()
+    _inline_response(document, GET, "409", "backoff")
+    _inline_response(document, PATCH, "409", "retry-after")
+    at(document, *GET)["x-rate-limit"] = "often"
+    document["components"]["schemas"]["Thing"]["required"] = "id"  # models are not even attempted
+    code, output, _, _ = generate(tmp_path, document)
+    assert_refused(tmp_path, code, output)
+    assert errors(output, "ir-retry") and errors(output, "ir-rate-limit") and not errors(output, "ir-models-failed")

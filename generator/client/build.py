@@ -22,8 +22,6 @@ from generator.client.docs import describe, readme_example
 from generator.client.ir import ClientIR, GroupIR, OperationIR
 from generator.client.literals import docstring, md_cell, md_code, one_line, py_str
 from generator.client.meta import client_docstring, credentials, error_classes, identifier, readme_facts, servers
-from generator.client.retries import retry_policy
-from generator.diagnostics import Diagnostics
 from generator.naming import class_name, words
 from generator.spec.model import Operation, Spec
 from generator.spec.rules import CREDENTIAL_SCOPES
@@ -52,15 +50,8 @@ _SKIPPED_HEADERS = frozenset({"content-type", "accept", "content-length"})
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
-def build_client(ir: ClientIR, spec: Spec, index: pytypes.ModelIndex, diags: Diagnostics) -> bool:
-    """Fill the client part of ``ir`` from ``spec`` and the models ``index`` (in place).
-
-    False (with ``ir-*`` errors in ``diags``) when the client would not follow the spec.
-    """
-    retry = retry_policy(spec, diags)
-    if retry is None:
-        return False
-    ir.retry = retry
+def build_client(ir: ClientIR, spec: Spec, index: pytypes.ModelIndex) -> None:
+    """Fill the client part of ``ir`` from ``spec`` and the models ``index`` (in place)."""
     ir.client_class = class_name(ir.package)
     ir.async_client_class = f"Async{ir.client_class}"
     ir.env_prefix = (words(ir.package) or ["API"])[0].upper()
@@ -97,7 +88,6 @@ def build_client(ir: ClientIR, spec: Spec, index: pytypes.ModelIndex, diags: Dia
     ir.client_docstring = client_docstring(ir, is_async=False)
     ir.async_client_docstring = client_docstring(ir, is_async=True)
     readme_facts(ir)
-    return True
 
 
 class _Context:

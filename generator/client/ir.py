@@ -1,9 +1,10 @@
 """The intermediate representation that templates see (and nothing else).
 
 :func:`build_ir` turns a :class:`~generator.spec.model.Spec` into a :class:`ClientIR` with the
-package facts; :func:`generator.client.build.build_client` then fills in what the runtime client
-needs (resource groups, operations, method signatures, credentials, servers, error classes, retry
-policy), once the models module exists. Python computes every string a template prints
+package facts; :func:`generator.client.retries.retry_policy` gives the retry policy and
+:func:`generator.client.build.build_client` fills in what the runtime client needs (resource
+groups, operations, method signatures, credentials, servers, error classes), once the models
+module exists. Python computes every string a template prints
 (identifiers, type hints, escaped literals, docstrings); templates only arrange them.
 """
 

@@ -28,6 +28,7 @@ from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
 from generator.client.pytypes import ModelIndex
+from generator.client.retries import retry_policy
 from generator.diagnostics import Diagnostics
 from generator.spec.document import dump_yaml
 from generator.spec.model import Spec
@@ -88,9 +89,11 @@ def render_package(
     Diagnostics name ``spec.source`` with the line of the node at fault when it is known.
     """
     spec.report(diags, IR_CODES, IR_ERRORS)
-    if any(problem.kind in IR_ERRORS for problem in spec.problems):
+    retry = retry_policy(spec, diags)
+    if retry is None or any(problem.kind in IR_ERRORS for problem in spec.problems):
         return False
     ir = build_ir(spec, spec_sha256(spec.document), __version__, package=package)
+    ir.retry = retry
     env = _environment(templates_dir or DEFAULT_TEMPLATES)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -100,10 +103,7 @@ def render_package(
         return False
     staging = tmp_root / output.name
     try:
-        files = render_files(spec, ir, env, diags)
-        if files is None:
-            return False
-        for path, text in files.items():
+        for path, text in render_files(spec, ir, env).items():
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8", newline="\n")
@@ -123,15 +123,13 @@ def render_package(
         shutil.rmtree(tmp_root, ignore_errors=True)
 
 
-def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics) -> dict[str, str] | None:
+def render_files(spec: Spec, ir: ClientIR, env: Environment) -> dict[str, str]:
     """Every file of the package (relative path -> text), before formatting; fills ``ir``.
 
-    None when the client would not follow the spec (``ir-*`` errors in ``diags``); raises
-    :class:`GenerateError` when datamodel-code-generator fails.
+    Raises :class:`GenerateError` when datamodel-code-generator fails.
     """
     models = generate_models(spec, ir)
-    if not build_client(ir, spec, ModelIndex.from_source(models), diags):
-        return None
+    build_client(ir, spec, ModelIndex.from_source(models))
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
     for template, target in ir.files:
