@@ -62,8 +62,8 @@ BAD_SPECS = {
     "dangling $ref": (
         "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get:\n      responses:\n"
         "        '200': {$ref: '#/components/responses/Missing'}\n",
-        "bad.yaml:7: error[sandbox-bad-ref]: #/paths/~1a~1/get/responses/200: $ref target "
-        "#/components/responses/Missing does not exist",
+        "bad.yaml:7: error[sandbox-bad-ref]: #/paths/~1a~1/get/responses/200: $ref "
+        "'#/components/responses/Missing' points at nothing",
     ),
 }
 
