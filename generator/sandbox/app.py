@@ -78,7 +78,7 @@ class Sandbox:
         self.spec = spec
         self.config = config
         self.shaper = Shaper(spec.refs)
-        key_scheme = api_key_scheme(spec)
+        key_scheme = api_key_scheme(spec)  # reads the caller's key where an operation names no scheme
         self.identity = (key_scheme,) if key_scheme is not None else ()
         self.routes = RouteTable(spec)
         self.store = ResourceStore(config.db)
