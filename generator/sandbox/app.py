@@ -33,13 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
 from generator.sandbox.auth import Credentials, api_key_scheme, authenticate
-from generator.sandbox.idempotency import (
-    IDEMPOTENT_METHODS,
-    IN_PROGRESS,
-    CachedResponse,
-    IdempotencyCache,
-    IdempotencyKey,
-)
+from generator.sandbox.idempotency import IN_PROGRESS, CachedResponse, IdempotencyCache, IdempotencyKey
 from generator.sandbox.limits import RateLimiter, subject_for
 from generator.sandbox.resources import Reply, ResourceModel, not_found
 from generator.sandbox.routes import Route, RouteTable
@@ -48,8 +42,10 @@ from generator.sandbox.spec import schema_of
 from generator.sandbox.store import ResourceStore
 from generator.sandbox.validation import RequestInvalid, validate_request
 from generator.spec.model import Operation, Spec
+from generator.spec.rules import METHODS
 
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+#: Every method the app answers (undeclared ones with 405): the Path Item methods, and CONNECT.
+_ALL_METHODS = [m.upper() for m in METHODS] + ["CONNECT"]
 
 
 class ResponseSchemaError(AssertionError):
@@ -107,7 +103,7 @@ class Sandbox:
         except RequestInvalid as exc:
             return self._send(op, Reply(400, {"detail": exc.detail, "code": exc.code}))
         key_header = headers.get("idempotency-key")
-        if op.method not in IDEMPOTENT_METHODS or key_header is None:
+        if not op.is_unsafe or key_header is None:
             return self._send(op, await run_in_threadpool(self.resources.handle, op, route, params, valid.body))
         key = IdempotencyKey(auth.api_key, op.method, request.url.path, key_header)
         return await self._idempotent(key, op, route, params, valid.body)
