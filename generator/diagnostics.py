@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",
     "sandbox-bad-operation": "an operation cannot be read (bad parameter, response or security); the spec is refused",
     "sandbox-bad-ref": "a $ref is not local (`#/...`) or points at nothing; the spec is refused",
+    "sandbox-bad-rate-limit": "an operation's x-rate-limit is malformed (limit, period or scope); the spec is refused",
     "sandbox-unsupported-security": "a security scheme is not an apiKey in a header; the sandbox does not enforce it",
     "sandbox-db-unusable": "the --db file cannot be opened as a SQLite sandbox database",
     "sandbox-port-unusable": "the --host/--port address cannot be bound",
