@@ -136,7 +136,6 @@ def generate(
     Only the files a previous ``generate`` listed in the directory's ``.recallgen-manifest`` are
     replaced or removed; other files are kept.
     """
-    from generator.client.render import render_package
     from generator.spec.bundle import is_external
     from generator.spec.model import load_spec
     from generator.spec.refs import iter_refs
@@ -144,6 +143,8 @@ def generate(
     diags = Diagnostics()
     loaded = load_spec(spec, diags, allow_external_refs=allow_external_refs)
     if loaded is not None:
+        from generator.client.render import render_package  # jinja2 and the client stages: only when needed
+
         with _err.status("generating client package..."):
             render_package(loaded, output, diags, templates_dir=templates, force=force)
         if not allow_external_refs and any(is_external(ref) for _, ref in iter_refs(loaded.document)):

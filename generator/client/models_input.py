@@ -76,6 +76,7 @@ def models_input(spec: Spec, diags: Diagnostics) -> ModelsInput:
     warn = _Warner(spec, diags)
     classes = _component_classes(schemas, warn)
     _rewrite_refs(schemas, {old: new for old, new in classes.items() if old != new})
+    _operation_names(spec, warn)
     property_maps: list[tuple[str, list[str]]] = []
     for pointer, node in _schemas(schemas):
         props = node.get("properties")
@@ -109,6 +110,16 @@ class _Warner:
 def _spelled(name: str) -> str:
     chars = foreign_characters(name)
     return f" (characters outside ASCII: {', '.join(chars)})" if chars else ""
+
+
+def _operation_names(spec: Spec, warn: _Warner) -> None:
+    """Warn about operationIds, tags and parameter names the client spells out in ASCII."""
+    for op in spec.operations:
+        named = [(op.pointer + "/operationId", op.operation_id, "operationId"), (op.pointer + "/tags", op.tag, "tag")]
+        named += [(p.pointer, p.name, f"{p.location} parameter") for p in op.parameters]
+        for pointer, name, what in named:
+            if foreign_characters(name):
+                warn("ir-unsafe-name", pointer, name, f"{what} {name!r}{_spelled(name)}: {python_identifier(name)}")
 
 
 def _component_classes(schemas: dict[str, Any], warn: _Warner) -> dict[str, str]:
@@ -174,25 +185,30 @@ def _schemas(schemas: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
 
 
 def _enum_names(pointer: str, node: dict[str, Any], warn: _Warner) -> None:
-    """ASCII member names (``x-enum-varnames``) for a string enum with values outside ASCII."""
+    """ASCII member names (``x-enum-varnames``) for an enum whose values (strings) or given
+    ``x-enum-varnames`` hold characters outside ASCII."""
     values = node["enum"]
     given = node.get("x-enum-varnames")
-    if not all(isinstance(v, str) for v in values):
+    if isinstance(given, list) and len(given) == len(values) and all(isinstance(g, str) for g in given):
+        sources = list(given)
+    elif all(isinstance(v, str) for v in values):
+        sources = list(values)
+    else:
         return
-    if all(v.isascii() for v in values) and (given is None or all(str(g).isascii() for g in given)):
+    if all(source.isascii() for source in sources):
         return
     taken: set[str] = set()
     names: list[str] = []
-    for value in values:
-        base = python_identifier(value, fallback="value")
+    where = join_pointer(pointer, "enum")
+    for source in sources:
+        base = python_identifier(source, fallback="value")
         names.append(unique(base, taken))
-        if not value.isascii():
-            where = join_pointer(pointer, "enum")
-            if names[-1] != base:
-                message = f"enum value {value!r} gives the member name of another: {names[-1]}"
-                warn("ir-name-clash", where, value, message)
-            elif foreign_characters(value):
-                warn("ir-unsafe-name", where, value, f"enum value {value!r}{_spelled(value)}: member {names[-1]}")
+        if source.isascii():
+            continue
+        if names[-1] != base:
+            warn("ir-name-clash", where, source, f"enum member {source!r} gives the name of another: {names[-1]}")
+        elif foreign_characters(source):
+            warn("ir-unsafe-name", where, source, f"enum member {source!r}{_spelled(source)}: {names[-1]}")
     node["x-enum-varnames"] = names
 
 

@@ -3,9 +3,9 @@
 Only references that are relative paths (``parts/thing.yaml#/components/schemas/Thing``,
 ``common.json``) are followed, resolved against the folder of the file that holds them, and only
 to files inside the main spec's folder (symbolic links resolved first). URLs of any scheme
-(``file:``, ``http:``...), absolute paths and paths that leave the folder are never read: they stay
-as written and the spec model reports them (``bad-ref``). Every file is read with the toolkit's
-safe loader (:func:`generator.spec.document.read_document`).
+(``file:``, ``http:``...), absolute paths and paths that leave the folder are never read: each is a
+``spec-bad-ref`` error. Every file is read with the toolkit's safe loader
+(:func:`generator.spec.document.read_document`).
 
 A reference to ``#/components/<section>/<Name>`` of another file copies that component into the
 spec under the same name (an identical one already there is reused; a different one is an error)
@@ -87,8 +87,7 @@ class _Bundler:
                     except BundleError as exc:
                         self.diags.error(str(self.spec_path), 0, "spec-bad-ref", f"{where or source.name}: {exc}")
                         continue
-                    if replacement is not None:
-                        parent[key] = replacement
+                    parent[key] = replacement
                     continue
                 stack.extend((item, k, v) for k, v in item.items() if k not in ("example", "examples"))
             elif isinstance(item, list):
@@ -96,13 +95,13 @@ class _Bundler:
 
     def _follow(self, ref: str, source: Path) -> Any:
         """The node replacing ``{"$ref": ref}`` found in ``source``: a local reference for a
-        component, a copy of the target otherwise; None to leave the reference as written."""
+        component, a copy of the target otherwise. Raises :class:`BundleError`."""
         target_file, _, fragment = ref.partition("#")
         if _SCHEME.match(target_file) or target_file.startswith(("/", "\\")):
-            return None  # a URL or an absolute path: never read; reported by the spec model
+            raise BundleError(f"{ref}: URLs and absolute paths are never read (only paths inside the spec's folder)")
         path = (source.parent / unquote(target_file)).resolve() if target_file else source
         if not path.is_relative_to(self.root):
-            return None  # outside the spec's folder: never read; reported by the spec model
+            raise BundleError(f"{ref}: leaves the spec's folder; never read")
         pointer = unquote(fragment)
         found = _COMPONENT.match(pointer)
         if path == self.spec_path:
