@@ -27,6 +27,9 @@ from generator.spec.document import error_message, load_yaml_text
 #: Pages larger than this are refused (bytes); real pages are under 100 kB.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 
+#: Most parameter-table rows read from one page (the corpus' longest table has under 100).
+MAX_TABLE_ROWS = 2_000
+
 #: Frontmatter limits: nesting levels and nodes once aliases are expanded (pages have about 10 keys).
 _FRONTMATTER_DEPTH = 20
 _FRONTMATTER_NODES = 10_000
@@ -477,6 +480,10 @@ def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnost
         )
         return
     seen: set[str] = set()
+    if len(rows) - 1 > MAX_TABLE_ROWS:  # placing rows costs more than linear time; real tables have < 100
+        message = f"the table has {len(rows) - 1} rows; rows after the first {MAX_TABLE_ROWS} are ignored"
+        diags.warning(page.path, rows[MAX_TABLE_ROWS + 1][0], "table-malformed", message)
+        rows = rows[: MAX_TABLE_ROWS + 1]
     for line, cells in rows[1:]:
         if len(cells) < len(header) or not _cell(cells, cols["name"]):
             diags.warning(

@@ -132,11 +132,14 @@ def check_limits(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NOD
     anchors: dict[str, tuple[int, int]] = {}
     total = 0
 
-    def add(size: int, height: int, line: int) -> None:
+    def count(nodes: int, line: int) -> None:
         nonlocal total
-        total += size
+        total += nodes
         if total > max_nodes:
             raise LimitError(f"more than {max_nodes} nodes once aliases are expanded (an alias bomb?)", line)
+
+    def finished(size: int, height: int, line: int) -> None:
+        """A node of ``size`` nodes and ``height`` levels below it ends inside the open collections."""
         if len(stack) + height > max_depth:
             raise LimitError(f"nested deeper than {max_depth} levels", line)
         if stack:
@@ -148,16 +151,18 @@ def check_limits(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NOD
         if isinstance(event, yaml.ScalarEvent):
             if not event.value.isascii() and _SURROGATE.search(event.value):
                 raise LimitError("a string holds a lone surrogate (an escape such as \\ud800)", line)
-            add(1, 0, line)
+            count(1, line)
+            finished(1, 0, line)
             if event.anchor is not None:
                 anchors[event.anchor] = (1, 0)
         elif isinstance(event, _COLLECTION_START):
             if len(stack) + 1 > max_depth:
                 raise LimitError(f"nested deeper than {max_depth} levels", line)
+            count(1, line)
             stack.append([event.anchor, 1, 1])
         elif isinstance(event, _COLLECTION_END):
             anchor, size, height = stack.pop()
-            add(size, height, line)
+            finished(size, height, line)
             if anchor is not None:
                 anchors[anchor] = (size, height)
         elif isinstance(event, yaml.AliasEvent):
@@ -165,7 +170,8 @@ def check_limits(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NOD
             if any(frame[0] == anchor for frame in stack):
                 raise LimitError(f"the alias *{anchor} refers to a node that contains it", line)
             size, height = anchors.get(anchor, (1, 0))  # an undefined alias fails when composed
-            add(size, height, line)
+            count(size, line)
+            finished(size, height, line)
 
 
 def load_yaml_text(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
