@@ -11,10 +11,12 @@ your user, and the path to identify the request":
   reuse a key for two different actions ... its original result will be returned");
 - after the hour the key is free again and the request runs.
 
-The sandbox identifies a request by ``(API key, method, path, Idempotency-Key)``: the method is
-added to the page's user and path so that a replay always fits the replaying operation's declared
-responses. Requests rejected before running (401, 429, 400) are not recorded. Responses are kept in
-memory (they do not survive a restart). Time comes from an injectable clock (seconds).
+The sandbox identifies a request by ``(caller, method, path, Idempotency-Key)``, the caller being
+the workspace (API key) and, for calendar V1 operations, the calendar user (token), so that one
+user's replay never reaches another (tenancy). The method is added to the page's user and path so
+that a replay always fits the replaying operation's declared responses. Requests rejected before
+running (401, 429, 400) are not recorded. Responses are kept in memory (they do not survive a
+restart). Time comes from an injectable clock (seconds).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ REPLAY_WINDOW = 3600.0
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """What identifies a request: the caller's API key, method, concrete path and header value."""
+    """What identifies a request: the caller (workspace and calendar user owner ids), method,
+    concrete path and header value."""
 
-    api_key: str
+    caller: str
     method: str
     path: str
     key: str

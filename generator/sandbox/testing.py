@@ -1,6 +1,6 @@
 """Helpers for tests that drive a sandbox in-process: a synchronous ASGI client and a fake clock.
 
-``AsgiClient(app)`` sends requests straight into the Starlette app through
+``AsgiClient(app)`` sends requests straight into the ASGI app through
 ``httpx.ASGITransport`` (no socket, no thread); ``FakeClock`` is a clock for
 :class:`generator.sandbox.app.SandboxConfig` that only moves when told to, so rate-limit and
 idempotency tests never sleep::

@@ -1,0 +1,179 @@
+"""A small loopback HTTP/1.1 load generator: many clients on keep-alive connections, one asyncio loop.
+
+Used by the load test (``tests/test_sandbox_load.py``, small numbers) and by ``make bench``
+(``benchmarks/bench_sandbox.py``: 20 clients x 200 requests against the sandbox and Stoplight Prism).
+It writes pre-encoded requests on raw sockets and reads each response whole (status line, headers,
+``Content-Length`` body), so it costs a few tens of microseconds per request and the server, not
+the generator, is what is measured. A latency is what a user waits for: from the first byte
+written to the last body byte read, in seconds.
+
+Only loopback addresses are accepted (:func:`run_load` raises ValueError otherwise); every loop is
+bounded by the number of requests and by ``timeout`` seconds per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """One request of a load: method, path (with query), headers, raw body; ``label`` groups results."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    label: str = "request"
+
+    @classmethod
+    def json(
+        cls, method: str, path: str, value: Any, headers: Mapping[str, str] | None = None, label: str = "request"
+    ) -> LoadRequest:
+        """A request with ``value`` as its compact JSON body (``Content-Type: application/json``)."""
+        body = json.dumps(value, separators=(",", ":")).encode()
+        return cls(method, path, {**(headers or {}), "Content-Type": "application/json"}, body, label)
+
+    def encode(self, host: str) -> bytes:
+        """The request on the wire (HTTP/1.1, keep-alive, ``Content-Length`` when there is a body)."""
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        if self.body or self.method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(self.body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One answered request: its label, status, latency (seconds) and body (kept when asked)."""
+
+    label: str
+    status: int
+    latency: float
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LoadReport:
+    """Everything a load run saw: samples in completion order, wall time (s), transport errors."""
+
+    samples: list[Sample]
+    elapsed: float
+    errors: list[str]
+
+    @property
+    def rps(self) -> float:
+        """Answered requests per second of wall time."""
+        return len(self.samples) / self.elapsed if self.elapsed > 0 else 0.0
+
+    def latencies(self, label: str | None = None) -> list[float]:
+        """Sorted latencies (seconds) of the samples with ``label`` (all when None)."""
+        return sorted(s.latency for s in self.samples if label is None or s.label == label)
+
+    def percentile(self, q: float, label: str | None = None) -> float:
+        """The ``q`` quantile (0..1, nearest rank) of the latencies with ``label``, in seconds; 0 when none."""
+        found = self.latencies(label)
+        if not found:
+            return 0.0
+        return found[min(len(found) - 1, max(0, round(q * len(found) + 0.5) - 1))]
+
+    def statuses(self, label: str | None = None) -> dict[int, int]:
+        """Count of each status code among the samples with ``label`` (all when None)."""
+        out: dict[int, int] = {}
+        for s in self.samples:
+            if label is None or s.label == label:
+                out[s.status] = out.get(s.status, 0) + 1
+        return dict(sorted(out.items()))
+
+
+def _check_loopback(host: str) -> None:
+    if host == "localhost":
+        return
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"load is only sent to loopback addresses, not {host!r}")
+
+
+async def _read_response(reader: asyncio.StreamReader, keep: bool) -> tuple[int, bytes, dict[str, str]]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            chunks.append(await reader.readexactly(size + 2))
+            if size == 0:
+                break
+        body = b"".join(c[:-2] for c in chunks)
+    else:
+        body = b""
+    return status, body if keep else b"", headers if keep else {}
+
+
+async def _client(
+    host: str,
+    port: int,
+    plan: Sequence[LoadRequest],
+    samples: list[Sample],
+    errors: list[str],
+    keep_bodies: bool,
+    timeout: float,
+) -> None:
+    wire = [(r, r.encode(f"{host}:{port}")) for r in plan]
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    try:
+        for request, data in wire:
+            start = time.perf_counter()
+            try:
+                writer.write(data)
+                await writer.drain()
+                status, body, headers = await asyncio.wait_for(_read_response(reader, keep_bodies), timeout)
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as exc:
+                errors.append(f"{request.label}: {type(exc).__name__}: {exc}")
+                writer.close()
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+                continue
+            samples.append(Sample(request.label, status, time.perf_counter() - start, body, headers))
+            if headers.get("connection", "").lower() == "close":
+                writer.close()
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    finally:
+        writer.close()
+
+
+def run_load(
+    host: str,
+    port: int,
+    plans: Sequence[Sequence[LoadRequest]],
+    keep_bodies: bool = False,
+    timeout: float = 60.0,
+) -> LoadReport:
+    """Send each plan in ``plans`` on its own keep-alive connection, all at once; wait for all.
+
+    One plan per client; the requests of a plan go one after another. ``timeout`` bounds each
+    request (seconds). Returns the :class:`LoadReport`. Raises ValueError for a non-loopback host.
+    """
+    _check_loopback(host)
+
+    async def main() -> LoadReport:
+        samples: list[Sample] = []
+        errors: list[str] = []
+        start = time.perf_counter()
+        await asyncio.gather(*(_client(host, port, plan, samples, errors, keep_bodies, timeout) for plan in plans))
+        return LoadReport(samples, time.perf_counter() - start, errors)
+
+    return asyncio.run(main())
