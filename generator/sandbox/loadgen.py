@@ -177,3 +177,74 @@ def run_load(
         return LoadReport(samples, time.perf_counter() - start, errors)
 
     return asyncio.run(main())
+
+
+@dataclass(frozen=True)
+class Target:
+    """One operation's request in a load: method, concrete path, JSON body (None: no body)."""
+
+    label: str
+    method: str
+    path: str
+    body: Any = None
+
+
+def spec_targets(spec: Any, skip_methods: frozenset[str] = frozenset({"DELETE"})) -> list[Target]:
+    """One valid request per operation of ``spec`` (a :class:`generator.spec.model.Spec`): path
+    parameters addressing seeded resources, the request example as body (a synthesized one when
+    the example fails its schema), required query parameters. ``skip_methods`` are left out (a
+    DELETE would make every later request on that resource a 404)."""
+    from generator.sandbox.app import create_app
+    from generator.sandbox.spec import schema_of
+
+    app = create_app(spec)
+    sandbox = app.state.sandbox
+    try:
+        out = []
+        for op in spec.operations:
+            if op.method in skip_methods:
+                continue
+            route = sandbox.routes.routes[op.path]
+            path = route.fill(op.path, sandbox.resources.sample_params(op.path))
+            query = [
+                f"{p.name}={sandbox.shaper.fallback(p.schema.pointer)}"
+                for p in op.parameters
+                if p.location == "query" and p.required and p.schema is not None
+            ]
+            if query:
+                path += "?" + "&".join(query)
+            body = None
+            schema = schema_of(op.request_body)
+            if op.request_body is not None and op.request_body.json is not None and schema is not None:
+                example = op.request_body.json.example
+                body = example if sandbox.shaper.is_valid(example, schema) else sandbox.shaper.fallback(schema)
+            out.append(Target(op.operation_id, op.method, path, body))
+        return out
+    finally:
+        sandbox.close()
+
+
+def plans_for(
+    targets: Sequence[Target],
+    credentials: Sequence[Mapping[str, str]],
+    clients: int,
+    per_client: int,
+    offset: int = 0,
+) -> list[list[LoadRequest]]:
+    """``clients`` plans of ``per_client`` requests cycling through ``targets``; request ``n`` (from
+    ``offset``) sends ``credentials[n // len(targets) % len(credentials)]`` as headers, so that each
+    credential sends each operation at most once per pass over ``credentials``."""
+    plans: list[list[LoadRequest]] = []
+    n = offset
+    for _ in range(clients):
+        plan = []
+        for _ in range(per_client):
+            target = targets[n % len(targets)]
+            headers = credentials[(n // len(targets)) % len(credentials)]
+            if target.body is None:
+                plan.append(LoadRequest(target.method, target.path, headers, b"", target.label))
+            else:
+                plan.append(LoadRequest.json(target.method, target.path, target.body, headers, target.label))
+            n += 1
+        plans.append(plan)
+    return plans

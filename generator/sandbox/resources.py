@@ -69,6 +69,10 @@ ANNOTATIONS = frozenset(
 PLAIN_OBJECT = ANNOTATIONS | {"type", "properties", "required", "additionalProperties"}
 #: An array schema whose validity is the validity of each item on its own.
 PLAIN_ARRAY = ANNOTATIONS | {"type", "items"}
+#: Parsed stored texts kept (:meth:`ResourceModel.parsed`), and the longest text kept.
+PARSED_KEPT = 1024
+PARSED_MAX_CHARS = 64 * 1024
+_MISSING = object()
 _RESULTS = "\x00results\x00"
 _COUNT = "\x00count\x00"
 
@@ -127,6 +131,9 @@ class ResourceModel:
         self._canon: dict[str, str] = {}
         self._plain: dict[str, bool] = {}
         self._plans: dict[str, tuple[str, dict[str, str], tuple[str, ...], bool | str] | None] = {}
+        self._writable: dict[str, frozenset[str]] = {}
+        self._shapes: dict[str, ListShape | None] = {}
+        self._parsed: dict[str, Any] = {}
         self._frames: dict[str, tuple[str, str, str | None] | None] = {}
         self._fallback_raw: dict[str, Reply] = {}
         self._parents = {t: self._parent_item(t) for t, r in routes.routes.items() if r.kind is not Kind.ACTION}
@@ -187,6 +194,19 @@ class ResourceModel:
             elif extra is False or (extra is not True and not self.shaper.is_valid(member, str(extra))):
                 return False
         return True
+
+    def parsed(self, text: str) -> Any:
+        """The JSON value of a stored text; small texts are parsed once and kept (at most
+        :data:`PARSED_KEPT` of them, each under :data:`PARSED_MAX_CHARS`). The value is shared:
+        callers never modify it (merges build new objects)."""
+        if len(text) > PARSED_MAX_CHARS:
+            return json.loads(text)
+        found = self._parsed.get(text, _MISSING)
+        if found is _MISSING:
+            if len(self._parsed) >= PARSED_KEPT:
+                self._parsed.clear()
+            found = self._parsed[text] = json.loads(text)
+        return found
 
     # -- seeding ------------------------------------------------------------------------------
     def seed(self) -> None:
@@ -359,7 +379,7 @@ class ResourceModel:
         success = success_of(op)
         status = success.code or 200
         schema = schema_of(success)
-        shape = list_shape(self.refs, schema)
+        shape = self._list_shape(op)
         if schema is None or shape is None:
             return self.render_fallback(op)
         media = _media(success)
@@ -455,7 +475,7 @@ class ResourceModel:
             return self.render_row(op, row) if self.store.delete(collection, rid, owner, row) else None
         if op.method not in ("PATCH", "POST", "PUT"):
             return self.render_row(op, row)
-        stored = json.loads(row.text)
+        stored = self.parsed(row.text)
         changed = self._put(op, stored, body) if op.method == "PUT" else _merge(stored, body)
         reply, text, schema = self._written(op, changed, stored if row.schema else None, row.schema)
         if text is not None and not self.store.write(collection, rid, owner, text, schema, row):
@@ -485,13 +505,21 @@ class ResourceModel:
         if not isinstance(body, dict) or not isinstance(stored, dict):
             return stored
         schema = schema_of(op.request_body)
-        writable = set(self.refs.property_names(schema)) if schema is not None else set(body)
+        if schema is not None and schema not in self._writable:
+            self._writable[schema] = frozenset(self.refs.property_names(schema))
+        writable = self._writable[schema] if schema is not None else frozenset(body)
         kept = {k: v for k, v in stored.items() if k not in writable}
         return {**kept, **body}
 
+    def _list_shape(self, op: Operation) -> ListShape | None:
+        """The list layout of ``op``'s success schema (cached per operation)."""
+        if op.operation_id not in self._shapes:
+            self._shapes[op.operation_id] = list_shape(self.refs, schema_of(success_of(op)))
+        return self._shapes[op.operation_id]
+
     def _collection(self, op: Operation, collection: str, body: Any, owner: str) -> Reply | None:
         success = success_of(op)
-        if op.method != "POST" or list_shape(self.refs, schema_of(success)) is not None:
+        if op.method != "POST" or self._list_shape(op) is not None:
             return self._render_list(op, self.store.list(collection, owner))
         rid = str(uuid.uuid4())
         schema = schema_of(success)
@@ -526,7 +554,7 @@ class ResourceModel:
         parent_path = parent.fill(parent.template, params)
         schema = schema_of(success_of(op))
         if parent.kind is Kind.COLLECTION:
-            if list_shape(self.refs, schema) is not None:
+            if self._list_shape(op) is not None:
                 return self._render_list(op, self.store.list(parent_path, owner))
             return self.render_fallback(op)
         if parent.kind is Kind.ITEM:

@@ -23,6 +23,7 @@ sandbox warns on stderr (:func:`exposure_warning`): anyone who can reach it can 
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import socket
@@ -33,6 +34,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -92,6 +94,52 @@ def _bad_request(default_headers: list[tuple[bytes, bytes]], message: str) -> by
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
+class CoalescingTransport:
+    """A transport that gathers the writes made in one turn of the event loop into one ``write``.
+
+    uvicorn writes a response's head and body with two writes; with ``TCP_NODELAY`` (see
+    :func:`bind`) each becomes a packet and a system call. Gathered, a small response leaves in
+    one. Everything else is delegated to the wrapped transport; ``close`` and ``abort`` flush or
+    drop what is pending first.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._pending: list[bytes] = []
+        self._loop = asyncio.get_running_loop()
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue ``data``; the queue is written once the current callbacks have run."""
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(bytes(data))
+
+    def flush(self) -> None:
+        """Write what is queued (if the transport is still open)."""
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        """Flush, then close."""
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        """Drop what is queued and abort."""
+        self._pending.clear()
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        """Bytes queued here and in the wrapped transport."""
+        return sum(len(p) for p in self._pending) + self._transport.get_write_buffer_size()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class JsonErrorsH11(H11Protocol):
     """uvicorn's h11 protocol, answering unreadable requests with a JSON ``Error`` body."""
 
@@ -109,7 +157,12 @@ def _protocol() -> type[H11Protocol] | type[object]:
         return JsonErrorsH11
 
     class JsonErrorsHttpTools(HttpToolsProtocol):
-        """uvicorn's httptools protocol, answering unreadable requests with a JSON ``Error`` body."""
+        """uvicorn's httptools protocol, answering unreadable requests with a JSON ``Error`` body,
+        writing each response at once (:class:`CoalescingTransport`)."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            """Serve the connection through a :class:`CoalescingTransport`."""
+            super().connection_made(CoalescingTransport(transport))  # type: ignore[arg-type]
 
         def send_400_response(self, msg: str) -> None:
             """The 400 for a request llhttp cannot parse (then the connection is closed)."""

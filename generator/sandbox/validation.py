@@ -18,6 +18,7 @@ a detailed error message" -> :class:`RequestInvalid` carries that message.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -78,10 +79,18 @@ def coerce(text: str, types: Sequence[str], limits: RequestLimits | None = None)
     return text
 
 
-def _parameter_value(refs: Refs, schema: str | None, values: list[str], limits: RequestLimits) -> Any:
-    types = refs.types(schema) if schema is not None else ["string"]
+@functools.lru_cache(maxsize=4096)
+def _types(refs: Refs, schema: str | None) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """The JSON types a parameter schema allows and, for an array, its items' types (cached)."""
+    types = tuple(refs.types(schema)) if schema is not None else ("string",)
     if "array" in types and schema is not None:
-        item_types = refs.types(join_pointer(refs.deref(schema)[0], "items"))
+        return types, tuple(refs.types(join_pointer(refs.deref(schema)[0], "items")))
+    return types, None
+
+
+def _parameter_value(refs: Refs, schema: str | None, values: list[str], limits: RequestLimits) -> Any:
+    types, item_types = _types(refs, schema)
+    if item_types is not None:
         return [coerce(v, item_types, limits) for v in values]
     return coerce(values[-1], types, limits)
 
@@ -104,8 +113,9 @@ def validate_request(
     :class:`~generator.sandbox.bounds.OutOfBounds` (400 or 413).
 
     ``checks`` validates the spec's schemas (:class:`~generator.sandbox.checks.Checks`, or the
-    :class:`~generator.spec.refs.Refs` to validate with ``jsonschema`` alone); ``query`` maps names to all their values;
-    ``headers`` has lower-cased names; ``limits`` (default :class:`RequestLimits`) bounds sizes.
+    :class:`~generator.spec.refs.Refs` to validate with ``jsonschema`` alone); ``query`` maps
+    names to all their values; ``headers`` has lower-cased names; ``limits`` (default
+    :class:`RequestLimits`) bounds sizes.
     """
     limits = limits or RequestLimits()
     refs = checks.refs if isinstance(checks, Checks) else checks
