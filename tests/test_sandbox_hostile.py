@@ -37,6 +37,9 @@ UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 LIMITS = RequestLimits()
 
 
+PARTS = [{"id": "p1", "n": 1}]
+
+
 def _spec() -> Any:
     """The mini spec of ``test_sandbox`` plus a nested collection under the widget item."""
     document = copy.deepcopy(MINI)
@@ -49,7 +52,7 @@ def _spec() -> Any:
             "operationId": "widget_parts_list",
             "parameters": [param],
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": listed, "example": [{"id": "p1", "n": 1}]}}},
+                "200": {"description": "OK", "content": {"application/json": {"schema": listed, "example": PARTS}}},
                 "401": {"$ref": "#/components/responses/Unauthorized"},
             },
         }
@@ -314,7 +317,7 @@ _SEGMENTS = st.one_of(
     st.sampled_from(
         ["api", "v1", "widget", "prefs", "spin", "parts", SEED_ID, SEED_ID.upper(), "%0A", "%2F", "%", ".."]
     ),
-    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#%"), min_size=1, max_size=12),
+    st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters="/?#%"), min_size=1, max_size=12),
     st.binary(min_size=1, max_size=4).map(lambda b: "".join(f"%{c:02X}" for c in b)),
 )
 _JSON = st.recursive(
