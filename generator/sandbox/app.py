@@ -12,7 +12,8 @@ body ``{"detail", "code"}`` and an ``X-Request-Id``):
    token, ``OPTIONS``, ``TRACE`` and unknown ones alike). ``HEAD`` on a path with a GET is that GET
    without a body (RFC 9110 section 9.3.2: same status and headers, ``Content-Length`` included);
 4. the operation's rate limit -> 429 with ``Retry-After`` (:mod:`generator.sandbox.limits`, errors page);
-5. the body size (``Content-Length``, then while reading) -> 413 with ``Connection: close``;
+5. the body size (``Content-Length``, then while reading) -> 413, answered without reading the
+   rest (the server discards it, so the client can read the answer and reuse the connection);
 6. request validation -> 400 (:mod:`generator.sandbox.validation`, sizes bounded first by
    :mod:`generator.sandbox.bounds`);
 7. ``Idempotency-Key`` on PUT/POST/PATCH -> 409 while in progress, or the replayed first response
@@ -36,6 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -154,7 +157,7 @@ class Sandbox:
             reply = _error(500, "server_error", "The sandbox failed on this request; see its log.")
         if isinstance(reply, _Kept):
             headers = [*reply.response.headers, ("Content-Length", str(len(reply.response.body)))]
-            headers.append((REQUEST_ID, str(uuid.uuid4())))
+            headers.append((REQUEST_ID, request_id()))
             if reply.replayed:
                 headers.append(("Idempotent-Replayed", "true"))
             await _send(send, reply.response.status, b"" if head else reply.response.body, headers)
@@ -238,7 +241,7 @@ class Sandbox:
         return _error(405, "method_not_allowed", detail, {"Allow": ", ".join(allowed)})
 
     async def _read_body(self, headers: Mapping[str, str], receive: Receive, limits: RequestLimits) -> bytes:
-        """The whole body, at most ``limits.max_body_bytes`` (else 413 with ``Connection: close``)."""
+        """The whole body, at most ``limits.max_body_bytes`` (else 413)."""
         declared = headers.get("content-length", "")
         if declared and (not declared.isdigit() or len(declared) > 18 or int(declared) > limits.max_body_bytes):
             raise _Answer(_too_large(limits))
@@ -312,9 +315,7 @@ class Sandbox:
         content = reply.content() if reply.has_body else b""
         if reply.has_body:
             headers.append(("Content-Type", "application/json"))
-        headers += [("Content-Length", str(len(content))), (REQUEST_ID, str(uuid.uuid4()))]
-        if reply.status == 413:
-            headers.append(("Connection", "close"))
+        headers += [("Content-Length", str(len(content))), (REQUEST_ID, request_id())]
         return reply.status, content, headers
 
     def _error_body(self, op: Operation | None, status: int, body: Any) -> Any:
@@ -360,6 +361,17 @@ class Sandbox:
         """Release the database connection and the worker pool."""
         self._heavy.shutdown(wait=False)
         self.store.close()
+
+
+_ids = random.Random(os.urandom(32))
+
+
+def request_id() -> str:
+    """A fresh version-4 UUID (RFC 9562 section 5.4) for ``X-Request-Id``. Its random bits come from
+    a generator seeded once from the OS: a request id names a request, it is no secret, and this
+    way no system call (which would hand the interpreter lock to a busy worker) is made per
+    response."""
+    return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
 
 
 def _too_large(limits: RequestLimits) -> Reply:

@@ -248,3 +248,136 @@ def plans_for(
             n += 1
         plans.append(plan)
     return plans
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """A large or malformed request of a load and the status the sandbox must answer it with."""
+
+    label: str
+    method: str
+    path: str
+    body: bytes
+    status: int
+
+
+def hostile_targets(spec: Any, max_body_bytes: int = 2 * 1024 * 1024) -> list[Hostile]:
+    """Large and malformed bodies for the first PATCH operation of ``spec`` that takes a JSON body:
+
+    - ``large``: a valid body about 1.5 MB large (a ``metadata`` member holding one long string),
+      when the operation's body schema accepts that (200);
+    - ``too-large``: a body over ``max_body_bytes`` (413);
+    - ``deep``: nested 1000 arrays deep (400); ``many``: 20,000 values (400);
+    - ``long-number``: a 4301-digit integer (400).
+    """
+    from generator.sandbox.app import create_app
+    from generator.sandbox.spec import schema_of
+
+    app = create_app(spec)
+    sandbox = app.state.sandbox
+    try:
+        op = next((o for o in spec.operations if o.method == "PATCH" and schema_of(o.request_body) is not None), None)
+        if op is None:
+            return []
+        path = sandbox.routes.routes[op.path].fill(op.path, sandbox.resources.sample_params(op.path))
+        schema = schema_of(op.request_body)
+        out = []
+        large = {"metadata": {"blob": "x" * 1_500_000}}
+        if schema is not None and sandbox.shaper.is_valid(large, schema):
+            out.append(Hostile("large", "PATCH", path, json.dumps(large).encode(), 200))
+        out += [
+            Hostile("too-large", "PATCH", path, b'{"metadata": "' + b"x" * max_body_bytes + b'"}', 413),
+            Hostile("deep", "PATCH", path, b'{"metadata": ' + b"[" * 1000 + b"]" * 1000 + b"}", 400),
+            Hostile(
+                "many",
+                "PATCH",
+                path,
+                json.dumps({"metadata": dict.fromkeys(map(str, range(20_000)), "v")}).encode(),
+                400,
+            ),
+            Hostile("long-number", "PATCH", path, b'{"metadata": {"n": ' + b"7" * 4301 + b"}}", 400),
+        ]
+        return out
+    finally:
+        sandbox.close()
+
+
+def with_hostile(
+    plans: list[list[LoadRequest]],
+    hostile: Sequence[Hostile],
+    credentials: Sequence[Mapping[str, str]],
+    every: int = 20,
+) -> list[list[LoadRequest]]:
+    """``plans`` with every ``every``-th request of each plan replaced by the next hostile request,
+    sent with the next of ``credentials`` (kept apart from the small requests' credentials, so that
+    a large stored body only ever belongs to them)."""
+    if not hostile:
+        return plans
+    n = 0
+    out = []
+    for plan in plans:
+        mixed = list(plan)
+        for i in range(every - 1, len(mixed), every):
+            h = hostile[n % len(hostile)]
+            headers = {**credentials[n % len(credentials)], "Content-Type": "application/json"}
+            mixed[i] = LoadRequest(h.method, h.path, headers, h.body, h.label)
+            n += 1
+        out.append(mixed)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m generator.sandbox.loadgen --port P --spec FILE [--hostile] ...``: send a load to a
+    loopback server from this process and print a JSON summary (``rps``, ``p50``/``p99`` in
+    seconds, ``statuses``, per-label statuses, ``errors``). Used by the benchmark to send the
+    hostile requests from a process of their own."""
+    import argparse
+    from pathlib import Path
+
+    from generator.diagnostics import Diagnostics
+    from generator.sandbox.spec import load_spec
+
+    parser = argparse.ArgumentParser(prog="python -m generator.sandbox.loadgen")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--spec", type=Path, required=True)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=10)
+    parser.add_argument("--key", action="append", default=[], help="API key (and calendar token); repeatable")
+    parser.add_argument("--hostile", action="store_true", help="send only the hostile requests")
+    parser.add_argument("--only", action="append", default=[], help="hostile kinds to send (default: all)")
+    args = parser.parse_args(argv)
+    spec = load_spec(args.spec, Diagnostics())
+    if spec is None:
+        return 2
+    credentials = [{"Authorization": f"Token {k}", "x-recallcalendarauthtoken": k} for k in args.key or ["sandbox-key"]]
+    if args.hostile:
+        hostile = [h for h in hostile_targets(spec) if not args.only or h.label in args.only]
+        plans = []
+        for c in range(args.clients):
+            plan = []
+            for i in range(args.per_client):
+                h = hostile[(c + i) % len(hostile)]
+                headers = {
+                    **credentials[(c * args.per_client + i) % len(credentials)],
+                    "Content-Type": "application/json",
+                }
+                plan.append(LoadRequest(h.method, h.path, headers, h.body, h.label))
+            plans.append(plan)
+    else:
+        plans = plans_for(spec_targets(spec), credentials, args.clients, args.per_client)
+    report = run_load("127.0.0.1", args.port, plans)
+    labels = sorted({s.label for s in report.samples})
+    summary = {
+        "rps": report.rps,
+        "p50": report.percentile(0.5),
+        "p99": report.percentile(0.99),
+        "statuses": report.statuses(),
+        "labels": {label: report.statuses(label) for label in labels},
+        "errors": report.errors[:5],
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
