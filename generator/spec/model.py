@@ -373,7 +373,9 @@ class _Reader:
         self.schemes: dict[str, SecurityScheme] = {}
 
     def problem(self, pointer: str, kind: str, message: str) -> None:
-        self.problems.append(Problem(pointer, kind, message))
+        found = Problem(pointer, kind, message)
+        if found not in self.problems:  # a shared component is read once per operation using it
+            self.problems.append(found)
 
     def read(self) -> Spec:
         for pointer, message in self.refs.check():
