@@ -276,3 +276,26 @@ def test_compiled_checks_on_keyword_corner_cases() -> None:
         for value in values:
             pointer = f"/components/schemas/{name}"
             assert checks.is_valid(value, pointer) == refs.is_valid(value, pointer), (name, value)
+
+
+def test_rate_limit_buckets_with_empty_windows_are_dropped() -> None:
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(clock)
+    for n in range(100):
+        limiter.hit(("op", "bot", n), 5, 10)
+    assert len(limiter) == 100
+    clock.advance(61)
+    limiter.hit(("op", "bot", "new"), 5, 10)
+    assert len(limiter) == 1
+
+
+def test_idempotency_cache_forgets_the_oldest_over_its_byte_budget() -> None:
+    clock = FakeClock(0.0)
+    cache = IdempotencyCache(clock, kept_bytes=250)
+    keys = [IdempotencyKey("w", "POST", "/x/", str(n)) for n in range(3)]
+    for key in keys:
+        assert cache.begin(key) == NEW
+        cache.complete(key, CachedResponse(201, (), b"x" * 100))
+    assert cache.begin(keys[0]) == NEW  # forgotten: the three bodies were over 250 bytes
+    assert isinstance(cache.begin(keys[1]), CachedResponse)
+    assert isinstance(cache.begin(keys[2]), CachedResponse)

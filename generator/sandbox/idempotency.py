@@ -28,6 +28,9 @@ from dataclasses import dataclass
 
 #: How long a completed response is replayed, in seconds (idempotency page: "in the previous hour").
 REPLAY_WINDOW = 3600.0
+#: At most this many bytes of kept response bodies; beyond it the oldest are forgotten first (their
+#: keys are then free again, as after the hour), so replays cannot grow memory without bound.
+KEPT_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,13 @@ class IdempotencyCache:
     ``clock`` returns seconds (monotonic by default); ``window`` is the replay window in seconds.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, window: float = REPLAY_WINDOW) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, window: float = REPLAY_WINDOW, kept_bytes: int = KEPT_BYTES
+    ) -> None:
         self._clock = clock
         self._window = window
+        self._kept_bytes = kept_bytes
+        self._size = 0
         self._running: set[IdempotencyKey] = set()
         self._done: dict[IdempotencyKey, tuple[float, CachedResponse]] = {}
         self._lock = threading.Lock()
@@ -78,7 +85,7 @@ class IdempotencyCache:
             done = self._done.get(key)
             if done is not None and now - done[0] < self._window:
                 return done[1]
-            self._done.pop(key, None)
+            self._forget(key)
             self._running.add(key)
             return NEW
 
@@ -86,7 +93,9 @@ class IdempotencyCache:
         """Record the response of a claimed key; replayed for the next ``window`` seconds."""
         with self._lock:
             self._running.discard(key)
+            self._forget(key)
             self._done[key] = (self._clock(), response)
+            self._size += len(response.body)
             self._expire()
 
     def abandon(self, key: IdempotencyKey) -> None:
@@ -94,7 +103,17 @@ class IdempotencyCache:
         with self._lock:
             self._running.discard(key)
 
+    def _forget(self, key: IdempotencyKey) -> None:
+        found = self._done.pop(key, None)
+        if found is not None:
+            self._size -= len(found[1].body)
+
     def _expire(self) -> None:
+        """Forget responses older than the window, then the oldest while over the byte budget
+        (``_done`` is in completion order)."""
         cutoff = self._clock() - self._window
-        for stale in [k for k, (at, _) in self._done.items() if at <= cutoff]:
-            del self._done[stale]
+        while self._done:
+            key, (at, _) = next(iter(self._done.items()))
+            if at > cutoff and self._size <= self._kept_bytes:
+                break
+            self._forget(key)
