@@ -17,6 +17,7 @@ from generator.sandbox.bounds import OutOfBounds, RequestLimits, _outside_string
 from generator.sandbox.checks import Checks
 from generator.sandbox.idempotency import IN_PROGRESS, NEW, CachedResponse, IdempotencyCache, IdempotencyKey
 from generator.sandbox.limits import RateLimiter, subject_for
+from generator.sandbox.resources import Parsed, dumps
 from generator.sandbox.routes import Kind, RouteTable
 from generator.sandbox.schemas import Shaper
 from generator.sandbox.server import bind
@@ -299,3 +300,15 @@ def test_idempotency_cache_forgets_the_oldest_over_its_byte_budget() -> None:
     assert cache.begin(keys[0]) == NEW  # forgotten: the three bodies were over 250 bytes
     assert isinstance(cache.begin(keys[1]), CachedResponse)
     assert isinstance(cache.begin(keys[2]), CachedResponse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.dictionaries(st.text(max_size=5), _VALUES, max_size=6),
+    body=st.dictionaries(st.text(max_size=5), _VALUES, max_size=3),
+)
+def test_member_texts_are_reused_into_the_same_text_json_writes(before: dict[str, Any], body: dict[str, Any]) -> None:
+    after = {**before, **body}
+    text, parsed = Parsed(before).text_with(after)
+    assert text == dumps(after)
+    assert parsed.text_with({**after, "z": 1})[0] == dumps({**after, "z": 1})

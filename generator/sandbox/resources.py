@@ -42,9 +42,12 @@ lower case).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,7 +75,6 @@ PLAIN_ARRAY = ANNOTATIONS | {"type", "items"}
 #: Parsed stored texts kept (:meth:`ResourceModel.parsed`), and the longest text kept.
 PARSED_KEPT = 1024
 PARSED_MAX_CHARS = 64 * 1024
-_MISSING = object()
 _RESULTS = "\x00results\x00"
 _COUNT = "\x00count\x00"
 
@@ -105,6 +107,37 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_text(name: str) -> str:
+    return json.dumps(name) + ":"
+
+
+class Parsed:
+    """A stored JSON value and, once asked for, the text of each of its members (objects)."""
+
+    __slots__ = ("_members", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self._members: dict[str, str] | None = None
+
+    def text_with(self, after: Any) -> tuple[str, Parsed]:
+        """``dumps(after)`` and ``after`` as a :class:`Parsed` (its member texts known), reusing the
+        text of each member ``after`` shares (the very object) with this value."""
+        if not isinstance(self.value, dict) or not isinstance(after, dict):
+            return dumps(after), Parsed(after)
+        if self._members is None:
+            self._members = {name: dumps(member) for name, member in self.value.items()}
+        before, kept = self.value, self._members
+        members = {
+            name: kept[name] if name in before and before[name] is member else dumps(member)
+            for name, member in after.items()
+        }
+        parsed = Parsed(after)
+        parsed._members = members
+        return "{" + ",".join(_key_text(name) + text for name, text in members.items()) + "}", parsed
+
+
 def not_found(detail: str = "Not found.") -> Reply:
     """A 404 with an ``Error``-shaped body (``{"detail", "code"}``)."""
     return Reply(404, {"detail": detail, "code": "not_found"})
@@ -133,7 +166,8 @@ class ResourceModel:
         self._plans: dict[str, tuple[str, dict[str, str], tuple[str, ...], bool | str] | None] = {}
         self._writable: dict[str, frozenset[str]] = {}
         self._shapes: dict[str, ListShape | None] = {}
-        self._parsed: dict[str, Any] = {}
+        self._parsed: OrderedDict[str, Parsed] = OrderedDict()
+        self._parsed_lock = threading.Lock()
         self._frames: dict[str, tuple[str, str, str | None] | None] = {}
         self._fallback_raw: dict[str, Reply] = {}
         self._parents = {t: self._parent_item(t) for t, r in routes.routes.items() if r.kind is not Kind.ACTION}
@@ -195,18 +229,26 @@ class ResourceModel:
                 return False
         return True
 
-    def parsed(self, text: str) -> Any:
-        """The JSON value of a stored text; small texts are parsed once and kept (at most
-        :data:`PARSED_KEPT` of them, each under :data:`PARSED_MAX_CHARS`). The value is shared:
+    def parsed(self, text: str) -> Parsed:
+        """The JSON value of a stored text; small texts are parsed once and kept (the
+        :data:`PARSED_KEPT` used last, each under :data:`PARSED_MAX_CHARS`). The value is shared:
         callers never modify it (merges build new objects)."""
         if len(text) > PARSED_MAX_CHARS:
-            return json.loads(text)
-        found = self._parsed.get(text, _MISSING)
-        if found is _MISSING:
-            if len(self._parsed) >= PARSED_KEPT:
-                self._parsed.clear()
-            found = self._parsed[text] = json.loads(text)
-        return found
+            return Parsed(json.loads(text))
+        with self._parsed_lock:
+            found = self._parsed.get(text)
+            if found is not None:
+                self._parsed.move_to_end(text)
+                return found
+        return self._keep(text, Parsed(json.loads(text)))
+
+    def _keep(self, text: str, parsed: Parsed) -> Parsed:
+        if len(text) <= PARSED_MAX_CHARS:
+            with self._parsed_lock:
+                self._parsed[text] = parsed
+                while len(self._parsed) > PARSED_KEPT:
+                    self._parsed.popitem(last=False)
+        return parsed
 
     # -- seeding ------------------------------------------------------------------------------
     def seed(self) -> None:
@@ -475,17 +517,21 @@ class ResourceModel:
             return self.render_row(op, row) if self.store.delete(collection, rid, owner, row) else None
         if op.method not in ("PATCH", "POST", "PUT"):
             return self.render_row(op, row)
-        stored = self.parsed(row.text)
+        before = self.parsed(row.text)
+        stored = before.value
         changed = self._put(op, stored, body) if op.method == "PUT" else _merge(stored, body)
-        reply, text, schema = self._written(op, changed, stored if row.schema else None, row.schema)
+        reply, text, schema = self._written(op, changed, before if row.schema else None, row.schema)
         if text is not None and not self.store.write(collection, rid, owner, text, schema, row):
             return None
         return reply
 
-    def _written(self, op: Operation, value: Any, before: Any, before_schema: str) -> tuple[Reply, str | None, str]:
+    def _written(
+        self, op: Operation, value: Any, before: Parsed | None, before_schema: str
+    ) -> tuple[Reply, str | None, str]:
         """The reply to a write of ``value`` and what to store: ``(reply, text, schema)``; ``text``
         is None when nothing is stored (not an object). ``before`` is the valid value ``value`` was
-        made from (None: unknown), valid against ``before_schema``."""
+        made from (None: unknown), valid against ``before_schema``; the text of a member kept from
+        it is reused (:meth:`Parsed.text_with`)."""
         success = success_of(op)
         status = success.code or 200
         schema = schema_of(success)
@@ -494,12 +540,15 @@ class ResourceModel:
             text = dumps(value) if isinstance(value, dict) else None
             return Reply(status, media.example, has_body=media.has_example), text, ""
         canon = self.canon(schema)
-        if before is not None and before_schema == canon and self.members_valid(canon, before, value):
-            valid = value
+        if before is not None and before_schema == canon and self.members_valid(canon, before.value, value):
+            text, parsed = before.text_with(value)
+            self._keep(text, parsed)
         else:
             valid = self.shaper.conform(value, schema, self._fallback(success))
-        text = dumps(valid)
-        return Reply(status, raw=text.encode()), (text if isinstance(valid, dict) else None), canon
+            text = dumps(valid)
+            if not isinstance(valid, dict):
+                return Reply(status, raw=text.encode()), None, canon
+        return Reply(status, raw=text.encode()), text, canon
 
     def _put(self, op: Operation, stored: Any, body: Any) -> Any:
         if not isinstance(body, dict) or not isinstance(stored, dict):
@@ -526,7 +575,7 @@ class ResourceModel:
         base = self._fallback(success) if schema is not None else {}
         base = base if isinstance(base, dict) else {}
         value = {**base, **(body if isinstance(body, dict) else {}), "id": rid}
-        reply, text, stored_schema = self._written(op, value, base, self.canon(schema) if schema else "")
+        reply, text, stored_schema = self._written(op, value, Parsed(base), self.canon(schema) if schema else "")
         if text is not None:
             key = canonical_id(_id_of(json.loads(text)) or rid)
             if not self.store.write(collection, key, owner, text, stored_schema, None):
@@ -541,7 +590,7 @@ class ResourceModel:
                 self.store.write(path, "", owner, dumps(found[0]), found[1], None)
                 row = self.store.get(path, "", owner)
             elif found is not None:
-                reply, text, schema = self._written(op, self._put(op, found[0], body), found[0], found[1])
+                reply, text, schema = self._written(op, self._put(op, found[0], body), Parsed(found[0]), found[1])
                 if text is not None and not self.store.write(path, "", owner, text, schema, None):
                     return None
                 return reply

@@ -172,7 +172,17 @@ def _protocol() -> type[H11Protocol] | type[object]:
 
 
 def _config(app: SandboxApp, log_level: str, access_log: bool = False) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=access_log, http=_protocol())  # type: ignore[arg-type]
+    """uvicorn's settings: no lifespan, no access log, no ``X-Forwarded-*`` rewriting (nothing sits in
+    front of a sandbox), no ``Server`` header; the protocol of :func:`_protocol`."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        lifespan="off",
+        access_log=access_log,
+        http=_protocol(),  # type: ignore[arg-type]
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def exposure_warning(host: str, credentials: Credentials) -> str | None:
