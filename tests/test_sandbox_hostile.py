@@ -209,6 +209,12 @@ def test_unauthenticated_callers_cannot_map_routes(client: AsgiClient, method: s
     assert "allow" not in response.headers
 
 
+def test_undeclared_error_statuses_still_get_error_bodies(client: AsgiClient) -> None:
+    """The nested list declares only 200 and 401; a bad id is still a 400 ``Error`` (no 500 in
+    ``check_responses`` mode)."""
+    error_of(client.request("GET", "/api/v1/widget/not-a-uuid/parts/"), 400, "invalid")
+
+
 def test_authenticated_unknown_path_is_404(client: AsgiClient) -> None:
     assert "No endpoint at /nothing/" in error_of(client.request("GET", "/nothing/"), 404, "not_found")
 

@@ -66,8 +66,9 @@ from generator.spec.rules import METHODS
 INLINE_BODY_BYTES = 64 * 1024
 #: The response header carrying the request id.
 REQUEST_ID = "X-Request-Id"
-#: Statuses the sandbox itself answers on any operation, documented in the README (not per operation).
-SANDBOX_STATUSES = frozenset({404, 405, 409, 413, 414})
+#: Statuses the sandbox itself answers on any operation (README), whether or not the operation
+#: declares them: bad request, credentials, unknown id, method, conflict, sizes, rate limit.
+SANDBOX_STATUSES = frozenset({400, 401, 404, 405, 409, 413, 414, 429})
 
 _log = logging.getLogger("recallgen.sandbox")
 _P = ParamSpec("_P")
