@@ -360,3 +360,16 @@ def test_fuzzed_requests_never_get_a_server_error(
     assert response.status_code < 500, response.text[:300]
     if response.status_code >= 400 and method != "HEAD":
         assert set(response.json()) == {"detail", "code"}
+
+
+def test_a_member_the_response_schema_refuses_is_repaired_on_its_own(client: AsgiClient) -> None:
+    """``kind`` is valid in the PATCH body (any string in a lenient request schema would do) but
+    the stored widget keeps a valid one: only that member is repaired, the rest is written."""
+    sandbox = client.app.state.sandbox  # type: ignore[attr-defined]
+    before = {"id": SEED_ID, "name": "a", "kind": "round"}
+    after = {**before, "name": "b", "kind": "triangle", "metadata": {"k": 1}}
+    fixed = sandbox.resources.members_fixed("/components/schemas/Widget", before, after)
+    assert fixed is not None and fixed["name"] == "b" and fixed["kind"] in ("round", "square")
+    assert "metadata" not in fixed or sandbox.shaper.is_valid(fixed["metadata"], "/components/schemas/Metadata")
+    assert sandbox.shaper.is_valid(fixed, "/components/schemas/Widget")
+    assert sandbox.resources.members_fixed("/components/schemas/Widget", before, {"name": "no id"}) is None

@@ -27,7 +27,8 @@ every workspace starts from the same examples and never sees another's changes t
 seeds are conformed at seeding, writes when they happen); a read that asks for that schema sends
 the stored text as it is, and a list splices the stored texts into the envelope. A write that
 only replaces top-level members of a valid object (PATCH, PUT, create over the example) checks
-just those members against their property schemas. Anything else (a stored body served under
+just those members against their property schemas (an invalid one is repaired on its own, or
+dropped when not required). Anything else (a stored body served under
 another schema, a value that fails) goes through :meth:`Shaper.conform` (fallback: the example
 when valid, else a synthesized instance), so what is sent validates against what is declared.
 
@@ -75,6 +76,7 @@ PLAIN_ARRAY = ANNOTATIONS | {"type", "items"}
 #: Parsed stored texts kept (:meth:`ResourceModel.parsed`), and the longest text kept.
 PARSED_KEPT = 1024
 PARSED_MAX_CHARS = 64 * 1024
+_FAIL = object()
 _RESULTS = "\x00results\x00"
 _COUNT = "\x00count\x00"
 
@@ -168,6 +170,7 @@ class ResourceModel:
         self._shapes: dict[str, ListShape | None] = {}
         self._parsed: OrderedDict[str, Parsed] = OrderedDict()
         self._parsed_lock = threading.Lock()
+        self._repairs: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._frames: dict[str, tuple[str, str, str | None] | None] = {}
         self._fallback_raw: dict[str, Reply] = {}
         self._parents = {t: self._parent_item(t) for t, r in routes.routes.items() if r.kind is not Kind.ACTION}
@@ -228,6 +231,56 @@ class ResourceModel:
             elif extra is False or (extra is not True and not self.shaper.is_valid(member, str(extra))):
                 return False
         return True
+
+    def members_fixed(self, pointer: str, before: Any, after: Any) -> dict[str, Any] | None:
+        """``after`` made valid for the object schema at ``pointer`` member by member, given that
+        ``before`` is valid (a plain object schema, :data:`PLAIN_OBJECT`): ``after`` itself when
+        every member it does not share with ``before`` is valid, else a copy whose invalid members
+        are repaired (:meth:`Shaper.conform` on the member's schema, remembered per member text) or
+        dropped. None when that cannot work (not a plain object, a required member missing)."""
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return None
+        plan = self._object_plan(pointer)
+        if plan is None:
+            return None
+        ptr, properties, required, extra = plan
+        out: dict[str, Any] | None = None
+        for name, member in after.items():
+            if name in before and before[name] is member:
+                continue
+            if name in properties:
+                schema: str | None = f"{ptr}/properties/{properties[name]}"
+            elif extra is True:
+                continue
+            else:
+                schema = None if extra is False else str(extra)
+            if schema is not None and self.shaper.is_valid(member, schema):
+                continue
+            repaired = self._repaired(schema, member) if schema is not None else _FAIL
+            out = dict(after) if out is None else out
+            if repaired is _FAIL:
+                del out[name]
+            else:
+                out[name] = repaired
+        result = after if out is None else out
+        return None if any(name not in result for name in required) else result
+
+    def _repaired(self, schema: str, member: Any) -> Any:
+        """``member`` conformed to ``schema`` (``_FAIL`` when no valid value comes out); the answers
+        for small members are remembered (at most :data:`PARSED_KEPT`)."""
+        text = dumps(member)
+        key = (schema, text)
+        with self._parsed_lock:
+            if key in self._repairs:
+                return self._repairs[key]
+        fixed = self.shaper.conform(member, schema, self.shaper.fallback(schema))
+        found = fixed if self.shaper.is_valid(fixed, schema) else _FAIL
+        if len(text) <= PARSED_MAX_CHARS:
+            with self._parsed_lock:
+                self._repairs[key] = found
+                while len(self._repairs) > PARSED_KEPT:
+                    self._repairs.popitem(last=False)
+        return found
 
     def parsed(self, text: str) -> Parsed:
         """The JSON value of a stored text; small texts are parsed once and kept (the
@@ -540,8 +593,11 @@ class ResourceModel:
             text = dumps(value) if isinstance(value, dict) else None
             return Reply(status, media.example, has_body=media.has_example), text, ""
         canon = self.canon(schema)
-        if before is not None and before_schema == canon and self.members_valid(canon, before.value, value):
-            text, parsed = before.text_with(value)
+        fixed = (
+            self.members_fixed(canon, before.value, value) if before is not None and before_schema == canon else None
+        )
+        if before is not None and fixed is not None:
+            text, parsed = before.text_with(fixed)
             self._keep(text, parsed)
         else:
             valid = self.shaper.conform(value, schema, self._fallback(success))
