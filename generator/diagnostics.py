@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "file-too-large": "the file exceeds the size limit; it is skipped",
     "binary-input": "the file holds NUL bytes or is not UTF-8 text; it is skipped",
     "no-input": "no page files were found under the given paths",
+    "no-operations": "an input (a folder of guides, a stray file) yields no operation: an error, nothing is written",
     "frontmatter-invalid": "the YAML frontmatter does not parse; the page is read without it",
     "mojibake-repaired": "UTF-8 read as cp1252 was repaired (ftfy)",
     # page structure

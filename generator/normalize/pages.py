@@ -84,10 +84,14 @@ class DocPage:
 
     ``slug`` comes from ``source_file`` (``reference/recording_list.html`` -> ``recording_list``)
     or else from the file name. ``heading_method``/``heading_url`` are None on prose pages.
+    ``path`` is how diagnostics cite the file (relative to the working directory); ``source`` names
+    it relative to its input root (the folder given, or the file's parent), so the spec's
+    ``x-source`` does not depend on the working directory.
     """
 
     path: str
     slug: str
+    source: str = ""
     title: str = ""
     summary: str = ""
     description: str = ""
@@ -110,12 +114,13 @@ class DocPage:
         return self.heading_method is not None
 
 
-def read_page(path: Path, diags: Diagnostics, display: str | None = None) -> DocPage | None:
+def read_page(path: Path, diags: Diagnostics, display: str | None = None, source: str | None = None) -> DocPage | None:
     """Read and parse the page at ``path``; None when the file cannot be used at all.
 
     Problems become diagnostics under ``display`` (default: ``str(path)``); nothing raises
-    for bad content. Files over :data:`MAX_PAGE_BYTES`, with NUL bytes or not UTF-8 are
-    refused with an error diagnostic.
+    for bad content. ``source`` is the page's name relative to its input root (default: the
+    file name). Files over :data:`MAX_PAGE_BYTES`, with NUL bytes or not UTF-8 are refused with
+    an error diagnostic.
     """
     name = display or str(path)
     try:
@@ -135,7 +140,9 @@ def read_page(path: Path, diags: Diagnostics, display: str | None = None) -> Doc
     except UnicodeDecodeError as exc:
         diags.error(name, 0, "binary-input", f"not UTF-8 text (byte {exc.start})")
         return None
-    return parse_page(text, name, diags, fallback_slug=path.stem)
+    page = parse_page(text, name, diags, fallback_slug=path.stem)
+    page.source = source if source is not None else path.name
+    return page
 
 
 def parse_page(text: str, path: str, diags: Diagnostics, fallback_slug: str = "page") -> DocPage:

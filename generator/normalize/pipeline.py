@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +43,33 @@ class NormalizeResult:
     document: dict[str, Any]
     diagnostics: Diagnostics
     operations: list[Operation]
+    #: Display paths of the pages that yielded an operation (or API-wide facts).
+    productive_pages: set[str] = field(default_factory=set)
 
 
 def discover(inputs: Iterable[Path], diags: Diagnostics) -> list[Path]:
     """Page files under ``inputs`` (files as given, directories recursively), sorted."""
-    found: list[Path] = []
+    return [path for path, _root in discover_roots(inputs, diags)]
+
+
+def discover_roots(inputs: Iterable[Path], diags: Diagnostics) -> list[tuple[Path, Path]]:
+    """(page file, input root) for every page under ``inputs``, sorted by file.
+
+    The root of a file found in a directory is that directory; the root of a file given as
+    an argument is its parent folder.
+    """
+    inputs = list(inputs)
+    found: dict[Path, Path] = {}
     for item in inputs:
         if item.is_dir():
-            found.extend(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+            for path in item.rglob("*"):
+                if path.is_file() and path.suffix.lower() in PAGE_SUFFIXES:
+                    found.setdefault(path, item)
         elif item.exists():
-            found.append(item)
+            found.setdefault(item, item.parent)
         else:
             diags.error(str(item), 0, "file-unreadable", "no such file or directory")
-    unique = sorted(set(found), key=lambda p: p.as_posix())
+    unique = sorted(found.items(), key=lambda pair: pair[0].as_posix())
     if not unique:
         diags.error(
             ",".join(str(i) for i in inputs) or ".", 0, "no-input", "no page files found (.md, .markdown, .txt)"
@@ -71,11 +85,28 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def read_pages(files: list[Path], diags: Diagnostics) -> list[DocPage]:
-    """Parse every file; unusable files are reported and skipped."""
+def source_name(path: Path, root: Path) -> str:
+    """How ``x-source`` names a page: relative to its input root, ``/``-separated.
+
+    ``spec/pages/000_x.md`` under the root ``spec/pages`` is ``000_x.md`` from any working
+    directory; a page outside its root (a symlinked folder) keeps its file name.
+    """
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_pages(files: list[Path], diags: Diagnostics, roots: dict[Path, Path] | None = None) -> list[DocPage]:
+    """Parse every file; unusable files are reported and skipped.
+
+    ``roots`` maps a file to its input root (see :func:`discover_roots`); a file without one
+    is named after its own folder.
+    """
     pages = []
     for path in files:
-        page = read_page(path, diags, display=display_path(path))
+        root = (roots or {}).get(path, path.parent)
+        page = read_page(path, diags, display=display_path(path), source=source_name(path, root))
         if page is not None:
             pages.append(page)
     return pages
@@ -84,15 +115,47 @@ def read_pages(files: list[Path], diags: Diagnostics) -> list[DocPage]:
 def normalize(
     inputs: Iterable[Path], overlay: Overlay | None = None, diags: Diagnostics | None = None
 ) -> NormalizeResult:
-    """Normalize the pages under ``inputs`` into an OpenAPI 3.1 document."""
+    """Normalize the pages under ``inputs`` into an OpenAPI 3.1 document.
+
+    Each input (a file or a folder) must yield at least one operation: a folder of guides or a
+    stray file is a ``no-operations`` error, and the CLI then writes nothing.
+    """
     diags = diags if diags is not None else Diagnostics()
-    pages = read_pages(discover(list(inputs), diags), diags)
-    return normalize_pages(pages, overlay, diags)
+    inputs = list(inputs)
+    found = discover_roots(inputs, diags)
+    roots = dict(found)
+    pages = read_pages([path for path, _root in found], diags, roots)
+    result = normalize_pages(pages, overlay, diags, require_operations=False)
+    origin = {display_path(path): (root if root.is_dir() and root in inputs else path) for path, root in found}
+    for item in inputs:
+        members = [page for page in pages if origin.get(page.path) == item]
+        if members and not any(page.path in result.productive_pages for page in members):
+            _no_operations(diags, display_path(item), "folder" if item.is_dir() else "file", len(members))
+    return result
 
 
-def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagnostics) -> NormalizeResult:
-    """Normalize already-parsed pages (see :func:`normalize`)."""
+def _no_operations(diags: Diagnostics, where: str, what: str, read: int) -> None:
+    diags.error(
+        where,
+        0,
+        "no-operations",
+        f"this {what} yields no operation ({read} page(s) read: guides, prose pages or no `## METHOD URL` "
+        "heading); nothing is written",
+    )
+
+
+def normalize_pages(
+    pages: list[DocPage], overlay: Overlay | None, diags: Diagnostics, *, require_operations: bool = True
+) -> NormalizeResult:
+    """Normalize already-parsed pages (see :func:`normalize`).
+
+    With ``require_operations``, pages that yield no operation at all are a ``no-operations``
+    error (:func:`normalize` checks each input instead).
+    """
     operations = [op for op in (build_operation(page, diags) for page in pages) if op is not None]
+    productive = {op.page.path for op in operations}
+    if require_operations and pages and not operations:
+        _no_operations(diags, pages[0].path if len(pages) == 1 else "<input>", "input", len(pages))
     operations = settle_duplicates(operations, diags)
     mark_copied_content(operations, diags)
     registry = ComponentRegistry(families=overlay.families if overlay else {})
@@ -107,7 +170,7 @@ def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagno
     if overlay is not None:
         document = apply_overlay(document, overlay, diags)
     _sort_responses(document)
-    return NormalizeResult(document, diags, operations)
+    return NormalizeResult(document, diags, operations, productive)
 
 
 def _sort_responses(document: dict[str, Any]) -> None:
@@ -121,10 +184,10 @@ def _sort_responses(document: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- duplicates
 
 
-def _preference(op: Operation) -> tuple[int, str, str]:
+def _preference(op: Operation) -> tuple[int, str, str, str]:
     """Lower sorts first: pages whose slug is an operationId, newest version, then path."""
     is_operation_slug = 0 if split_suffix(op.page.slug) is not None and op.page.slug == op.operation_id else 1
-    return (is_operation_slug, _negated(op.page.converted_at), op.page.path)
+    return (is_operation_slug, _negated(op.page.converted_at), op.page.source, op.page.path)
 
 
 def _negated(text: str) -> str:
@@ -140,7 +203,7 @@ def settle_duplicates(operations: list[Operation], diags: Diagnostics) -> list[O
         by_page.setdefault(op.page.slug, []).append(op)
     newest: list[Operation] = []
     for slug in sorted(by_page):
-        versions = sorted(by_page[slug], key=lambda o: (_negated(o.page.converted_at), o.page.path))
+        versions = sorted(by_page[slug], key=lambda o: (_negated(o.page.converted_at), o.page.source, o.page.path))
         newest.append(versions[0])
         for old in versions[1:]:
             if old.page.converted_at != versions[0].page.converted_at or old.key != versions[0].key:
@@ -299,7 +362,7 @@ def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, An
             "period": op.rate_limit.period,
             "scope": op.rate_limit.scope,
         }
-    out["x-source"] = {"page": op.page.path, "line": op.line}
+    out["x-source"] = {"page": op.page.source or op.page.path, "line": op.line}
     return out
 
 
