@@ -89,3 +89,26 @@ def _default_for(node: Schema) -> object:
     if kind == "object":
         return {key: _default_for(child) for key, child in node.properties.items() if key in node.required}
     return {"boolean": True, "integer": 0, "number": 0, "array": []}.get(kind)
+
+
+def addressable(value: object, list_kind: str, id_format: str | None) -> object:
+    """An example whose resources can be addressed through their item path.
+
+    ``/bot/{bot_id}/screenshots/{id}/`` takes a uuid, while the sample response shows the
+    placeholder ``"id": "string"`` (its schema, from the sample, is a plain string). A value of
+    the example's ``id`` (each item's, for a list) that the item path's parameter would refuse
+    becomes the uuid placeholder; the schema is left as the sample states it.
+    """
+    if id_format != "uuid":
+        return value
+
+    def fix(item: object) -> object:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and not _UUID.match(item["id"]):
+            return {**item, "id": _PLACEHOLDER_UUID}
+        return item
+
+    if list_kind == "array" and isinstance(value, list):
+        return [fix(item) for item in value]
+    if list_kind == "paginated" and isinstance(value, dict) and isinstance(value.get("results"), list):
+        return {**value, "results": [fix(item) for item in value["results"]]}
+    return fix(value)

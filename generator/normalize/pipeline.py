@@ -8,6 +8,7 @@ document with the run's diagnostics. It never raises on bad input.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from generator.diagnostics import Diagnostics
 from generator.naming import words
 from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
-from generator.normalize.examples import conform
+from generator.normalize.examples import addressable, conform
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
 from generator.normalize.operations import build_operation
 from generator.normalize.pages import DocPage, read_page
@@ -305,8 +306,11 @@ def camel_words(text: str) -> str:
 def assemble(operations: list[Operation], registry: ComponentRegistry) -> dict[str, Any]:
     """Build the OpenAPI document from settled operations and named components."""
     paths: dict[str, dict[str, Any]] = {}
+    item_ids = _item_id_formats(operations)
     for op in sorted(operations, key=lambda o: o.path):
-        paths.setdefault(op.path, {})[op.method] = operation_object(op, registry)
+        collection = _ITEM_PATH.sub("/", op.path)
+        id_format = item_ids.get(collection) if collection != op.path or op.list_kind else None
+        paths.setdefault(op.path, {})[op.method] = operation_object(op, registry, id_format)
     for path, item in paths.items():
         paths[path] = {
             m: item[m] for m in sorted(item, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)
@@ -325,8 +329,26 @@ def assemble(operations: list[Operation], registry: ComponentRegistry) -> dict[s
     }
 
 
-def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, Any]:
-    """One OpenAPI Operation Object (OpenAPI 3.1.0, section 4.8.10)."""
+_ITEM_PATH = re.compile(r"/\{[^{}/]+\}/?$")
+
+
+def _item_id_formats(operations: list[Operation]) -> dict[str, str | None]:
+    """Collection path -> format of the parameter its item path ends in (``/recording/`` -> uuid)."""
+    found: dict[str, str | None] = {}
+    for op in sorted(operations, key=lambda o: (o.path, o.method)):
+        if _ITEM_PATH.search(op.path) and op.parameters:
+            last = [p for p in op.parameters if p.location == "path"][-1:]
+            if last and f"{{{last[0].name}}}" in op.path.rstrip("/").rsplit("/", 1)[-1]:
+                found.setdefault(_ITEM_PATH.sub("/", op.path), last[0].schema.format)
+    return found
+
+
+def operation_object(op: Operation, registry: ComponentRegistry, id_format: str | None = None) -> dict[str, Any]:
+    """One OpenAPI Operation Object (OpenAPI 3.1.0, section 4.8.10).
+
+    ``id_format`` is the format of the item path parameter that addresses the resources of the
+    response (examples get ids that parameter accepts, :func:`addressable`).
+    """
     out: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
     if op.description and op.description != op.summary:
         out["description"] = op.description
@@ -348,7 +370,8 @@ def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, An
     if op.response is not None and op.status != "204":
         media = {"schema": registry.emit(op.response)}
         if op.response_example is not None:
-            media["example"] = conform(op.response_example, op.response, resolve)
+            example = addressable(op.response_example, op.list_kind, id_format)
+            media["example"] = conform(example, op.response, resolve)
         response["content"] = {"application/json": media}
     out["responses"] = {op.status: response}
     if op.error_response is not None:

@@ -1,0 +1,182 @@
+"""Facts the real pages of ``../shared/corpus`` must yield (issue 7: items 2 to 7).
+
+Each test names the page it reads and asserts meaning: which side of the table a row belongs
+to, what is required, nullable, an object, an enum. The corpus is normalized once per session
+(``corpus_result`` in ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.normalize.pipeline import NormalizeResult
+from tests.conftest import deref, is_nullable, operation, prop, request_schema, response_schema, run_normalize
+
+#: The fallback of names from meaning: ``BotVariantB``, ``BotVariantC`` (``BotVariant`` is the ``variant`` role).
+_LETTERED = re.compile(r"Variant[A-Z]{1,2}$")
+RESPONSE_ONLY = {"id", "created_at", "updated_at", "status", "status_changes"}
+
+
+def _doc(result: NormalizeResult) -> dict[str, Any]:
+    return result.document
+
+
+# --- 2. request rows and response rows --------------------------------------------------------
+
+
+def test_response_only_fields_are_never_required_in_a_request(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if "requestBody" not in op:
+                continue
+            body = deref(doc, request_schema(op))
+            assert not RESPONSE_ONLY & set(body.get("required", [])), (method, path, body.get("required"))
+
+
+def test_zoom_oauth_credential_create_takes_only_the_request_rows(corpus_result: NormalizeResult) -> None:
+    # zoom_oauth_credentials_create.md: oauth_app, authorization_code, access_token_callback_url are
+    # the request; id, status, user_id, account_id, created_at, meeting_sync_status the response.
+    doc = _doc(corpus_result)
+    _, _, op = operation(doc, "zoom_oauth_credentials_create")
+    body = deref(doc, request_schema(op))
+    assert set(body["properties"]) == {"oauth_app", "authorization_code", "access_token_callback_url"}
+    assert body["required"] == ["oauth_app"]
+    assert set(deref(doc, body["properties"]["authorization_code"])["properties"]) >= {"code", "redirect_uri"}
+    response = deref(doc, response_schema(op))
+    assert {"id", "status", "created_at", "meeting_sync_status"} <= set(response["properties"])
+    assert response["properties"]["meeting_sync_status"]["enum"] == [
+        "not_started",
+        "in_progress",
+        "completed",
+        "failed",
+    ]
+
+
+def test_bot_config_of_schedule_bot_for_calendar_event_is_a_request_field(corpus_result: NormalizeResult) -> None:
+    # calendar_events_bot_create.md: bot_config sits among the request rows, in no sample.
+    doc = _doc(corpus_result)
+    _, _, op = operation(doc, "calendar_events_bot_create")
+    body = deref(doc, request_schema(op))
+    assert body["properties"]["bot_config"]["type"] == "object"
+    assert sorted(body["required"]) == ["bot_config", "deduplication_key"]
+    assert "bot_config" not in deref(doc, response_schema(op))["properties"]
+
+
+def test_transcript_provider_alternatives_are_not_all_required(corpus_result: NormalizeResult) -> None:
+    # recording_create_transcript_create.md lists each provider with `Required: Yes`: one is chosen.
+    doc = _doc(corpus_result)
+    _, _, op = operation(doc, "recording_create_transcript_create")
+    body = deref(doc, request_schema(op))
+    assert body["required"] == ["provider"]
+    provider = prop(doc, request_schema(op), "provider")
+    assert {"assembly_ai_async", "deepgram_async", "rev_async"} <= set(provider["properties"])
+    assert "required" not in provider
+    # gladia_v2_async.diarization is a boolean in the payload; the object row is the response's
+    assert prop(doc, request_schema(op), "provider.gladia_v2_async")["properties"]["diarization"]["type"] == "boolean"
+
+
+def test_response_rows_describe_nested_request_fields_only_at_the_same_place(corpus_result: NormalizeResult) -> None:
+    # bot_create.md: `message | string | Yes` describes status_changes[].message (response), not
+    # the chat message of the request; `login_required | boolean | null` describes google_meet's.
+    doc = _doc(corpus_result)
+    _, _, op = operation(doc, "bot_create")
+    on_join = prop(doc, request_schema(op), "chat.on_bot_join")
+    assert "message" in on_join["properties"] and "message" not in on_join.get("required", [])
+    login = prop(doc, request_schema(op), "google_meet")["properties"]["login_required"]
+    assert is_nullable(doc, login) and login["type"] == ["boolean", "null"]
+    assert "message" in prop(doc, response_schema(op), "status_changes[]").get("required", [])
+
+
+# --- 4. repeated names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("operation_id", ["video_mixed_retrieve", "transcript_retrieve", "audio_mixed_retrieve"])
+def test_metadata_row_after_recording_belongs_to_recording(corpus_result: NormalizeResult, operation_id: str) -> None:
+    # artifact pages: `recording | object`, then `metadata | object | null`: recording.metadata
+    doc = _doc(corpus_result)
+    schema = response_schema(operation(doc, operation_id)[2])
+    artifact = deref(doc, schema)
+    assert is_nullable(doc, deref(doc, artifact["properties"]["recording"])["properties"]["metadata"])
+    assert not is_nullable(doc, artifact["properties"]["metadata"])
+    assert deref(doc, artifact["properties"]["metadata"])["type"] == "object"
+
+
+# --- 5. facts from one row stay on that row --------------------------------------------------
+
+
+def test_path_parameter_row_does_not_type_the_response_id(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    # bot_screenshots_retrieve.md: path `id | uuid`; the sample response shows "id": "string"
+    _, _, op = operation(doc, "bot_screenshots_retrieve")
+    assert {p["name"]: p["schema"].get("format") for p in op["parameters"] if p.get("in") == "path"}["id"] == "uuid"
+    assert deref(doc, response_schema(op))["properties"]["id"] == {"type": "string"}
+    # recording_create_transcript_create.md: the path's id is the recording's, the response's the transcript's
+    _, _, create = operation(doc, "recording_create_transcript_create")
+    transcript_id = deref(doc, response_schema(create))["properties"]["id"]
+    assert "recording" not in transcript_id.get("description", "")
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    ["google_logins_create", "google_logins_retrieve", "google_logins_list", "google_logins_partial_update"],
+)
+def test_required_no_stays_optional(corpus_result: NormalizeResult, operation_id: str) -> None:
+    # google_logins_*.md: `is_active | boolean | No` on every page that lists it
+    doc = _doc(corpus_result)
+    _, _, op = operation(doc, operation_id)
+    schema = response_schema(op)
+    login = (
+        deref(doc, deref(doc, schema)["properties"]["results"]["items"])
+        if "results" in deref(doc, schema).get("properties", {})
+        else deref(doc, schema)
+    )
+    assert "is_active" in login["properties"] and "is_active" not in login.get("required", [])
+    if "requestBody" in op:
+        assert "is_active" not in deref(doc, request_schema(op)).get("required", [])
+
+
+def test_a_default_survives_when_the_field_becomes_a_ref(corpus_result: NormalizeResult) -> None:
+    # bot_create.md: `transcript | object | null | ... Default: null`, an object the sample shows
+    doc = _doc(corpus_result)
+    config = prop(doc, request_schema(operation(doc, "bot_create")[2]), "recording_config")
+    transcript = config["properties"]["transcript"]
+    assert "$ref" in str(transcript) and transcript["default"] is None
+    assert config["properties"]["realtime_endpoints"]["default"] == []
+
+
+# --- 6. pages without samples -----------------------------------------------------------------
+
+
+def _oldest_versions(corpus: Path, into: Path) -> Path:
+    folder = corpus / "recall-docs-versions"
+    into.mkdir()
+    for slug in sorted({p.name.split("__")[0] for p in folder.glob("*.md")}):
+        shutil.copy(sorted(folder.glob(f"{slug}__*.md"))[0], into)
+    return into
+
+
+def test_pages_without_samples_keep_every_row_and_names_from_meaning(corpus: Path, tmp_path: Path) -> None:
+    # the oldest dated version of every page has neither a Python sample nor a sample response
+    result = run_normalize(_oldest_versions(corpus, tmp_path / "oldest"))
+    doc = result.document
+    _, _, create = operation(doc, "bot_create")
+    body = deref(doc, request_schema(create))
+    assert body["required"] == ["meeting_url"]
+    assert {"bot_name", "join_at", "recording_config"} <= set(body["properties"])
+    assert not {"id", "status_changes", "created_at"} & set(body["properties"])  # the response's rows
+    assert "meeting_url" in deref(doc, response_schema(create))["properties"]
+    names = set(doc["components"]["schemas"])
+    assert not [n for n in names if _LETTERED.search(n)]
+    assert {"BotRetrieve", "BotCreate"} <= names  # flat shapes that differ, named after their operation
+
+
+def test_no_letter_or_number_names_anywhere(corpus_result: NormalizeResult, versions_result: NormalizeResult) -> None:
+    for result in (corpus_result, versions_result):
+        for name in result.document["components"]["schemas"]:
+            assert not _LETTERED.search(name), name
