@@ -180,3 +180,49 @@ def test_no_letter_or_number_names_anywhere(corpus_result: NormalizeResult, vers
     for result in (corpus_result, versions_result):
         for name in result.document["components"]["schemas"]:
             assert not _LETTERED.search(name), name
+
+
+# --- 3. digits stripped from keys -------------------------------------------------------------
+
+
+def _property_names(doc: dict[str, Any], schema: Any, seen: set[str]) -> set[str]:
+    """Every property name reachable from ``schema`` (through $refs, items, anyOf)."""
+    names: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                target = ref.rsplit("/", 1)[-1]
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(doc["components"]["schemas"][target])
+                continue
+            names.update(node.get("properties", {}))
+            stack.extend(node.get("properties", {}).values())
+            stack.extend(node.get("anyOf", []))
+            for key in ("items", "additionalProperties"):
+                if isinstance(node.get(key), dict):
+                    stack.append(node[key])
+    return names
+
+
+def test_digits_stripped_from_payload_keys_are_restored_everywhere(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    _, _, op = operation(doc, "bot_create")
+    # bot_create.md's payload writes `"b_data"` in three nested places and never lists b64_data
+    video = prop(doc, request_schema(op), "automatic_video_output.in_call_recording")
+    assert "b64_data" in video["properties"] and "b_data" not in video["properties"]
+    audio = prop(doc, request_schema(op), "automatic_audio_output.in_call_recording.data")
+    assert set(audio["properties"]) == {"kind", "b64_data"}
+    example = op["requestBody"]["content"]["application/json"]["example"]
+    assert "b64_data" in example["automatic_video_output"]["in_call_recording"]
+    # no request body of the corpus keeps a key that is a known name with its digits removed
+    digit_names = {n for n in _property_names(doc, {"$ref": "#/components/schemas/Bot"}, set()) if re.search(r"\d", n)}
+    stripped = {re.sub(r"\d", "", n) for n in digit_names} | {"b_data", "gladia_v_streaming", "sso_v_cert"}
+    for path, item in doc["paths"].items():
+        for method, operation_object in item.items():
+            if "requestBody" in operation_object:
+                names = _property_names(doc, request_schema(operation_object), set())
+                assert not names & stripped, (method, path, names & stripped)

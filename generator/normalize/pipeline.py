@@ -19,7 +19,7 @@ from generator.naming import words
 from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
 from generator.normalize.examples import addressable, conform
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
-from generator.normalize.operations import build_operation
+from generator.normalize.operations import build_operation, field_names
 from generator.normalize.pages import DocPage, read_page
 from generator.normalize.schema import Schema
 from generator.spec.overlay import Overlay, apply_overlay
@@ -153,7 +153,8 @@ def normalize_pages(
     With ``require_operations``, pages that yield no operation at all are a ``no-operations``
     error (:func:`normalize` checks each input instead).
     """
-    operations = [op for op in (build_operation(page, diags) for page in pages) if op is not None]
+    vocabulary = field_names(pages)
+    operations = [op for op in (build_operation(page, diags, vocabulary) for page in pages) if op is not None]
     productive = {op.page.path for op in operations}
     if require_operations and pages and not operations:
         _no_operations(diags, pages[0].path if len(pages) == 1 else "<input>", "input", len(pages))
