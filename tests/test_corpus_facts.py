@@ -226,3 +226,36 @@ def test_digits_stripped_from_payload_keys_are_restored_everywhere(corpus_result
             if "requestBody" in operation_object:
                 names = _property_names(doc, request_schema(operation_object), set())
                 assert not names & stripped, (method, path, names & stripped)
+
+
+# --- 1. calendar V1 credentials -----------------------------------------------------------------
+
+PER_USER = {
+    "calendar_meetings_list",
+    "calendar_meetings_retrieve",
+    "calendar_meetings_update",
+    "calendar_meetings_refresh_create",
+    "calendar_user_retrieve",
+    "calendar_user_update",
+    "calendar_user_destroy",
+    "calendar_user_disconnect_create",
+}
+
+
+def test_calendar_v1_per_user_operations_accept_the_token_alone(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    seen = set()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            security = op.get("security", doc["security"])
+            if op["operationId"] in PER_USER:
+                seen.add(op["operationId"])
+                assert {"CalendarAuthToken": []} in security, (method, path)
+            else:  # account-wide (calendar_users_list, calendar_authenticate_create) and all others
+                assert security == [{"RecallApiKey": []}], (op["operationId"], security)
+    assert seen == PER_USER
+    schemes = doc["components"]["securitySchemes"]
+    assert (
+        schemes["CalendarAuthToken"] | {"type": "apiKey", "in": "header", "name": "x-recallcalendarauthtoken"}
+        == (schemes["CalendarAuthToken"])
+    )
