@@ -65,9 +65,11 @@ CODES: dict[str, str] = {
     "rate-limit-missing": "no rate limit is stated on the page",
     "lost-link": "link text whose URL was lost in conversion was removed from a description",
     "unsafe-name": "a name from the page is not a valid identifier; it is kept but flagged",
+    "api-wide-facts": "a prose page (authentication, errors, idempotency) stated API-wide facts, now in the spec",
     # overlay and output
     "overlay-invalid": "the overlay document is not OpenAPI Overlay 1.0",
     "overlay-no-match": "an overlay action's target matches nothing",
+    "overlay-superseded": "an overlay action stating a prose page's facts is skipped: that page is an input",
     "spec-invalid": "the normalized document fails OpenAPI 3.1 validation",
     "spec-unreadable": "the OpenAPI document could not be read",
     "generate-failed": "code generation failed",

@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostics
 from generator.naming import words
+from generator.normalize.apifacts import apply_api_facts, read_api_facts
 from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
 from generator.normalize.examples import addressable, conform
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
@@ -155,7 +156,8 @@ def normalize_pages(
     """
     vocabulary = field_names(pages)
     operations = [op for op in (build_operation(page, diags, vocabulary) for page in pages) if op is not None]
-    productive = {op.page.path for op in operations}
+    facts = read_api_facts(pages, diags)
+    productive = {op.page.path for op in operations} | set(facts.stated.values())
     if require_operations and pages and not operations:
         _no_operations(diags, pages[0].path if len(pages) == 1 else "<input>", "input", len(pages))
     operations = settle_duplicates(operations, diags)
@@ -169,8 +171,9 @@ def normalize_pages(
         name_operation(registry, op)
     share_identical(registry)
     document = assemble(operations, registry)
+    apply_api_facts(document, facts)
     if overlay is not None:
-        document = apply_overlay(document, overlay, diags)
+        document = apply_overlay(document, overlay, diags, facts.stated)
     _sort_responses(document)
     return NormalizeResult(document, diags, operations, productive)
 
