@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     # overlay and output
     "overlay-invalid": "the overlay document is not OpenAPI Overlay 1.0",
     "overlay-no-match": "an overlay action's target matches nothing",
+    "shape-corrected": "an overlay correction changed a shape the pages state wrongly (its source is cited)",
     "overlay-superseded": "an overlay action stating a prose page's facts is skipped: that page is an input",
     "spec-invalid": "the normalized document fails OpenAPI 3.1 validation",
     "spec-unreadable": "the OpenAPI document could not be read",

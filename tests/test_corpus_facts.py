@@ -259,3 +259,61 @@ def test_calendar_v1_per_user_operations_accept_the_token_alone(corpus_result: N
         schemes["CalendarAuthToken"] | {"type": "apiKey", "in": "header", "name": "x-recallcalendarauthtoken"}
         == (schemes["CalendarAuthToken"])
     )
+
+
+# --- 7. shapes the pages state wrongly ----------------------------------------------------------
+
+
+def _notes(result: NormalizeResult) -> list[str]:
+    return [d.message for d in result.diagnostics if d.code == "shape-corrected"]
+
+
+def test_meeting_urls_in_responses_have_the_guides_shape(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    meeting_url = doc["components"]["schemas"]["MeetingUrl"]
+    assert meeting_url["required"] == ["platform"]
+    assert {"meeting_id", "meeting_password", "organizer_id", "tenant_id", "meeting_subdomain"} <= set(
+        meeting_url["properties"]
+    )
+    bot = deref(doc, response_schema(operation(doc, "bot_retrieve")[2]))
+    assert {"$ref": "#/components/schemas/MeetingUrl"} in bot["properties"]["meeting_url"]["anyOf"]
+    # requests keep the string the tables state (guide meeting-urls: parameters are strings)
+    create = deref(doc, request_schema(operation(doc, "bot_create")[2]))
+    assert create["properties"]["meeting_url"]["type"] == "string"
+    event = deref(doc, response_schema(operation(doc, "calendar_events_retrieve")[2]))
+    assert {"type": "string"} in event["properties"]["meeting_url"]["anyOf"]
+    assert any("meeting-urls" in note and "Bot" in note for note in _notes(corpus_result))
+
+
+def test_calendar_event_raw_is_the_platforms_object(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    for operation_id in ("calendar_events_retrieve", "calendar_events_bot_create"):
+        event = deref(doc, response_schema(operation(doc, operation_id)[2]))
+        assert event["properties"]["raw"]["type"] == "object", operation_id
+    op = operation(doc, "calendar_events_retrieve")[2]  # its example follows the corrected schema
+    assert isinstance(op["responses"]["200"]["content"]["application/json"]["example"]["raw"], dict)
+    assert any("calendar-event-platform-data" in note for note in _notes(corpus_result))
+
+
+def test_status_changes_are_arrays_of_objects(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    calendar = deref(doc, response_schema(operation(doc, "calendars_retrieve")[2]))
+    assert calendar["properties"]["status_changes"]["type"] == "array"
+    assert calendar["properties"]["status_changes"]["items"]["type"] == "object"
+    for name, schema in doc["components"]["schemas"].items():
+        changes = schema.get("properties", {}).get("status_changes")
+        if changes is not None:
+            assert deref(doc, changes).get("type") == "array", name
+
+
+def test_the_bot_has_meeting_participants(corpus_result: NormalizeResult) -> None:
+    doc = _doc(corpus_result)
+    participant = prop(doc, response_schema(operation(doc, "bot_retrieve")[2]), "meeting_participants[]")
+    assert participant["properties"]["id"]["type"] == "integer"
+    assert {"name", "events", "is_host", "platform"} <= set(participant["properties"])
+    assert any("meeting_participants" in note and "chat-messages" in note for note in _notes(corpus_result))
+
+
+def test_corrections_are_notes_on_seed_runs_not_warnings(seed: NormalizeResult) -> None:
+    assert not [d for d in seed.diagnostics if d.code == "overlay-no-match" and d.severity.value != "info"]
+    assert "MeetingUrl" not in seed.document["components"]["schemas"]

@@ -18,7 +18,7 @@ from generator.diagnostics import Diagnostics
 from generator.naming import words
 from generator.normalize.apifacts import apply_api_facts, read_api_facts
 from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
-from generator.normalize.examples import addressable, conform
+from generator.normalize.examples import addressable, conform, repair_examples
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
 from generator.normalize.operations import build_operation, field_names
 from generator.normalize.pages import DocPage, read_page
@@ -174,6 +174,7 @@ def normalize_pages(
     apply_api_facts(document, facts)
     if overlay is not None:
         document = apply_overlay(document, overlay, diags, facts.stated)
+        repair_examples(document)  # an overlay correction may have changed a schema an example follows
     _sort_responses(document)
     return NormalizeResult(document, diags, operations, productive)
 

@@ -10,7 +10,10 @@ The overlay may also carry toolkit facts as extensions on its root (Overlay 1.0,
 ``x-recallgen-families`` maps a family name to the property names that mark its members. An
 action may carry ``x-recallgen-fallback-for: <page slug>`` (``authentication``, ``errors``,
 ``idempotency``): it states what that prose page states, for runs that do not read the page;
-when the page is an input its facts come from the page and the action is skipped.
+when the page is an input its facts come from the page and the action is skipped. An action
+with ``x-recallgen-correction: <what>`` corrects a shape the pages state wrongly: each node it
+changes is reported as a ``shape-corrected`` note citing the action's ``description``; when no
+input page has the node, it is a note, not a warning.
 """
 
 from __future__ import annotations
@@ -117,9 +120,17 @@ def apply_overlay(
             )
             continue
         matches = list(jsonpath.finditer(action["target"], doc))
+        correction = action.get("x-recallgen-correction")
         if not matches:
-            diags.warning(overlay.path, line, "overlay-no-match", f"target {action['target']!r} matches nothing")
+            if isinstance(correction, str):  # the page it corrects is not an input
+                diags.info(overlay.path, line, "overlay-no-match", f"correction not applied ({correction}): no target")
+            else:
+                diags.warning(overlay.path, line, "overlay-no-match", f"target {action['target']!r} matches nothing")
             continue
+        if isinstance(correction, str):
+            source = str(action.get("description", "")).strip()
+            for match in matches:
+                diags.info(overlay.path, line, "shape-corrected", f"{match.path}: {correction} ({source})")
         if action.get("remove"):
             for match in sorted(matches, key=lambda m: str(m.parts), reverse=True):
                 parent = match.parent.obj if match.parent is not None else None
