@@ -139,8 +139,9 @@ def _shadowed_ids_required(op: Operation, path_names: list[str]) -> None:
         body.required.insert(0, "id")
 
 
-#: Row names that only a response carries: a write page's table reaches its response fields there.
-RESPONSE_ONLY_NAMES = frozenset({"id", "created_at", "updated_at"})
+#: Row names that only a response carries (ids, timestamps, status): where a write page's table
+#: reaches its response fields when the samples do not tell (pages without samples).
+RESPONSE_ONLY_NAMES = frozenset({"id", "created_at", "updated_at", "status", "status_changes"})
 
 
 def request_block_end(
@@ -152,7 +153,7 @@ def request_block_end(
     once, ``../shared/corpus/README.md``); ``Required: Yes`` means required in the request
     before that point and always present in the response after it. The response block starts
     at the first row that the sample response shows and the payload sample does not, or at a
-    response-only name (``id``, ``created_at``, ``updated_at``) the payload does not show, or,
+    response-only name (:data:`RESPONSE_ONLY_NAMES`) the payload does not show, or,
     on PATCH (whose body fields are all optional), at the first ``Required: Yes`` row. GET and
     DELETE pages have no request block.
     """
