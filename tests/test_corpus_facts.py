@@ -322,3 +322,11 @@ def test_the_bot_has_meeting_participants(corpus_result: NormalizeResult) -> Non
 def test_corrections_are_notes_on_seed_runs_not_warnings(seed: NormalizeResult) -> None:
     assert not [d for d in seed.diagnostics if d.code == "overlay-no-match" and d.severity.value != "info"]
     assert "MeetingUrl" not in seed.document["components"]["schemas"]
+
+
+def test_a_transcript_response_names_one_provider(corpus_result: NormalizeResult) -> None:
+    # guide asynchronous-transcription: Retrieve Transcript answers `"provider": {"assembly_ai_async": {...}}`
+    doc = _doc(corpus_result)
+    provider = prop(doc, response_schema(operation(doc, "transcript_retrieve")[2]), "provider")
+    assert "assembly_ai_async" in provider["properties"] and "required" not in provider
+    assert any("one of the providers" in note for note in _notes(corpus_result))
