@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.normalize.pipeline import NormalizeResult
 from tests.conftest import deref, is_nullable, operation, prop, request_schema, response_schema, run_normalize
@@ -179,6 +180,16 @@ def test_pages_without_samples_keep_every_row_and_names_from_meaning(corpus: Pat
     names = set(doc["components"]["schemas"])
     assert not [n for n in names if _LETTERED.search(n)]
     assert {"BotRetrieve", "BotCreate"} <= names  # flat shapes that differ, named after their operation
+
+
+def test_oldest_versions_normalize_to_valid_specs_together_and_alone(corpus: Path, tmp_path: Path) -> None:
+    oldest = _oldest_versions(corpus, tmp_path / "oldest")
+    assert list(OpenAPIV31SpecValidator(run_normalize(oldest).document).iter_errors()) == []
+    # the flat bot list of the oldest `bot` category page has no meeting_url: the correction that
+    # adds one must bring the MeetingUrl component along
+    alone = run_normalize(oldest / next(p.name for p in oldest.iterdir() if p.name.startswith("bot__")))
+    assert list(OpenAPIV31SpecValidator(alone.document).iter_errors()) == []
+    assert "MeetingUrl" in alone.document["components"]["schemas"]
 
 
 def test_no_letter_or_number_names_anywhere(corpus_result: NormalizeResult, versions_result: NormalizeResult) -> None:
