@@ -3,45 +3,45 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from generator.cli import app
-from tests.conftest import CORPUS, OVERLAY, PAGES, ROOT, operation
+from generator.spec.document import dump_yaml
+from tests.conftest import CORPUS, PAGES, ROOT, operation, run_normalize
 
 runner = CliRunner()
 
 
-def _normalize(cwd: Path, *inputs: str, out: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "generator.cli", "normalize", *inputs, "--overlay", str(OVERLAY), "-o", str(out)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+def _normalize(cwd: Path, *inputs: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any]]:
+    """The spec text (as ``recallgen normalize`` writes it) of ``inputs`` named from ``cwd``."""
+    with monkeypatch.context() as patch:
+        patch.chdir(cwd)
+        result = run_normalize(*(Path(i) for i in inputs))
+    assert not result.diagnostics.has_errors, [d.format() for d in result.diagnostics]
+    return dump_yaml(result.document), result.document
 
 
-def test_spec_is_byte_identical_from_two_working_directories(tmp_path: Path) -> None:
+def test_spec_is_byte_identical_from_two_working_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pages = tmp_path / "some" / "where" / "pages"
     shutil.copytree(PAGES, pages)
-    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
     # the same folder, named relatively from two different working directories
-    assert _normalize(tmp_path, "some/where/pages", out=first).returncode == 0
-    assert _normalize(pages.parent, "pages", out=second).returncode == 0
-    assert first.read_bytes() == second.read_bytes()
-    doc = yaml.safe_load(first.read_text())
+    first, doc = _normalize(tmp_path, "some/where/pages", monkeypatch=monkeypatch)
+    second, _ = _normalize(pages.parent, "pages", monkeypatch=monkeypatch)
+    assert first == second
     assert operation(doc, "calendar_user_update")[2]["x-source"] == {"page": "000_calendar_user_update.md", "line": 9}
 
 
-def test_x_source_of_a_file_argument_is_its_name_and_of_a_subfolder_page_its_relative_path(tmp_path: Path) -> None:
+def test_x_source_of_a_file_argument_is_its_name_and_of_a_subfolder_page_its_relative_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "root" / "sub").mkdir(parents=True)
     shutil.copy(PAGES / "001_recording_partial_update.md", tmp_path / "root" / "sub" / "recording.md")
     shutil.copy(PAGES / "000_calendar_user_update.md", tmp_path / "single.md")
-    out = tmp_path / "o.yaml"
-    result = _normalize(ROOT, str(tmp_path / "root"), str(tmp_path / "single.md"), out=out)
-    assert result.returncode == 0, result.stderr
-    doc = yaml.safe_load(out.read_text())
+    _, doc = _normalize(ROOT, str(tmp_path / "root"), str(tmp_path / "single.md"), monkeypatch=monkeypatch)
     assert operation(doc, "recording_partial_update")[2]["x-source"]["page"] == "sub/recording.md"
     assert operation(doc, "calendar_user_update")[2]["x-source"]["page"] == "single.md"
 
