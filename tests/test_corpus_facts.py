@@ -94,6 +94,17 @@ def test_response_rows_describe_nested_request_fields_only_at_the_same_place(cor
     assert "message" in prop(doc, response_schema(op), "status_changes[]").get("required", [])
 
 
+@pytest.mark.parametrize("operation_id", ["slack_teams_create", "slack_teams_update", "slack_teams_partial_update"])
+def test_a_request_field_one_page_leaves_optional_is_not_required_by_another(
+    corpus_result: NormalizeResult, operation_id: str
+) -> None:
+    # slack_teams_create.md lists huddle_bot_config's meeting_url among the response rows (after `id`);
+    # the update pages, whose path id hides the response's `id` row, list it among the request rows
+    doc = _doc(corpus_result)
+    config = prop(doc, request_schema(operation(doc, operation_id)[2]), "huddle_bot_config")
+    assert "meeting_url" in config["properties"] and "meeting_url" not in config.get("required", [])
+
+
 # --- 4. repeated names --------------------------------------------------------------------
 
 

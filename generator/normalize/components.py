@@ -82,7 +82,7 @@ class ComponentRegistry:
                 node.ref = name
                 return name
             if compatible(entry.node, node):
-                merge(entry.node, node)
+                merge(entry.node, node, request=name.endswith("Request"))
                 entry.families |= families
                 node.ref = name
                 return name
@@ -91,7 +91,7 @@ class ComponentRegistry:
         while (name := f"{base}Variant{_letters(suffix)}") in self.entries:
             entry = self.entries[name]
             if compatible(entry.node, node):
-                merge(entry.node, node)
+                merge(entry.node, node, request=name.endswith("Request"))
                 entry.families |= families
                 node.ref = name
                 return name
@@ -153,8 +153,14 @@ def compatible_leaf(a: Schema, b: Schema) -> bool:
     return not a.types or not b.types or a.types == b.types
 
 
-def merge(into: Schema, other: Schema) -> None:
-    """Union ``other``'s facts into ``into`` (table facts beat sample guesses)."""
+def merge(into: Schema, other: Schema, request: bool = False) -> None:
+    """Union ``other``'s facts into ``into`` (table facts beat sample guesses).
+
+    ``request``: both describe a request body. A field is then required only if every page
+    that shows it requires it (``huddle_bot_config.meeting_url`` is required on the PUT page,
+    whose table has no response id to end its request rows, and optional on the POST page): a
+    request another page documents must still validate. Responses take the union.
+    """
     if other is into:
         return
     stronger = ORIGINS.index(other.origin) > ORIGINS.index(into.origin)
@@ -175,22 +181,27 @@ def merge(into: Schema, other: Schema) -> None:
     for name in other.optional:
         if name not in into.optional:
             into.optional.append(name)
-    for name in other.required:
-        if name not in into.required:
-            into.required.append(name)
+    if request:
+        into.required = [n for n in into.required if n in other.required or n not in other.properties] + [
+            n for n in other.required if n not in into.required and n not in into.properties
+        ]
+    else:
+        for name in other.required:
+            if name not in into.required:
+                into.required.append(name)
     into.required = [name for name in into.required if name not in into.optional]  # a row's `No` wins
     for key, child in other.properties.items():
         if key in into.properties:
             target = into.properties[key]
             if compatible_leaf(target, child):
-                merge(target, child)
+                merge(target, child, request)
         else:
             into.properties[key] = child
     if other.items is not None:
         if into.items is None:
             into.items = other.items
         elif compatible_leaf(into.items, other.items):
-            merge(into.items, other.items)
+            merge(into.items, other.items, request)
     if other.additional is not None and into.additional is None:
         into.additional = other.additional
     if stronger:
