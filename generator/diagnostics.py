@@ -93,6 +93,7 @@ CODES: dict[str, str] = {
     "sandbox-unsupported-security": "a security scheme is not an apiKey in a header; the sandbox does not enforce it",
     "sandbox-db-unusable": "the --db file cannot be opened as a SQLite sandbox database",
     "sandbox-port-unusable": "the --host/--port address cannot be bound",
+    "sandbox-default-credentials": "bound to a non-loopback address while accepting the default key or token",
 }
 
 
