@@ -38,6 +38,24 @@ def corpus() -> Path:
     return CORPUS
 
 
+@pytest.fixture(scope="session")
+def corpus_result(corpus: Path) -> NormalizeResult:
+    """All newest pages of ``../shared/corpus/recall-docs`` normalized with the project overlay,
+    once per test session (what ``make corpus`` writes)."""
+    return run_normalize(corpus / "recall-docs")
+
+
+@pytest.fixture(scope="session")
+def versions_result(corpus: Path) -> NormalizeResult:
+    """Every dated version of every page (``recall-docs-versions``), normalized once per session."""
+    return run_normalize(corpus / "recall-docs-versions")
+
+
+def request_schema(op: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of an operation's request body."""
+    return op["requestBody"]["content"]["application/json"]["schema"]
+
+
 def deref(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """Follow ``$ref`` (and a nullable ``anyOf [ref, null]``) to the component schema."""
     while True:

@@ -8,15 +8,17 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.diagnostics import Diagnostics
-from generator.normalize.pipeline import discover, read_pages
-from tests.conftest import operation, response_schema, run_normalize
+from generator.normalize.pipeline import NormalizeResult, discover, read_pages
+from tests.conftest import operation, response_schema
 
 SETTLED = {"duplicate-operation", "superseded-version"}
 
 
 @pytest.mark.parametrize("folder", ["recall-docs", "recall-docs-versions"])
-def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(corpus: Path, folder: str) -> None:
-    result = run_normalize(corpus / folder)
+def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(
+    corpus: Path, folder: str, request: pytest.FixtureRequest
+) -> None:
+    result: NormalizeResult = request.getfixturevalue("corpus_result" if folder == "recall-docs" else "versions_result")
     assert not result.diagnostics.has_errors, [d.format() for d in result.diagnostics if d.severity.value == "error"]
     pages = read_pages(discover([corpus / folder], Diagnostics()), Diagnostics())
     used = {op.page.path for op in result.operations}
@@ -29,8 +31,8 @@ def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(corpus: Path, f
     assert errors == []
 
 
-def test_corpus_facts(corpus: Path) -> None:
-    doc = run_normalize(corpus / "recall-docs").document
+def test_corpus_facts(corpus_result: NormalizeResult) -> None:
+    doc = corpus_result.document
     # *_destroy pages headed POST are DELETE; *_create pages headed DELETE/GET are POST (the sample wins).
     assert operation(doc, "bot_output_audio_destroy")[:2] == ("/api/v1/bot/{id}/output_audio/", "delete")
     assert operation(doc, "bot_delete_media_create")[1] == "post"
@@ -72,10 +74,12 @@ def test_corpus_facts(corpus: Path) -> None:
     assert variant["properties"]["zoom"]["enum"] == ["web", "web_4_core", "native"]
 
 
-def test_dated_versions_settle_to_the_newest_pages(corpus: Path) -> None:
-    def keys(folder: str) -> set[tuple[str, str, str]]:
-        doc = run_normalize(corpus / folder).document
+def test_dated_versions_settle_to_the_newest_pages(
+    corpus_result: NormalizeResult, versions_result: NormalizeResult
+) -> None:
+    def keys(result: NormalizeResult) -> set[tuple[str, str, str]]:
+        doc = result.document
         return {(path, method, op["operationId"]) for path, item in doc["paths"].items() for method, op in item.items()}
 
     # three dated versions of every page (the oldest without samples) give the newest pages' operations
-    assert keys("recall-docs-versions") == keys("recall-docs")
+    assert keys(versions_result) == keys(corpus_result)
