@@ -157,7 +157,7 @@ class _Bundler:
                 raise BundleError(f"more than {MAX_FILES} files referenced")
             if not path.is_file():
                 raise BundleError(f"{path.relative_to(self.root)}: no such file in the spec's folder")
-            found = read_document(path, self.diags, code="spec-bad-ref")
+            found = read_document(path, self.diags, code="spec-bad-ref", what="referenced file")
             if found is None:
                 raise BundleError(f"{path.relative_to(self.root)} cannot be read (see above)")
             self.files[path] = found[0]

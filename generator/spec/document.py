@@ -216,12 +216,15 @@ def error_message(exc: yaml.YAMLError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def read_document(path: Path, diags: Diagnostics, code: str = "spec-unreadable") -> tuple[Any, str] | None:
+def read_document(
+    path: Path, diags: Diagnostics, code: str = "spec-unreadable", what: str = "spec"
+) -> tuple[Any, str] | None:
     """Read and parse the YAML or JSON file at ``path`` safely: ``(data, text)``.
 
     None, with one ``code`` error diagnostic naming the line, when the file cannot be read, is
     larger than :data:`MAX_DOCUMENT_BYTES`, is not UTF-8, or is not YAML within the limits of
-    :func:`check_limits`. ``data`` may be any JSON-compatible value (the caller checks its shape).
+    :func:`check_limits`; ``what`` names the file in the message (``cannot read the spec: ...``).
+    ``data`` may be any JSON-compatible value (the caller checks its shape).
     """
     name = str(path)
     try:
@@ -239,7 +242,7 @@ def read_document(path: Path, diags: Diagnostics, code: str = "spec-unreadable")
         diags.error(name, 0, code, f"not UTF-8 text (byte {exc.start})")
         return None
     except OSError as exc:
-        diags.error(name, 0, code, f"cannot read: {exc.strerror or exc}")
+        diags.error(name, 0, code, f"cannot read the {what}: {exc.strerror or exc}")
         return None
     try:
         return load_yaml_text(text), text

@@ -51,7 +51,7 @@ class Overlay:
 def load_overlay(path: Path, diags: Diagnostics) -> Overlay | None:
     """Read and check an overlay file; None (with an ``overlay-invalid`` error) when unusable."""
     name = str(path)
-    found = read_document(path, diags, code="overlay-invalid")  # the toolkit's safe loader
+    found = read_document(path, diags, code="overlay-invalid", what="overlay")  # the toolkit's safe loader
     if found is None:
         return None
     data, text = found

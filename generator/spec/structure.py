@@ -116,13 +116,14 @@ class _Checker:
         doc = self.document
         if not isinstance(doc.get("openapi"), str):
             yield "/openapi", "`openapi` must be a version string such as '3.1.0'"
-        info = doc.get("info")
+        info = doc.get("info", {})  # consumers default a missing info (title "API", version "0.0.0")
         if not isinstance(info, Mapping):
             yield "/info", f"`info` must be a mapping with `title` and `version`, not {_kind(info)}"
         else:
-            if not isinstance(info.get("title"), str):
+            if "title" in info and not isinstance(info["title"], str):
                 yield "/info/title", "`info.title` must be a string"
-            if not isinstance(info.get("version"), (str, int, float)) or isinstance(info.get("version"), bool):
+            version = info.get("version", "")
+            if not isinstance(version, (str, int, float)) or isinstance(version, bool):
                 yield "/info/version", "`info.version` must be a string"
             if "description" in info and not isinstance(info["description"], str):
                 yield "/info/description", "`info.description` must be a string"
