@@ -100,8 +100,11 @@ def lint(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
     overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors (text format).")
+    ] = False,
 ) -> None:
-    """Report diagnostics for pages without writing anything."""
+    """Report diagnostics for pages without writing anything (``--format json``: all of them)."""
     from generator.normalize.pipeline import normalize as run
     from generator.spec.document import validate_document
     from generator.spec.overlay import load_overlay
@@ -111,7 +114,7 @@ def lint(
     result = run(inputs, loaded, diags)
     if result.operations:
         validate_document(result.document, "<normalized>", diags)
-    _report(diags, fmt)
+    _report(diags, fmt, quiet_notes=not verbose)
     raise typer.Exit(_exit_code(diags, strict))
 
 

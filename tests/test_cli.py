@@ -240,3 +240,11 @@ def test_no_rich_tracebacks_and_an_unforeseen_failure_is_one_diagnostic(
     err = capsys.readouterr().err
     assert "recallgen:0: error[internal-error]: RecursionError: maximum recursion depth exceeded" in err
     assert "Traceback" not in err
+
+
+def test_lint_verbose_shows_the_notes() -> None:
+    quiet = runner.invoke(app, ["lint", str(PAGES)])
+    verbose = runner.invoke(app, ["lint", str(PAGES), "-v"])
+    assert quiet.exit_code == verbose.exit_code == 0, verbose.output
+    assert ": info[" not in quiet.output and ": info[" in verbose.output
+    assert "warning[method-mismatch]" in quiet.output and "warning[method-mismatch]" in verbose.output
