@@ -213,7 +213,12 @@ def diff(
         raise typer.Exit(2)
     if len(diags):
         _report(diags)
-    changes = diff_specs(dict(before.document), dict(after.document))
+    try:
+        changes = diff_specs(dict(before.document), dict(after.document))
+    except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "breaking" (1)
+        diags.error(str(new), 0, "internal-error", f"cannot compare the specs ({type(exc).__name__}: {exc})")
+        _report(diags)
+        raise typer.Exit(2) from None
     if fmt is DiffFormat.json:
         sys.stdout.write(to_json(changes) + "\n")
     elif fmt is DiffFormat.markdown:

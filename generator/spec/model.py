@@ -421,7 +421,8 @@ class _Reader:
 
     def _servers(self) -> tuple[Server, ...]:
         out = []
-        for server in self.document.get("servers") or []:
+        servers = self.document.get("servers")
+        for server in servers if isinstance(servers, list) else []:  # another shape: a structure problem
             if not isinstance(server, Mapping) or not isinstance(server.get("url"), str):
                 continue
             url = server["url"]

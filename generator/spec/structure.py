@@ -159,25 +159,33 @@ class _Checker:
         if isinstance(paths, Mapping):
             for path, item in paths.items():
                 if isinstance(item, Mapping):  # other shapes are the model's bad-operation
-                    self._path_item(join_pointer("/paths", path), item)
+                    yield from self._path_item(join_pointer("/paths", path), item)
 
-    def _path_item(self, pointer: str, item: Mapping[str, Any]) -> None:
-        params = item.get("parameters")
-        for i, param in enumerate(params if isinstance(params, list) else []):
-            self.push(join_pointer(pointer, "parameters", i), param, "parameter")
+    def _path_item(self, pointer: str, item: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+        yield from self._parameters(pointer, item)
         for method in METHODS:
             op = item.get(method)
             if not isinstance(op, Mapping):
                 continue
             op_ptr = join_pointer(pointer, method)
-            params = op.get("parameters")
-            for i, param in enumerate(params if isinstance(params, list) else []):
-                self.push(join_pointer(op_ptr, "parameters", i), param, "parameter")
+            yield from self._parameters(op_ptr, op)
+            tags = op.get("tags")
+            if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+                yield join_pointer(op_ptr, "tags"), "`tags` must be a list of strings"
             if isinstance(op.get("requestBody"), Mapping):
                 self.push(join_pointer(op_ptr, "requestBody"), op["requestBody"], "body")
             responses = op.get("responses")
             for status, response in (responses if isinstance(responses, Mapping) else {}).items():
                 self.push(join_pointer(op_ptr, "responses", status), response, "response")
+
+    def _parameters(self, pointer: str, owner: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+        """``parameters`` of a Path Item or Operation: a list (another non-null shape is the
+        model's bad-operation; null is reported here)."""
+        params = owner.get("parameters")
+        if "parameters" in owner and params is None:
+            yield join_pointer(pointer, "parameters"), "`parameters` must be a list, not null"
+        for i, param in enumerate(params if isinstance(params, list) else []):
+            self.push(join_pointer(pointer, "parameters", i), param, "parameter")
 
     def _parameter(self, pointer: str, node: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         for key in ("name", "in", "description"):
