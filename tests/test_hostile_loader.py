@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.diagnostics import Diagnostics
 from generator.naming import ascii_name, class_name, field_name, pep440_version, python_identifier
@@ -192,3 +194,23 @@ def test_field_names_never_start_with_an_underscore() -> None:
 def test_package_versions_are_pep_440(version: str, expected: str, changed: bool) -> None:
     found, note = pep440_version(version)
     assert found == expected and bool(note) is changed
+
+
+YAMLISH = st.text(alphabet=st.sampled_from(list("ab01:-[]{},&*!|>'\"#\n .x\\u~<=?%@`\t")), max_size=80)
+
+
+@given(st.one_of(YAMLISH, st.text(max_size=40)))
+def test_any_text_is_data_or_a_yaml_error(text: str) -> None:
+    try:
+        data = load_yaml_text(text)
+    except yaml.YAMLError:
+        return
+    stack = [data]
+    while stack:  # JSON-compatible all the way down
+        node = stack.pop()
+        assert node is None or isinstance(node, (str, int, float, bool, list, dict)), repr(node)
+        if isinstance(node, dict):
+            assert all(isinstance(k, str) for k in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
