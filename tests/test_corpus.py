@@ -1,4 +1,8 @@
-"""Every real page of ../shared/corpus normalizes without a crash into a valid spec."""
+"""Every real page of ../shared/corpus normalizes without a crash into a valid spec.
+
+The corpus is normalized once per session (root ``conftest.py``: ``normalized_corpus``,
+``normalized_corpus_versions``).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,18 @@ import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.diagnostics import Diagnostics
-from generator.normalize.pipeline import discover, read_pages
-from tests.conftest import operation, response_schema, run_normalize
+from generator.normalize.pipeline import NormalizeResult, discover, read_pages
+from tests.conftest import deref, operation, response_schema
 
 SETTLED = {"duplicate-operation", "superseded-version"}
+NORMALIZED = {"recall-docs": "normalized_corpus", "recall-docs-versions": "normalized_corpus_versions"}
 
 
-@pytest.mark.parametrize("folder", ["recall-docs", "recall-docs-versions"])
-def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(corpus: Path, folder: str) -> None:
-    result = run_normalize(corpus / folder)
+@pytest.mark.parametrize("folder", sorted(NORMALIZED))
+def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(
+    corpus: Path, folder: str, request: pytest.FixtureRequest
+) -> None:
+    result: NormalizeResult = request.getfixturevalue(NORMALIZED[folder])
     assert not result.diagnostics.has_errors, [d.format() for d in result.diagnostics if d.severity.value == "error"]
     pages = read_pages(discover([corpus / folder], Diagnostics()), Diagnostics())
     used = {op.page.path for op in result.operations}
@@ -29,8 +36,8 @@ def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(corpus: Path, f
     assert errors == []
 
 
-def test_corpus_facts(corpus: Path) -> None:
-    doc = run_normalize(corpus / "recall-docs").document
+def test_corpus_facts(normalized_corpus: NormalizeResult) -> None:
+    doc = normalized_corpus.document
     # *_destroy pages headed POST are DELETE; *_create pages headed DELETE/GET are POST (the sample wins).
     assert operation(doc, "bot_output_audio_destroy")[:2] == ("/api/v1/bot/{id}/output_audio/", "delete")
     assert operation(doc, "bot_delete_media_create")[1] == "post"
@@ -55,12 +62,10 @@ def test_corpus_facts(corpus: Path) -> None:
         "start_time_after",
         "start_time_before",
     }
-    assert response_schema(recording_list) == {"$ref": "#/components/schemas/PaginatedRecordingList"}
+    assert response_schema(doc, recording_list) == {"$ref": "#/components/schemas/PaginatedRecordingList"}
     # digit-stripped payload keys are restored from the table
     _, _, audio = operation(doc, "bot_output_audio_create")
-    body = doc["components"]["schemas"][
-        audio["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/")[-1]
-    ]
+    body = deref(doc, audio["requestBody"]["content"]["application/json"]["schema"])
     assert set(body["properties"]) == {"kind", "b64_data"}
     assert body["properties"]["kind"]["enum"] == ["mp3"]
     # bot create is a create: 201
@@ -72,10 +77,12 @@ def test_corpus_facts(corpus: Path) -> None:
     assert variant["properties"]["zoom"]["enum"] == ["web", "web_4_core", "native"]
 
 
-def test_dated_versions_settle_to_the_newest_pages(corpus: Path) -> None:
-    def keys(folder: str) -> set[tuple[str, str, str]]:
-        doc = run_normalize(corpus / folder).document
+def test_dated_versions_settle_to_the_newest_pages(
+    normalized_corpus: NormalizeResult, normalized_corpus_versions: NormalizeResult
+) -> None:
+    def keys(result: NormalizeResult) -> set[tuple[str, str, str]]:
+        doc = result.document
         return {(path, method, op["operationId"]) for path, item in doc["paths"].items() for method, op in item.items()}
 
     # three dated versions of every page (the oldest without samples) give the newest pages' operations
-    assert keys("recall-docs-versions") == keys("recall-docs")
+    assert keys(normalized_corpus_versions) == keys(normalized_corpus)
