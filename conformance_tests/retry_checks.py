@@ -5,7 +5,7 @@
   the same ``Idempotency-Key`` goes on every retry (a new one only after a 507); nothing final
   is retried;
 - :func:`unkeyed_retry_conformance`: a POST/PUT/PATCH sent without an ``Idempotency-Key`` is never
-  retried (``idempotency`` page).
+  retried (``idempotency`` page), while the same script with the key the client sends is retried.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 
 from conformance_tests.adapter import (
     BOT_POOL_DELAY,
+    ERROR_CLASSES,
     INITIAL_BACKOFF,
     MAX_BACKOFF,
     MAX_RETRY_AFTER,
@@ -173,34 +176,76 @@ def retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
         assert_keys(where, [c.request.headers.get("idempotency-key") for c in route.calls], replies, call)
 
 
-def unkeyed_retry_conformance(cop: ClientOperation, status: int | None, max_retries: int) -> None:
-    """A POST/PUT/PATCH sent without an Idempotency-Key is never retried (``idempotency`` page).
+def descriptor(operation_id: str) -> Any:
+    """The generated client's descriptor of ``operation_id`` (an ``OP_*`` constant of
+    ``recall_client.resources``: method, path, decoder, security, idempotency header...)."""
+    import recall_client.resources as resources
+    from recall_client._operation import Operation
 
-    The generated methods always send a key (one per call), so a caller cannot send one without it;
-    the rule is checked on the operation's descriptor with the header removed (what the generator
-    emits for an operation that declares no ``Idempotency-Key``) and on the retry decision itself.
+    for info in pkgutil.iter_modules(resources.__path__):
+        module = importlib.import_module(f"{resources.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Operation) and value.operation_id == operation_id:
+                return value
+    raise LookupError(f"recall_client.resources has no descriptor for {operation_id}")
+
+
+def _send_script(op: Any, cop: ClientOperation, script: list[Reply], max_retries: int, use_async: bool) -> Any:
+    """Send descriptor ``op`` once against ``script``: (outcome or exception, respx route, fake clock)."""
+    import recall_client
+
+    path = minimal_call(cop).path
+    with patched_time() as clock, respx.mock(base_url=BASE, assert_all_called=False) as router:
+        route = router.route().mock(side_effect=[reply.response(cop) for reply in script])
+        try:
+            if use_async:
+                from recall_client import AsyncRecallClient
+
+                async def run() -> Any:
+                    async with httpx.AsyncClient(verify=TLS) as http:
+                        client = AsyncRecallClient(
+                            base_url=BASE, api_key="k", calendar_auth_token="t", rate_limit=False,
+                            http_client=http, max_retries=max_retries,
+                        )  # fmt: skip
+                        return await client.request_raw(op, path=path)
+
+                outcome: Any = asyncio.run(run())
+            else:
+                with sync_client(max_retries=max_retries) as client:
+                    outcome = client.request_raw(op, path=path)
+        except recall_client.APIError as exc:
+            outcome = exc
+    return outcome, route, clock
+
+
+def unkeyed_retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
+    """A retryable failure (status or connection error) then a success: sent without an
+    ``Idempotency-Key`` the request goes once and the failure is raised; sent with the key the
+    client adds, the same script is retried and succeeds (so the key is what decides).
+
+    The generated methods always send a key, so the request without one is the operation's own
+    descriptor with ``idempotency_header=None`` (what the generator emits for an operation that
+    declares no ``Idempotency-Key``).
     """
     import recall_client
-    from recall_client._operation import Operation
-    from recall_client._response import JSONDecoder
-    from recall_client._retry import decide_retry
 
-    where = f"{cop.spec.operation_id}: unkeyed_retry_conformance"
-    op = Operation(cop.spec.operation_id, cop.http_method, cop.spec.path, JSONDecoder(), idempotency_header=None)
-    op = dataclasses.replace(op, security=())
-    path = minimal_call(cop).path
-    reply = Reply(status, retry_after=1)
-    with patched_time() as clock, respx.mock(base_url=BASE, assert_all_called=False) as router:
-        route = router.route().mock(side_effect=[reply.response(cop)] * (max_retries + 1))
-        with sync_client(max_retries=max_retries) as client, pytest.raises(recall_client.APIError):
-            client.request(op, path=path)
-    assert route.call_count == 1, f"{where}: {route.call_count} attempts without a key after {status}"
-    assert "idempotency-key" not in route.calls[0].request.headers, where
-    assert clock.sleeps == [], where
-    headers = httpx.Headers({"Retry-After": "1"})
-    for caller_key in (False, True):
-        decision = decide_retry(
-            status=status, headers=headers, retries_taken=0, max_retries=max_retries, retryable=False,
-            caller_key=caller_key,
-        )  # fmt: skip
-        assert decision is None, f"{where}: decide_retry retries an unkeyed {cop.http_method} after {status}"
+    failure = data.draw(st.sampled_from([*RETRIED, None]), label="failure (None: connection error)")
+    max_retries = data.draw(st.integers(1, 4), label="max_retries")
+    use_async = data.draw(st.booleans(), label="async client")
+    script = [Reply(failure, retry_after=1), Reply(cop.spec.success_status)]
+    keyed = descriptor(cop.spec.operation_id)
+    assert keyed.idempotency_header, f"{cop.spec.operation_id}: the client sends no Idempotency-Key"
+    where = f"{cop.spec.operation_id}: unkeyed_retry_conformance: {failure or 'connection error'}"
+
+    outcome, route, clock = _send_script(
+        dataclasses.replace(keyed, idempotency_header=None), cop, script, max_retries, use_async
+    )
+    assert route.call_count == 1, f"{where}: {route.call_count} requests without an Idempotency-Key (README: 1)"
+    assert "idempotency-key" not in route.calls[0].request.headers, f"{where}: a key was sent anyway"
+    expected = recall_client.APIConnectionError if failure is None else getattr(recall_client, ERROR_CLASSES[failure])
+    assert type(outcome) is expected, f"{where}: got {outcome!r}, expected {expected.__name__} raised"
+    assert clock.sleeps == [], f"{where}: waited {clock.sleeps} although nothing is retried"
+
+    outcome, route, _ = _send_script(keyed, cop, script, max_retries, use_async)
+    assert route.call_count == 2, f"{where}: with its Idempotency-Key the request went {route.call_count} times, not 2"
+    assert isinstance(outcome, recall_client.APIResponse), f"{where}: with its key: {outcome!r}"
