@@ -43,7 +43,8 @@ def test_auth_conformance(cop: ClientOperation, live_target: LiveTarget) -> None
 @pytest.mark.conformance("idempotency_conformance", subject="cop")
 @pytest.mark.parametrize("cop", IDEMPOTENT, ids=_ids(IDEMPOTENT))
 def test_idempotency_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
-    """The same ``Idempotency-Key`` with another body -> the first response again (status and body)."""
+    """The same ``Idempotency-Key`` with another body -> the first response again (skipped as
+    inconclusive on a server that answers every request alike)."""
     idempotency_conformance(cop, live_target)
 
 
