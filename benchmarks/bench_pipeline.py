@@ -26,6 +26,7 @@ def _once(out: Path) -> tuple[float, float, float, int]:
     from generator.diagnostics import Diagnostics
     from generator.normalize.pipeline import normalize
     from generator.spec.document import dump_yaml, validate_document, write_atomic
+    from generator.spec.model import Spec
     from generator.spec.overlay import load_overlay
 
     diags = Diagnostics()
@@ -33,7 +34,7 @@ def _once(out: Path) -> tuple[float, float, float, int]:
     result = normalize([CORPUS], load_overlay(ROOT / "spec" / "overlay.yaml", diags), diags)
     write_atomic(out / "openapi.yaml", dump_yaml(result.document))
     normalized = time.perf_counter()
-    render_package(result.document, out / "openapi.yaml", out / "generated", diags)
+    render_package(Spec.from_document(result.document, str(out / "openapi.yaml")), out / "generated", diags)
     generated = time.perf_counter()
     validate_document(result.document, "corpus", diags)
     validated = time.perf_counter()

@@ -1,12 +1,12 @@
 """Drive the generated client generically from the spec: operation + drawn arguments -> client call.
 
-The mapping follows the naming rule of ``generated/README.md`` ("Naming rule"): the resource group
-is the operation's first tag as a Python identifier; the method is the operationId without the
-tag's words in front; path parameters are positional in path order; query, header and cookie
-parameters and the properties of an object requestBody are keyword arguments named after them;
-any other requestBody is ``body=``; ``idempotency_key=`` exists when the operation accepts an
-``Idempotency-Key`` header. Credentials: the root security's first scheme is ``api_key``, every
-other scheme is its name as an identifier (``CalendarAuthToken`` -> ``calendar_auth_token``).
+How the client exposes an operation is read from the generated package, never re-derived: its
+descriptor in ``recall_client.resources.OPERATIONS`` names the group, the method and the Python
+argument of every wire name (the naming rule of ``generated/README.md`` as the generator applied
+it). The spec supplies what to draw (parameter schemas, required) and judges the result; the
+adapter checks that the descriptor covers every parameter and body property the spec declares and
+that the method's signature accepts the arguments. Credentials: the generated ``SECURITY_SCHEMES``
+name the constructor argument of each scheme (``api_key`` for the root security's first one).
 
 The spec is read through its typed model (:mod:`conformance_tests.speclib`, :mod:`generator.spec`);
 nothing here imports the normalizer: the suite judges the client from the spec and the docs.
@@ -14,14 +14,15 @@ nothing here imports the normalizer: the suite judges the client from the spec a
 
 from __future__ import annotations
 
+import functools
 import inspect
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance_tests import speclib
 from conformance_tests.speclib import OperationSpec
-from generator.naming import python_identifier
-from generator.spec.model import SchemaRef
+from generator.spec.model import Operation, SchemaRef, Spec
 from generator.spec.refs import component_name
 
 #: The header of the ``idempotency`` page; the client exposes it as ``idempotency_key=``.
@@ -49,14 +50,17 @@ ERROR_CLASSES = {
 
 
 def identifier(text: str) -> str:
-    """``text`` as the client names it (README naming rule): the generator's own sanitizer, so the
-    adapter can never disagree with the client on a name (``class`` -> ``class_``, ``1st`` -> ``_1st``)."""
-    return python_identifier(text)
+    """The client constructor argument of the security scheme named ``text``, as the generated
+    package states it (``SECURITY_SCHEMES[text].argument``: ``api_key``, ``calendar_auth_token``)."""
+    from recall_client._client import SECURITY_SCHEMES
+
+    return str(SECURITY_SCHEMES[text].argument)
 
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter of an operation: wire ``name``, ``location`` (path/query/header/cookie), schema."""
+    """A parameter of an operation: wire ``name``, ``location`` (path/query/header/cookie), schema,
+    and the client's ``argument`` for it (from the descriptor)."""
 
     name: str
     location: str
@@ -67,7 +71,7 @@ class Param:
 
 @dataclass(frozen=True)
 class ClientOperation:
-    """How the generated client exposes one operation of the spec."""
+    """How the generated client exposes one operation of the spec (read from its descriptor)."""
 
     spec: OperationSpec
     group: str
@@ -76,6 +80,7 @@ class ClientOperation:
     body_kind: str  # "none", "fields" (one keyword per property) or "value" (``body=``)
     body_fields: dict[str, str] = field(default_factory=dict)  # wire property name -> keyword argument
     idempotent: bool = False
+    body_argument: str = "body"  # the keyword of a ``value`` body
 
     @property
     def path_params(self) -> tuple[Param, ...]:
@@ -99,45 +104,82 @@ class ClientOperation:
         return f"client.{self.group}.{self.method}"
 
 
-def _parameter(node: dict[str, Any]) -> dict[str, Any]:
-    return speclib.spec().resolve(node)  # type: ignore[no-any-return]
+#: Headers the HTTP client sets itself (RFC 9110 section 8.3, 12.5.1; section 8.6); never arguments.
+TRANSPORT_HEADERS = frozenset({"content-type", "accept", "content-length"})
+
+
+def spec_model() -> Spec:
+    """The seed spec read once as the toolkit's typed model (``generator.spec``; :func:`speclib.spec`)."""
+    return speclib.spec()
+
+
+def descriptor(operation_id: str) -> Any:
+    """The generated descriptor of ``operation_id`` (``recall_client.resources.OPERATIONS``)."""
+    from recall_client.resources import OPERATIONS
+
+    found = OPERATIONS.get(operation_id)
+    assert found is not None, f"{operation_id}: recall_client.resources.OPERATIONS has no descriptor for it"
+    return found
 
 
 def client_operation(op: OperationSpec) -> ClientOperation:
-    """The client-side view of ``op`` (README naming rule)."""
-    spec = speclib.load_spec()
-    item = spec["paths"][op.path]
-    raw = [_parameter(p) for p in [*item.get("parameters", []), *op.operation.get("parameters", [])]]
-    tag = (op.operation.get("tags") or ["default"])[0]
-    prefix = identifier(tag).rstrip("_") + "_"
-    full = identifier(op.operation_id)
-    method = identifier(full[len(prefix) :]) if full.startswith(prefix) and len(full) > len(prefix) else full
-    used = {"idempotency_key", "timeout", "extra_headers"}
+    """The client-side view of ``op``: names from its descriptor, parameter schemas from the spec.
+
+    AssertionError when the descriptor leaves out a parameter or body property the spec declares
+    (credential, ``Idempotency-Key`` and transport headers aside).
+    """
+    generated = descriptor(op.operation_id)
+    operation = spec_model().operation(op.operation_id)
     params: list[Param] = []
-    idempotent = False
-    for node in raw:
-        if node["in"] == "header" and node["name"].lower() == IDEMPOTENCY_HEADER:
-            idempotent = True
-            continue
-        argument = _unique(identifier(node["name"]), used)
-        params.append(Param(node["name"], node["in"], bool(node.get("required")), node.get("schema", {}), argument))
-    body_kind, fields = "none", {}
-    schema = op.request_schema
-    if schema is not None:
-        props = speclib.resolve(schema).get("properties")
-        if speclib.resolve(schema).get("type") == "object" and props:
-            body_kind = "fields"
-            fields = {name: _unique(identifier(name), used) for name in props}
+    fields: dict[str, str] = {}
+    body_argument = "body"
+    for argument in generated.arguments:
+        if argument.location == "body" and argument.wire_name:
+            fields[argument.wire_name] = argument.python_name
+        elif argument.location == "body":
+            body_argument = argument.python_name
         else:
-            body_kind = "value"
-    return ClientOperation(op, identifier(tag), method, tuple(params), body_kind, fields, idempotent)
+            declared = operation.param(argument.location, argument.wire_name)
+            schema = declared.schema.node if declared is not None and declared.schema is not None else {}
+            required = declared.required if declared is not None else bool(argument.required)
+            params.append(Param(argument.wire_name, argument.location, required, schema, argument.python_name))
+    cop = ClientOperation(
+        op,
+        generated.group,
+        generated.method_name,
+        tuple(params),
+        generated.body,
+        fields,
+        generated.idempotency_header is not None,
+        body_argument,
+    )
+    missing = _uncovered(operation, cop)
+    assert not missing, f"{op.operation_id}: the descriptor of {cop.label} has no argument for {missing}"
+    return cop
 
 
-def _unique(name: str, used: set[str]) -> str:
-    while name in used:
-        name += "_"
-    used.add(name)
-    return name
+def _uncovered(operation: Operation, cop: ClientOperation) -> list[str]:
+    """What the spec declares for ``operation`` that ``cop`` offers no argument for."""
+    spec = spec_model()
+    credentials = {
+        scheme.format.parameter.lower()
+        for scheme in spec.security_schemes.values()
+        if scheme.format is not None and scheme.format.location == "header"
+    }
+    skipped = credentials | TRANSPORT_HEADERS | {IDEMPOTENCY_HEADER}
+    exposed = {(p.location, p.name) for p in cop.params}
+    missing = [
+        f"{p.location} parameter {p.name!r}"
+        for p in operation.parameters
+        if (p.location, p.name) not in exposed and not (p.location == "header" and p.name.lower() in skipped)
+    ]
+    body = operation.request_body.json if operation.request_body is not None else None
+    if cop.body_kind == "fields" and body is not None and body.schema is not None:
+        properties = spec.refs.properties(body.schema.pointer)
+        missing += [f"body property {n!r}" for n in properties if n not in cop.body_fields]
+    elif body is not None and cop.body_kind == "none":
+        missing.append("the request body")
+    return missing
 
 
 @dataclass
@@ -177,19 +219,35 @@ def arguments(cop: ClientOperation, call: Call) -> tuple[list[Any], dict[str, An
         for name, value in call.body.items():
             kwargs[cop.body_fields[name]] = _as_model(cop, name, value) if name in call.models else value
     elif cop.body_kind == "value" and call.body is not None:
-        kwargs["body"] = call.body
+        kwargs[cop.body_argument] = call.body
     if call.idempotency_key is not None:
         kwargs["idempotency_key"] = call.idempotency_key
     return args, kwargs
 
 
 def _as_model(cop: ClientOperation, name: str, value: Any) -> Any:
-    from recall_client import models
+    """``value`` validated into the generated model that the client's argument for body property
+    ``name`` is annotated with (AssertionError when the annotation names no single model)."""
+    model = _argument_model(cop.group, cop.method, cop.body_fields[name])
+    assert model is not None, f"{cop.spec.operation_id}: {cop.label}({cop.body_fields[name]}=...) takes no model"
+    return model.model_validate(value)
 
-    schema = speclib.resolve(cop.spec.request_schema or {}).get("properties", {}).get(name, {})
-    ref = schema.get("$ref", "")
-    model = getattr(models, ref.rsplit("/", 1)[-1], None) if ref else None
-    return model.model_validate(value) if model is not None else value
+
+@functools.cache
+def _argument_model(group: str, method: str, argument: str) -> Any:
+    """The one pydantic model in the annotation of ``client.<group>.<method>(<argument>=...)``, or None."""
+    import pydantic
+    from recall_client import RecallClient
+
+    resource = typing.get_type_hints(getattr(RecallClient, group).fget)["return"]
+    pending = [typing.get_type_hints(getattr(resource, method))[argument]]
+    found = []
+    while pending:
+        hint = pending.pop()
+        if isinstance(hint, type) and issubclass(hint, pydantic.BaseModel):
+            found.append(hint)
+        pending.extend(typing.get_args(hint))
+    return found[0] if len(found) == 1 else None
 
 
 def invoke(client: Any, cop: ClientOperation, call: Call, raw: bool = False) -> Any:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +31,7 @@ from conformance_tests.adapter import (
     Call,
     ClientOperation,
     ainvoke,
+    descriptor,
     invoke,
 )
 from conformance_tests.arguments import calls, idempotency_keys
@@ -174,20 +173,6 @@ def retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
         assert isinstance(outcome, recall_client.APIStatusError) and outcome.status_code == last.status, where
     if cop.http_method in UNSAFE_METHODS:
         assert_keys(where, [c.request.headers.get("idempotency-key") for c in route.calls], replies, call)
-
-
-def descriptor(operation_id: str) -> Any:
-    """The generated client's descriptor of ``operation_id`` (an ``OP_*`` constant of
-    ``recall_client.resources``: method, path, decoder, security, idempotency header...)."""
-    import recall_client.resources as resources
-    from recall_client._operation import Operation
-
-    for info in pkgutil.iter_modules(resources.__path__):
-        module = importlib.import_module(f"{resources.__name__}.{info.name}")
-        for value in vars(module).values():
-            if isinstance(value, Operation) and value.operation_id == operation_id:
-                return value
-    raise LookupError(f"recall_client.resources has no descriptor for {operation_id}")
 
 
 def _send_script(op: Any, cop: ClientOperation, script: list[Reply], max_retries: int, use_async: bool) -> Any:

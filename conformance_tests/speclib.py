@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +40,6 @@ def spec(path: Path = SPEC) -> Spec:
     return loaded
 
 
-def load_spec(path: Path = SPEC) -> Mapping[str, Any]:
-    """The parsed document of :func:`spec` (read-only), for :func:`conformance_tests.adapter.client_operation`."""
-    return spec(path).document
-
-
 @dataclass(frozen=True)
 class OperationSpec(Operation):
     """An operation of the model (:class:`generator.spec.model.Operation`) with ``source``, the
@@ -58,17 +52,6 @@ class OperationSpec(Operation):
         """The spec this operation was read from."""
         assert self.source is not None, f"{self.operation_id}: no source spec"
         return self.source
-
-    @property
-    def operation(self) -> Mapping[str, Any]:
-        """The Operation Object as written, for ``client_operation`` (it reads tags and parameters)."""
-        return self.within.refs.at(self.pointer)  # type: ignore[no-any-return]
-
-    @property
-    def request_schema(self) -> Any:
-        """The JSON requestBody schema as written (None without one), for ``client_operation``."""
-        schema = self.request_schema_ref
-        return None if schema is None else schema.node
 
     @property
     def request_schema_ref(self) -> SchemaRef | None:

@@ -118,15 +118,15 @@ def generate(
         Path | None, typer.Option("--templates", help="Template directory (default: templates/).")
     ] = None,
 ) -> None:
-    """Generate the installable ``recall_client`` package from a spec."""
+    """Generate the installable ``recall_client`` package from a spec (nothing is written on errors)."""
     from generator.client.render import render_package
-    from generator.spec.document import load_document
+    from generator.spec.model import load_spec
 
     diags = Diagnostics()
-    document = load_document(spec, diags)
-    if document is not None:
+    loaded = load_spec(spec, diags)
+    if loaded is not None:
         with _err.status("generating client package..."):
-            render_package(document, spec, output, diags, templates_dir=templates)
+            render_package(loaded, output, diags, templates_dir=templates)
     _report(diags)
     if not diags.has_errors:
         _err.print(f"wrote {output}", markup=False)

@@ -72,10 +72,20 @@ CODES: dict[str, str] = {
     "generate-failed": "code generation failed",
     # reading a spec (generator/spec/model.py), reported by each consumer with its own prefix
     "spec-bad-ref": "a $ref is not a reference into the document (`#/...`), points at nothing, or loops",
+    # client generation (`recallgen generate`, generator/client/): errors leave the output untouched
+    "ir-bad-ref": "a $ref is not local (`#/...`), points at nothing, or loops; nothing is generated",
+    "ir-bad-operation": "an operation cannot be read (bad parameter, requestBody or response); nothing is generated",
+    "ir-no-operations": "the spec declares no operations: the client has no methods",
+    "ir-rate-limit": "an `x-rate-limit` is malformed (limit, period or scope); nothing is generated",
+    "ir-security": "a security scheme is unsupported (not apiKey or http) or unknown; nothing is generated",
+    "ir-retry": "an `x-retry` is malformed or cannot be followed by the client runtime; nothing is generated",
+    "ir-models-failed": "datamodel-code-generator failed on `components.schemas`; nothing is generated",
+    "ir-format-failed": "the ruff post-step failed on the rendered package (a template bug); nothing is generated",
     # sandbox (`recallgen sandbox`, generator/sandbox/)
     "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",
     "sandbox-bad-operation": "an operation cannot be read (bad parameter, response or security); the spec is refused",
     "sandbox-bad-ref": "a $ref is not local (`#/...`) or points at nothing; the spec is refused",
+    "sandbox-bad-rate-limit": "an operation's x-rate-limit is malformed (limit, period or scope); the spec is refused",
     "sandbox-unsupported-security": "a security scheme is not an apiKey in a header; the sandbox does not enforce it",
     "sandbox-db-unusable": "the --db file cannot be opened as a SQLite sandbox database",
     "sandbox-port-unusable": "the --host/--port address cannot be bound",

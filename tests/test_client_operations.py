@@ -110,6 +110,25 @@ def test_cases_cover_every_seed_operation() -> None:
     assert spec_ids == set(IDS)
 
 
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_descriptor_names_the_method_and_its_wire_names(case: Case) -> None:
+    """``resources.OPERATIONS`` says how the client exposes the operation, as the call below uses it."""
+    from recall_client.resources import OPERATIONS
+
+    op = OPERATIONS[case.operation_id]
+    assert (op.method, op.path, op.group, op.method_name) == (
+        case.http_method,
+        case.path,
+        case.group,
+        case.method_name,
+    )
+    path_arguments = [a for a in op.arguments if a.location == "path"]
+    assert [a.wire_name for a in path_arguments] == (["id"] if case.args else [])
+    body = {a.python_name: a.wire_name for a in op.arguments if a.location == "body"}
+    assert {body[name] for name in case.kwargs} == set(case.body or {})  # keyword -> property sent
+    assert all(a.wire_name == a.python_name for a in op.arguments)  # the seed's names need no sanitizing
+
+
 def _client(**options: Any) -> RecallClient:
     return RecallClient(api_key="secret-key", calendar_auth_token="cal-token", rate_limit=False, **options)
 

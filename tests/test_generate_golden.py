@@ -19,6 +19,7 @@ import yaml
 from generator import __version__
 from generator.client.render import render_package, spec_sha256
 from generator.diagnostics import Diagnostics
+from generator.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
@@ -46,7 +47,8 @@ def assert_same_tree(expected: dict[str, bytes], actual: dict[str, bytes]) -> No
 def regenerated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("golden") / "generated"
     diags = Diagnostics()
-    assert render_package(yaml.safe_load(SPEC_PATH.read_text()), SPEC_PATH, out, diags), diags.sorted()
+    spec = load_spec(SPEC_PATH, diags)
+    assert spec is not None and render_package(spec, out, diags), diags.sorted()
     return tree(out)
 
 

@@ -28,6 +28,7 @@ import yaml
 
 from generator.client.render import RUFF_ARGS, render_package
 from generator.diagnostics import Diagnostics
+from generator.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
@@ -136,9 +137,8 @@ HOSTILE: dict[str, Any] = {
 
 def generate(document: dict[str, Any], out: Path, package: str) -> Path:
     diags = Diagnostics()
-    assert render_package(document, out / "spec.yaml", out / "pkg", diags, package=package), [
-        d.format() for d in diags.sorted()
-    ]
+    spec = Spec.from_document(document, str(out / "spec.yaml"))
+    assert render_package(spec, out / "pkg", diags, package=package), [d.format() for d in diags.sorted()]
     return out / "pkg"
 
 
@@ -227,6 +227,57 @@ def test_hostile_names_become_identifiers_with_aliases(hostile: Path) -> None:
         "self": "s",
         "timeout": 1.5,
     }
+
+
+def test_hostile_descriptors_map_wire_names_to_arguments(hostile: Path) -> None:
+    importlib.import_module("hostile_client")
+    operations = importlib.import_module("hostile_client.resources").OPERATIONS
+    assert sorted(operations) == ["__init__", "café_löschen", "class", "thing_1st"]
+    thing = operations["class"]
+    assert (thing.group, thing.method_name) == ("thing", "class_")
+    pairs = {(a.location, a.wire_name): a.python_name for a in thing.arguments}
+    assert pairs == {
+        ("path", "class"): "class_",
+        ("query", "from"): "from_",
+        ("header", "a-b"): "a_b",
+        ("query", "self"): "self_",
+        ("body", "class"): "class__",
+        ("body", "from"): "from__",
+        ("body", "1st"): "_1st",
+        ("body", "a-b"): "a_b_",
+        ("body", "__init__"): "init_",
+        ("body", "café"): "cafe",
+        ("body", "日本"): "field",
+        ("body", "self"): "self__",
+        ("body", "timeout"): "timeout_",
+    }
+    assert [a.python_name for a in thing.arguments if a.required] == ["class_", "class__"]
+    whole = operations["thing_1st"].arguments  # a body that is not an object with properties
+    assert [(a.python_name, a.wire_name, a.location) for a in whole] == [("body", "", "body")]
+    assert (operations["café_löschen"].group, operations["café_löschen"].method_name) == ("uber_things", "cafe_loschen")
+
+
+def assert_descriptors_match_methods(client: Any, operations: Any) -> None:
+    """Every descriptor names a method whose parameters are its arguments plus the control ones,
+    path arguments positional in path order."""
+    for operation_id, op in operations.items():
+        method = getattr(getattr(client, op.group), op.method_name)
+        params = inspect.signature(method).parameters.values()
+        positional = [p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        keywords = {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        path = [a for a in op.arguments if a.location == "path"]
+        assert positional == [a.python_name for a in path], operation_id
+        assert [op.path.index("{" + a.wire_name + "}") for a in path] == sorted(
+            op.path.index("{" + a.wire_name + "}") for a in path
+        ), operation_id
+        control = {"timeout", "extra_headers"} | ({"idempotency_key"} if op.idempotency_header else set())
+        assert keywords == {a.python_name for a in op.arguments if a.location != "path"} | control, operation_id
+
+
+def test_hostile_descriptors_match_the_methods(hostile: Path) -> None:
+    client_mod = importlib.import_module("hostile_client")
+    operations = importlib.import_module("hostile_client.resources").OPERATIONS
+    assert_descriptors_match_methods(client_mod.HostileClient(api_key="k"), operations)
 
 
 def test_hostile_text_survives_in_docstrings_readme_and_toml(hostile: Path) -> None:
@@ -335,6 +386,9 @@ def test_corpus_every_operation_can_be_called(corpus: Path, corpus_spec: dict[st
                     _call(mock, corpus_spec, getattr(group, method_name), op, use_example=False)
     spec_ids = {o["operationId"] for item in corpus_spec["paths"].values() for o in item.values()}
     assert called == spec_ids
+    operations = importlib.import_module("corpus_client.resources").OPERATIONS
+    assert set(operations) == spec_ids
+    assert_descriptors_match_methods(client, operations)
     if mismatched:
         warnings.warn(f"corpus samples that do not match their own response schema: {mismatched}", stacklevel=1)
 

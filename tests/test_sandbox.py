@@ -116,7 +116,7 @@ MINI: dict[str, Any] = {
     },
     "components": {
         "securitySchemes": {
-            "Key": {"type": "apiKey", "in": "header", "name": "Authorization"},
+            "Key": {"type": "apiKey", "in": "header", "name": "Authorization", "x-credential-prefix": "Token "},
             "Cal": {"type": "apiKey", "in": "header", "name": "x-recallcalendarauthtoken"},
         },
         "parameters": {

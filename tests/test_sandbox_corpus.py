@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from generator.diagnostics import Diagnostics
-from generator.sandbox import ApiSpec, SandboxConfig, create_app, load_spec
-from generator.sandbox.auth import DEFAULT_API_KEY, DEFAULT_CALENDAR_TOKEN
-from generator.sandbox.spec import Operation
+from generator.sandbox import Credentials, SandboxConfig, create_app, load_spec
+from generator.sandbox.auth import credential_headers
+from generator.sandbox.schemas import Shaper
+from generator.sandbox.spec import schema_of
 from generator.sandbox.testing import AsgiClient, FakeClock
+from generator.spec.model import Operation, Spec
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
@@ -28,32 +30,22 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found a
 
 
 @pytest.fixture(scope="module")
-def corpus_spec(corpus_spec_file: Path) -> ApiSpec:
+def corpus_spec(corpus_spec_file: Path) -> Spec:
     diags = Diagnostics()
     spec = load_spec(corpus_spec_file, diags)
     assert spec is not None, [d.format() for d in diags]
     return spec
 
 
-def _headers(spec: ApiSpec) -> dict[str, str]:
-    headers = {"Authorization": f"Token {DEFAULT_API_KEY}"}
-    for op in spec.operations.values():
-        for alternative in op.security:
-            for scheme in alternative:
-                if not scheme.is_authorization:
-                    headers[scheme.header] = DEFAULT_CALENDAR_TOKEN
-    return headers
-
-
-def _request_body(spec: ApiSpec, op: Operation) -> Any:
-    if op.body_schema is None:
+def _request_body(spec: Spec, op: Operation) -> Any:
+    schema = schema_of(op.request_body)
+    if op.request_body is None or op.request_body.json is None or schema is None:
         return None
-    media = spec.index.at(op.pointer).get("requestBody", {})
-    example = media.get("content", {}).get("application/json", {}).get("example") if isinstance(media, dict) else None
-    if example is not None and spec.index.is_valid(example, op.body_schema):
+    example = op.request_body.json.example
+    if example is not None and spec.refs.is_valid(example, schema):
         return example
-    body = spec.index.fallback(op.body_schema)
-    assert spec.index.is_valid(body, op.body_schema), f"{op.operation_id}: no valid request body"
+    body = Shaper(spec.refs).fallback(schema)
+    assert spec.refs.is_valid(body, schema), f"{op.operation_id}: no valid request body"
     return body
 
 
@@ -64,38 +56,39 @@ def _order(op: Operation) -> tuple[int, int, str]:
     return (0, 0, op.path)
 
 
-def test_corpus_spec_has_many_operations(corpus_spec: ApiSpec) -> None:
+def test_corpus_spec_has_many_operations(corpus_spec: Spec) -> None:
     assert len(corpus_spec.operations) >= 60
-    assert any(op.rate_limit and op.rate_limit.scope == "calendar_user" for op in corpus_spec.operations.values())
+    assert any(op.rate_limit and op.rate_limit.scope == "calendar_user" for op in corpus_spec.operations)
 
 
-def test_every_corpus_operation_answers_a_valid_request(corpus_spec: ApiSpec) -> None:
+def test_every_corpus_operation_answers_a_valid_request(corpus_spec: Spec) -> None:
     app = create_app(corpus_spec, SandboxConfig(clock=FakeClock(), check_responses=True))
     sandbox = app.state.sandbox
-    client = AsgiClient(app, headers=_headers(corpus_spec))
+    client = AsgiClient(app, headers=credential_headers(corpus_spec, Credentials()))
     problems = []
-    for op in sorted(corpus_spec.operations.values(), key=_order):
+    for op in sorted(corpus_spec.operations, key=_order):
         path = sandbox.routes.routes[op.path].fill(op.path, sandbox.resources.sample_params(op.path))
         query = {
-            p.name: str(corpus_spec.index.fallback(p.schema))
+            p.name: str(sandbox.shaper.fallback(p.schema.pointer))
             for p in op.parameters
             if p.location == "query" and p.required and p.schema
         }
         response = client.request(op.method, path, json=_request_body(corpus_spec, op), params=query)
-        declared = op.responses.get(response.status_code)
+        declared = op.response(response.status_code)
+        schema = schema_of(declared)
         if declared is None or not 200 <= response.status_code < 300:
             problems.append(f"{op.method} {path}: {response.status_code} {response.text[:200]}")
-        elif declared.schema is not None and not corpus_spec.index.is_valid(response.json(), declared.schema):
-            problems.append(f"{op.method} {path}: body fails {declared.schema}")
-        elif declared.schema is None and response.content:
+        elif schema is not None and not corpus_spec.refs.is_valid(response.json(), schema):
+            problems.append(f"{op.method} {path}: body fails {schema}")
+        elif schema is None and response.content:
             problems.append(f"{op.method} {path}: {response.status_code} declares no body, got {response.text[:80]}")
     assert problems == []
 
 
-def test_every_corpus_operation_requires_the_api_key(corpus_spec: ApiSpec) -> None:
+def test_every_corpus_operation_requires_the_api_key(corpus_spec: Spec) -> None:
     client = AsgiClient(create_app(corpus_spec, SandboxConfig(clock=FakeClock())))
     statuses = {
         op.operation_id: client.request(op.method, op.path.replace("{", "").replace("}", "")).status_code
-        for op in corpus_spec.operations.values()
+        for op in corpus_spec.operations
     }
     assert set(statuses.values()) == {401}

@@ -62,8 +62,31 @@ BAD_SPECS = {
     "dangling $ref": (
         "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get:\n      responses:\n"
         "        '200': {$ref: '#/components/responses/Missing'}\n",
-        "bad.yaml:7: error[sandbox-bad-ref]: #/paths/~1a~1/get/responses/200: $ref target "
-        "#/components/responses/Missing does not exist",
+        "bad.yaml:7: error[sandbox-bad-ref]: #/paths/~1a~1/get/responses/200: $ref "
+        "'#/components/responses/Missing' points at nothing",
+    ),
+    # fixed: a malformed x-rate-limit was served and crashed request handling (500: IndexError for
+    # limit 0, OverflowError for an infinite period); it is refused at start-up now
+    "x-rate-limit limit 0": (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get:\n"
+        "      x-rate-limit: {limit: 0, period: 60}\n      responses: {'200': {description: ok}}\n",
+        "bad.yaml:6: error[sandbox-bad-rate-limit]: #/paths/~1a~1/get/x-rate-limit: x-rate-limit limit must be",
+    ),
+    "x-rate-limit period .inf": (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get:\n"
+        "      x-rate-limit: {limit: 5, period: .inf}\n      responses: {'200': {description: ok}}\n",
+        "bad.yaml:6: error[sandbox-bad-rate-limit]: #/paths/~1a~1/get/x-rate-limit: x-rate-limit period must be",
+    ),
+    # fixed: an operation that is not an object was skipped silently
+    "operation not an object": (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get: 5\n"
+        "    put: {responses: {'200': {description: ok}}}\n",
+        "bad.yaml:5: error[sandbox-bad-operation]: #/paths/~1a~1/get: GET /a/: not an Operation Object",
+    ),
+    "undeclared security scheme": (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\nsecurity: [{Nope: []}]\npaths:\n  /a/:\n    get:\n"
+        "      responses: {'200': {description: ok}}\n",
+        "bad.yaml:3: error[sandbox-bad-operation]: #/security/0: security scheme 'Nope' is not in",
     ),
 }
 

@@ -11,9 +11,10 @@ from generator.sandbox import build_spec
 from generator.sandbox.idempotency import IN_PROGRESS, NEW, CachedResponse, IdempotencyCache, IdempotencyKey
 from generator.sandbox.limits import RateLimiter, subject_for
 from generator.sandbox.routes import Kind, RouteTable
-from generator.sandbox.schemas import SchemaIndex
+from generator.sandbox.schemas import Shaper
 from generator.sandbox.server import bind
 from generator.sandbox.testing import FakeClock
+from generator.spec.refs import Refs
 
 
 def test_sliding_window_admits_limit_requests_per_period() -> None:
@@ -36,10 +37,10 @@ def test_buckets_are_independent() -> None:
 
 
 def test_scope_subjects() -> None:
-    tokens = {"authorization": "Token k", "x-recallcalendarauthtoken": "cal"}
+    tokens = {"CalendarAuthToken": "cal"}  # secrets of the schemes other than the API key
     assert subject_for("workspace", "k", tokens, {"id": "1"}) == ("key", "k")
     assert subject_for("calendar_user", "k", tokens, {}) == ("calendar_user", "cal")
-    assert subject_for("calendar_user", "k", {"authorization": "Token k"}, {}) == ("key", "k")
+    assert subject_for("calendar_user", "k", {}, {}) == ("key", "k")
     assert subject_for("bot", "k", tokens, {"id": "1"}) != subject_for("bot", "k", tokens, {"id": "2"})
 
 
@@ -85,7 +86,7 @@ THING = "/components/schemas/Thing"
 
 
 def test_conform_repairs_members_and_keeps_valid_siblings() -> None:
-    index = SchemaIndex(SCHEMAS)
+    shaper = Shaper(Refs(SCHEMAS))
     value = {
         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
         "url": "string",
@@ -94,8 +95,8 @@ def test_conform_repairs_members_and_keeps_valid_siblings() -> None:
         "when": "yesterday",
         "extra": True,
     }
-    fixed = index.conform(value, THING, index.fallback(THING))
-    assert index.is_valid(fixed, THING)
+    fixed = shaper.conform(value, THING, shaper.fallback(THING))
+    assert shaper.refs.is_valid(fixed, THING)
     assert fixed == {
         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
         "url": "https://example.com/",
@@ -106,11 +107,11 @@ def test_conform_repairs_members_and_keeps_valid_siblings() -> None:
 
 
 def test_valid_values_are_returned_unchanged_and_synthesis_is_valid() -> None:
-    index = SchemaIndex(SCHEMAS)
-    synthesized = index.synthesize(THING)
-    assert index.is_valid(synthesized, THING)
+    shaper = Shaper(Refs(SCHEMAS))
+    synthesized = shaper.synthesize(THING)
+    assert shaper.refs.is_valid(synthesized, THING)
     assert set(synthesized) == {"id", "url"}
-    assert index.conform(synthesized, THING, None) is synthesized
+    assert shaper.conform(synthesized, THING, None) is synthesized
 
 
 def _spec(paths: dict[str, dict[str, Any]]) -> Any:

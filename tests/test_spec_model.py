@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from generator.diagnostics import Diagnostics
-from generator.spec import Spec, SpecError, load_spec
+from generator.spec import Problem, Spec, SpecError, load_spec
 from generator.spec.refs import SpecRefError
 from generator.spec.rules import CredentialFormat, RateLimit, RetryRule, parse_rate_limit
 
@@ -148,3 +148,57 @@ def test_unwrap_follows_refs_and_nullable_any_of(seed_spec: Spec) -> None:
     assert refs.unwrap(True) == {}
     with pytest.raises(SpecRefError):
         refs.unwrap({"anyOf": [{"$ref": "#/components/schemas/Missing"}, {"type": "null"}]})
+
+
+def test_properties_follow_refs_and_merge_all_of() -> None:
+    document = _minimal()
+    document["components"]["schemas"] = {
+        "Base": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "integer"}}},
+        "Named": {
+            "allOf": [{"$ref": "#/components/schemas/Base"}],
+            "properties": {"name": {"type": "string"}, "a/b": {"type": "boolean"}},
+        },
+    }
+    refs = Spec.from_document(document).refs
+    found = refs.properties("/components/schemas/Named")
+    assert found == {
+        "name": "/components/schemas/Named/properties/name",  # its own schema wins over the member's
+        "a/b": "/components/schemas/Named/properties/a~1b",
+        "id": "/components/schemas/Base/properties/id",
+    }
+    assert refs.at(found["name"]) == {"type": "string"}
+    assert refs.property_names("/components/schemas/Named") == ["name", "a/b", "id"]
+    assert refs.properties("/components/schemas/Base/properties/id") == {}
+
+
+def test_a_problem_of_a_shared_component_is_reported_once() -> None:
+    document = _minimal(responses={"200": {"$ref": "#/components/responses/Ok"}})
+    document["paths"]["/y/"] = {
+        "get": {"operationId": "y_get", "responses": {"200": {"$ref": "#/components/responses/Ok"}}}
+    }
+    document["components"]["responses"] = {"Ok": {"description": "ok", "x-retry": "sometimes"}}
+    spec = Spec.from_document(document)
+    assert [(p.pointer, p.kind) for p in spec.problems] == [("/components/responses/Ok/x-retry", "retry")]
+    assert all(op.response("200") is not None and op.response("200").retry is None for op in spec.operations)
+
+
+def test_report_maps_kinds_to_codes_and_can_split_a_kind_by_place() -> None:
+    document = _minimal(security=[{"Missing": []}], **{"x-rate-limit": {"limit": 0}})
+    document["components"]["securitySchemes"] = {"OAuth": {"type": "oauth2", "flows": {}}}
+    spec = Spec.from_document(document, "t.yaml")
+    assert sorted(p.kind for p in spec.problems) == ["rate-limit", "security", "security"]
+    diags = Diagnostics()
+    declared = frozenset({"security"})
+
+    def in_components(problem: Problem) -> bool:
+        return problem.pointer.startswith("/components/")
+
+    spec.report(diags, {"rate-limit": "sandbox-bad-rate-limit"}, frozenset({"rate-limit"}))
+    spec.report(diags, {"security": "sandbox-unsupported-security"}, frozenset(), only=in_components)
+    spec.report(diags, {"security": "sandbox-bad-operation"}, declared, only=lambda p: not in_components(p))
+    found = [(d.path, d.severity.value, d.code, d.message.split(": ")[0]) for d in diags]
+    assert found == [
+        ("t.yaml", "error", "sandbox-bad-rate-limit", "#/paths/~1x~1{id}~1/get/x-rate-limit"),
+        ("t.yaml", "warning", "sandbox-unsupported-security", "#/components/securitySchemes/OAuth"),
+        ("t.yaml", "error", "sandbox-bad-operation", "#/paths/~1x~1{id}~1/get/security/0"),
+    ]

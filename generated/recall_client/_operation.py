@@ -4,9 +4,11 @@
 """Operation descriptors (one module-level constant per operation) and request encoding.
 
 An :class:`Operation` holds what the spec says about one operation: method, path template,
-security alternatives, rate limit, idempotency header, body kind and response decoder. The
-encoders turn Python values into wire values: path segments are percent-encoded (RFC 3986) and
-must not be empty; query and header values are strings; bodies are JSON.
+security alternatives, rate limit, idempotency header, body kind and response decoder, and how
+the client exposes it: ``client.<group>.<method_name>(...)`` with one :class:`Argument` per
+parameter or body property (Python name -> wire name). The encoders turn Python values into wire
+values: path segments are percent-encoded (RFC 3986) and must not be empty; query and header
+values are strings; bodies are JSON.
 """
 
 from __future__ import annotations
@@ -45,9 +47,27 @@ class RateLimit:
     key_path_param: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One argument of a client method: ``python_name`` is sent as ``wire_name`` in ``location``.
+
+    ``location`` is ``path``, ``query``, ``header``, ``cookie`` or ``body`` (a property of a JSON
+    object body; ``wire_name`` is ``""`` for the ``body=`` argument that is the whole body).
+    """
+
+    python_name: str
+    wire_name: str
+    location: str
+    required: bool = False
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Operation(Generic[T]):
-    """One operation of the spec; ``security`` lists alternatives, each a tuple of scheme names."""
+    """One operation of the spec; ``security`` lists alternatives, each a tuple of scheme names.
+
+    ``group``, ``method_name`` and ``arguments`` say how the client exposes it (README, "Naming
+    rule"): ``client.<group>.<method_name>(...)``, path arguments positional in path order.
+    """
 
     operation_id: str
     method: str
@@ -59,6 +79,9 @@ class Operation(Generic[T]):
     body: str = "none"
     body_required: bool = False
     content_type: str = "application/json"
+    group: str = ""
+    method_name: str = ""
+    arguments: tuple[Argument, ...] = ()
     _segments: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,10 +1,11 @@
 """Stage 2: a normalized spec -> the installable typed client package.
 
-:mod:`.ir` (the intermediate representation templates see), :mod:`.build` (resource groups and
-method signatures), :mod:`.meta` (credentials, servers, error classes), :mod:`.docs` (docstrings
-and README examples), :mod:`.pytypes` (type hints from the models), :mod:`.literals` (escaped
-strings), :mod:`.render` (templates, datamodel-code-generator, ruff, atomic swap). Entry point:
-:func:`render_package`.
+:mod:`.ir` (the intermediate representation templates see), :mod:`.build` (resource groups,
+method signatures, operation descriptors), :mod:`.meta` (credentials, servers, error classes),
+:mod:`.retries` (the retry policy from ``x-retry``), :mod:`.docs` (docstrings and README examples),
+:mod:`.pytypes` (type hints from the models), :mod:`.literals` (escaped strings), :mod:`.render`
+(templates, datamodel-code-generator, ruff, atomic swap, ``ir-*`` diagnostics). Everything is read
+from :class:`generator.spec.Spec`. Entry point: :func:`render_package`.
 """
 
 from generator.client.render import render_package

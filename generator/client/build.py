@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from generator.client import pytypes
+import generator.client.pytypes as pytypes
 from generator.client.arguments import Argument
 from generator.client.docs import describe, readme_example
 from generator.client.ir import ClientIR, GroupIR, OperationIR
 from generator.client.literals import docstring, md_cell, md_code, one_line, py_str
-from generator.client.meta import (
-    client_docstring,
-    credentials,
-    error_classes,
-    identifier,
-    readme_facts,
-    resolve,
-    servers,
-)
+from generator.client.meta import client_docstring, credentials, error_classes, identifier, readme_facts, servers
 from generator.naming import class_name, words
+from generator.spec.model import Operation, Spec
+from generator.spec.rules import CREDENTIAL_SCOPES
 
 #: Keyword arguments every method has (spec names that collide get a ``_`` suffix).
 CONTROL_ARGUMENTS = ("idempotency_key", "timeout", "extra_headers")
@@ -49,26 +44,27 @@ RESERVED_GROUPS = frozenset(
         "resources",
     }
 )
+#: The header of the idempotency page; the client sends it as ``idempotency_key=``.
+IDEMPOTENCY_HEADER = "idempotency-key"
 _SKIPPED_HEADERS = frozenset({"content-type", "accept", "content-length"})
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
-def build_client(ir: ClientIR, document: dict[str, Any], index: pytypes.ModelIndex) -> None:
-    """Fill the client part of ``ir`` from ``document`` and the models ``index`` (in place)."""
+def build_client(ir: ClientIR, spec: Spec, index: pytypes.ModelIndex) -> None:
+    """Fill the client part of ``ir`` from ``spec`` and the models ``index`` (in place)."""
     ir.client_class = class_name(ir.package)
     ir.async_client_class = f"Async{ir.client_class}"
     ir.env_prefix = (words(ir.package) or ["API"])[0].upper()
-    ir.credentials = credentials(document, ir.env_prefix)
-    ir.servers = servers(document)
+    ir.credentials = credentials(spec, ir.env_prefix)
+    ir.servers = servers(spec)
     ir.default_region_literal = ir.servers[0].region_literal if ir.servers else "None"
-    ir.errors = error_classes(document)
+    ir.errors = error_classes(spec)
     secret = sorted({py_str(cred.parameter.lower()) for cred in ir.credentials if cred.location == "header"})
     ir.secret_headers_literal = "frozenset({" + ", ".join(secret) + "})" if secret else "frozenset()"
-    components = {n: n for n in (document.get("components", {}).get("schemas") or {})}
-    types = pytypes.SchemaTypes(index, components)
-    ctx = _Context(document, types, ir)
-    by_tag: dict[str, list[OperationIR]] = {}
-    for op in ir.operations:
+    types = pytypes.SchemaTypes(index, {n: n for n in spec.schemas}, spec.refs)
+    ctx = _Context(spec, types, ir)
+    by_tag: dict[str, list[Operation]] = {}
+    for op in sorted(spec.operations, key=lambda o: (o.path, o.method.lower())):
         by_tag.setdefault(op.tag, []).append(op)
     used_groups: set[str] = set(RESERVED_GROUPS)
     ir.groups = []
@@ -82,6 +78,12 @@ def build_client(ir: ClientIR, document: dict[str, Any], index: pytypes.ModelInd
         ir.groups.append(group)
         finished.extend(group.operations)
     ir.operations = finished
+    ir.operations_registry = tuple(
+        f"{py_str(op.operation_id)}: {group.module}.{op.const_name},"
+        for group, op in sorted(
+            ((g, o) for g in ir.groups for o in g.operations), key=lambda pair: pair[1].operation_id
+        )
+    )
     ir.all_exports = tuple(sorted({ir.client_class, ir.async_client_class, *(e.class_name for e in ir.errors)}))
     ir.client_docstring = client_docstring(ir, is_async=False)
     ir.async_client_docstring = client_docstring(ir, is_async=True)
@@ -89,14 +91,15 @@ def build_client(ir: ClientIR, document: dict[str, Any], index: pytypes.ModelInd
 
 
 class _Context:
-    def __init__(self, document: dict[str, Any], types: pytypes.SchemaTypes, ir: ClientIR) -> None:
-        self.document = document
+    def __init__(self, spec: Spec, types: pytypes.SchemaTypes, ir: ClientIR) -> None:
+        self.spec = spec
         self.types = types
         self.ir = ir
         self.error_names = {e.status: e.class_name for e in ir.errors}
+        self.primary = ir.credentials[0].scheme if ir.credentials else None
 
-    def group(self, tag: str, attribute: str, operations: list[OperationIR]) -> GroupIR:
-        methods: dict[str, OperationIR] = {}
+    def group(self, tag: str, attribute: str, operations: list[Operation]) -> GroupIR:
+        methods: dict[str, Operation] = {}
         for op in operations:
             methods[_method_name(op.operation_id, tag, set(methods))] = op
         shadowed = frozenset(methods)
@@ -116,22 +119,19 @@ class _Context:
             operations=built,
         )
 
-    def operation(self, op: OperationIR, method_name: str, group: str, shadowed: frozenset[str]) -> OperationIR:
-        spec = self.document["paths"][op.path][op.method.lower()]
-        path_item = self.document["paths"][op.path]
-        arguments, idempotency = self.parameters(op.path, path_item, spec)
-        body_kind, body_required, content_type, body_args = self.body(spec, {a.python_name for a in arguments})
+    def operation(self, op: Operation, method_name: str, group: str, shadowed: frozenset[str]) -> OperationIR:
+        arguments, idempotency = self.parameters(op)
+        body_kind, body_required, content_type, body_args = self.body(op, {a.python_name for a in arguments})
         arguments.extend(body_args)
-        result_node, decoder = self.response(spec)
-        security = spec.get("security", self.document.get("security", []))
+        result_node, decoder = self.response(op)
         definition = [
             f"operation_id={py_str(op.operation_id)},",
             f"method={py_str(op.method)},",
             f"path={py_str(op.path)},",
             f"decoder={decoder},",
-            f"security={_security_literal(security)},",
+            f"security={_security_literal(op)},",
         ]
-        rate_limit = self.rate_limit(spec, security, arguments)
+        rate_limit = self.rate_limit(op, arguments)
         if rate_limit:
             definition.append(f"rate_limit={rate_limit},")
         if idempotency:
@@ -140,15 +140,11 @@ class _Context:
             definition.append(f"body={py_str(body_kind)},")
             definition.append(f"body_required={body_required},")
             definition.append(f"content_type={py_str(content_type)},")
+        definition += _descriptor_lines(group, method_name, arguments)
         signature, call = _signature(arguments, body_kind, idempotency, shadowed)
         result_type = pytypes.render(result_node, shadowed)
-        errors = [
-            (self.error_names[int(c)], int(c))
-            for c in sorted(spec.get("responses", {}))
-            if str(c).isdigit() and int(c) in self.error_names
-        ]
-        doc = describe(op, spec, arguments, result_type, errors, idempotency, security)
-        primary = self.ir.credentials[0].scheme if self.ir.credentials else None
+        errors = [(self.error_names[r.code], r.code) for r in op.responses if r.code in self.error_names]
+        doc = describe(op, arguments, result_type, errors, idempotency)
         return OperationIR(
             operation_id=op.operation_id,
             method=op.method,
@@ -170,78 +166,78 @@ class _Context:
             readme_summary=md_cell(op.summary or f"{op.method} {op.path}"),
             readme_group=group,
             readme_route=md_code(f"{op.method} {op.path}"),
-            needs_secondary_credentials=all(
-                any(n != primary for n in req) for req in security or [{}] if isinstance(req, dict)
-            )
-            and bool(security),
+            needs_secondary_credentials=bool(op.security)
+            and all(any(s.name != self.primary for s in alternative) for alternative in op.security),
         )
 
-    def parameters(self, path: str, item: dict[str, Any], spec: dict[str, Any]) -> tuple[list[Argument], str | None]:
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in [*(item.get("parameters") or []), *(spec.get("parameters") or [])]:
-            param = resolve(self.document, raw)
-            if isinstance(param, dict) and "name" in param and "in" in param:
-                merged[(str(param["in"]), str(param["name"]))] = param
+    def parameters(self, op: Operation) -> tuple[list[Argument], str | None]:
+        merged = {(p.location, p.name): p for p in op.parameters}
         secret = {c.parameter.lower() for c in self.ir.credentials if c.location == "header"}
         idempotency: str | None = None
         args: list[Argument] = []
         used = {"self", *CONTROL_ARGUMENTS}
-        for wire in _PATH_PARAM.findall(path):
-            param = merged.pop(("path", wire), {"name": wire, "schema": {"type": "string"}})
-            args.append(self._argument(param, "path", True, used))
-        for (location, wire), param in sorted(merged.items(), key=lambda kv: (not kv[1].get("required"), kv[0])):
-            if location == "header" and wire.lower() == "idempotency-key":
+        for wire in _PATH_PARAM.findall(op.path):
+            param = merged.pop(("path", wire), None)
+            if param is None:  # not declared: a string, as the template says
+                args.append(self._argument(wire, "path", True, {"type": "string"}, "", None, used))
+                continue
+            schema = param.schema.node if param.schema else {}
+            args.append(self._argument(wire, "path", True, schema, param.description, param.example, used))
+        for (location, wire), param in sorted(merged.items(), key=lambda kv: (not kv[1].required, kv[0])):
+            if location == "header" and wire.lower() == IDEMPOTENCY_HEADER:
                 idempotency = wire
                 continue
             if location == "path" or (
                 location == "header" and (wire.lower() in secret or wire.lower() in _SKIPPED_HEADERS)
             ):
                 continue
-            args.append(self._argument(param, location, bool(param.get("required")), used))
+            schema = param.schema.node if param.schema else {}
+            args.append(self._argument(wire, location, param.required, schema, param.description, param.example, used))
         return args, idempotency
 
-    def _argument(self, param: dict[str, Any], location: str, required: bool, used: set[str]) -> Argument:
-        schema = param.get("schema") or {}
+    def _argument(
+        self, wire: str, location: str, required: bool, schema: Any, description: str, example: Any, used: set[str]
+    ) -> Argument:
+        own = schema.get("description") if isinstance(schema, Mapping) else None
         return Argument(
-            python_name=_unique(identifier(str(param["name"]), fallback="param"), used),
-            wire_name=str(param["name"]),
+            python_name=_unique(identifier(wire, fallback="param"), used),
+            wire_name=wire,
             location=location,
             type_node=self.types.of(schema, for_input=True),
             required=required,
-            doc=one_line(str(param.get("description") or schema.get("description") or "")),
-            example=param.get("example", schema.get("example") if isinstance(schema, dict) else None),
+            doc=one_line(str(description or own or "")),
+            example=example,
         )
 
-    def body(self, spec: dict[str, Any], taken: set[str]) -> tuple[str, bool, str, list[Argument]]:
-        request = resolve(self.document, spec.get("requestBody"))
-        if not isinstance(request, dict) or not request.get("content"):
+    def body(self, op: Operation, taken: set[str]) -> tuple[str, bool, str, list[Argument]]:
+        request = op.request_body
+        if request is None or not request.content:
             return "none", False, "", []
-        content: dict[str, Any] = request["content"]
-        content_type = next((c for c in content if "json" in c), next(iter(content)))
-        schema = (content[content_type] or {}).get("schema") or {}
-        example = (content[content_type] or {}).get("example")
-        required = bool(request.get("required"))
+        media = request.json or request.content[0]
+        required = request.required
         used = {"self", *CONTROL_ARGUMENTS, *taken}
-        if "json" not in content_type:
+        if "json" not in media.media_type:
             arg = Argument(_unique("body", used), "", "body", pytypes.name("bytes"), required, "Raw request body.")
-            return "value", required, content_type, [arg]
-        target = resolve(self.document, schema)
-        props = _properties(self.document, target)
+            return "value", required, media.media_type, [arg]
+        schema = media.schema.node if media.schema else {}
+        props = self.spec.refs.properties(media.schema.pointer) if media.schema else {}
         if not props:
             node = self.types.of(schema, for_input=True)
-            arg = Argument(_unique("body", used), "", "body", node, required, "The request body.", example)
-            return "value", required, content_type, [arg]
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        model = self.types.ref_class(ref) if isinstance(ref, str) else None
-        required_props = set(target.get("required") or []) if isinstance(target, dict) else set()
-        examples = example if isinstance(example, dict) else {}
+            arg = Argument(_unique("body", used), "", "body", node, required, "The request body.", media.example)
+            return "value", required, media.media_type, [arg]
+        model = self.types.component_class(media.schema.component) if media.schema else None
+        target = self.spec.resolve(schema)
+        wanted = target.get("required") if isinstance(target, Mapping) else None
+        required_props = {str(n) for n in wanted} if isinstance(wanted, list) else set()
+        examples = media.example if isinstance(media.example, Mapping) else {}
         args = []
-        for wire, prop_schema in props.items():
+        for wire, pointer in props.items():
+            prop_schema = self.spec.refs.at(pointer)
             found = self.types.field(model, wire, for_input=True) if model else None
             node = found if found is not None else self.types.of(prop_schema, for_input=True)
             if not pytypes.is_nullable(prop_schema):
                 node = pytypes.without_none(node)
-            doc = one_line(str((resolve(self.document, prop_schema) or {}).get("description") or ""))
+            doc = one_line(_description(self.spec.resolve(prop_schema)))
             args.append(
                 Argument(
                     _unique(identifier(wire), used),
@@ -253,45 +249,36 @@ class _Context:
                     examples.get(wire),
                 )
             )
-        return "fields", required, content_type, args
+        return "fields", required, media.media_type, args
 
-    def response(self, spec: dict[str, Any]) -> tuple[ast.expr, str]:
-        codes = sorted(str(c) for c in (spec.get("responses") or {}) if str(c).startswith("2"))
-        if not codes:
+    def response(self, op: Operation) -> tuple[ast.expr, str]:
+        success = op.success
+        if success is None or success.code == 204 or not success.content:
             return ast.Constant(None), "NoContentDecoder()"
-        response = resolve(self.document, spec["responses"][codes[0]]) or {}
-        content = response.get("content") or {}
-        if codes[0] == "204" or not content:
-            return ast.Constant(None), "NoContentDecoder()"
-        media = next((c for c in content if "json" in c), None)
+        media = success.json
         if media is None:
             return pytypes.name("bytes"), "BytesDecoder()"
-        schema = (content[media] or {}).get("schema")
+        schema = media.schema.node if media.schema else None
         node = self.types.of(schema, for_input=False)
         printed = pytypes.render(node)
         if printed == "Any":
             return node, "JSONDecoder()"
-        if isinstance(schema, dict) and "$ref" in schema and printed.startswith("models."):
+        if isinstance(schema, Mapping) and "$ref" in schema and printed.startswith("models."):
             cls = printed.removeprefix("models.")
             if self.types.index.is_model(cls):
                 return node, f"ModelDecoder({printed})"
         return node, f"AdapterDecoder[{printed}]({printed})"
 
-    def rate_limit(self, spec: dict[str, Any], security: Any, args: list[Argument]) -> str | None:
-        limit = spec.get("x-rate-limit")
-        if not isinstance(limit, dict) or not isinstance(limit.get("limit"), int) or limit["limit"] <= 0:
+    def rate_limit(self, op: Operation, args: list[Argument]) -> str | None:
+        limit = op.rate_limit
+        if limit is None:
             return None
-        period = limit.get("period", 60)
-        if isinstance(period, bool) or not isinstance(period, int | float) or period <= 0:
-            return None
-        scope = str(limit.get("scope", "workspace"))
-        parts = [f"limit={limit['limit']}", f"period={float(period)!r}", f"scope={py_str(scope)}"]
-        primary = self.ir.credentials[0].scheme if self.ir.credentials else None
-        schemes = [n for req in security or [] for n in req if n != primary]
+        parts = [f"limit={limit.limit}", f"period={limit.period!r}", f"scope={py_str(limit.scope)}"]
+        schemes = [s.name for alternative in op.security for s in alternative if s.name != self.primary]
         path_args = [a for a in args if a.location == "path"]
-        if scope == "calendar_user" and schemes:
+        if limit.scope in CREDENTIAL_SCOPES and schemes:
             parts.append(f"key_credential={py_str(schemes[0])}")
-        elif scope == "bot" and path_args:
+        elif limit.scope == "bot" and path_args:
             chosen = next((a for a in path_args if "bot" in a.wire_name), path_args[0])
             parts.append(f"key_path_param={py_str(chosen.wire_name)}")
         return "RateLimit(" + ", ".join(parts) + ")"
@@ -314,24 +301,31 @@ def _unique(name: str, used: set[str]) -> str:
     return name
 
 
-def _properties(document: dict[str, Any], schema: Any) -> dict[str, Any]:
-    """Properties of an object schema, ``allOf`` members merged (document order)."""
-    if not isinstance(schema, dict):
-        return {}
-    props: dict[str, Any] = {}
-    for member in schema.get("allOf") or []:
-        props.update(_properties(document, resolve(document, member)))
-    if isinstance(schema.get("properties"), dict):
-        props.update(schema["properties"])
-    return props
+def _description(schema: Any) -> str:
+    text = schema.get("description") if isinstance(schema, Mapping) else None
+    return str(text or "")
 
 
-def _security_literal(security: Any) -> str:
+def _security_literal(op: Operation) -> str:
     alternatives = []
-    for requirement in security or []:
-        names = ", ".join(py_str(str(n)) for n in sorted(requirement or {}))
+    for alternative in op.security:
+        names = ", ".join(py_str(n) for n in sorted(s.name for s in alternative))
         alternatives.append(f"({names},)" if names else "()")
     return "(" + ", ".join(alternatives) + ("," if alternatives else "") + ")"
+
+
+def _descriptor_lines(group: str, method_name: str, args: list[Argument]) -> list[str]:
+    """The descriptor's naming data: ``client.<group>.<method_name>`` and wire name -> argument."""
+    lines = [f"group={py_str(group)},", f"method_name={py_str(method_name)},"]
+    if args:
+        lines.append("arguments=(")
+        for arg in args:
+            lines.append(
+                f"    Argument(python_name={py_str(arg.python_name)}, wire_name={py_str(arg.wire_name)}, "
+                f"location={py_str(arg.location)}, required={arg.required}),"
+            )
+        lines.append("),")
+    return lines
 
 
 def _signature(

@@ -8,41 +8,39 @@ docstring style, the shape OAI's generated SDK uses).
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from generator.client.literals import clean_text, one_line
+from generator.client.literals import clean_text, one_line, seconds
 
 if TYPE_CHECKING:
     from generator.client.arguments import Argument
-    from generator.client.ir import OperationIR
+    from generator.spec.model import Operation
 
 _UUID_SAMPLE = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 _EXAMPLE_LIMIT = 60
 
 
 def describe(
-    op: OperationIR,
-    spec: dict[str, Any],
+    op: Operation,
     arguments: list[Argument],
     result_type: str,
     errors: list[tuple[str, int]],
     idempotency: str | None,
-    security: Any,
 ) -> str:
     """The plain-text docstring of one generated method."""
     summary = one_line(op.summary) or f"{op.method} {op.path}"
     parts = [summary if summary.endswith(".") else summary + "."]
-    description = clean_text(str(spec.get("description") or ""))
+    description = clean_text(op.description)
     if description:
         parts.append(description)
     facts = f"``{op.method} {op.path}`` (operationId ``{op.operation_id}``)."
-    limit = spec.get("x-rate-limit")
-    if isinstance(limit, dict) and "limit" in limit:
+    limit = op.rate_limit
+    if limit is not None:
         facts += (
-            f" Rate limit: {limit.get('limit')} requests per {limit.get('period', 60)} s per "
-            f"{limit.get('scope', 'workspace')}; the client waits instead of exceeding it."
+            f" Rate limit: {limit.limit} requests per {seconds(limit.period)} s per {limit.scope}; "
+            "the client waits instead of exceeding it."
         )
-    schemes = sorted({str(n) for req in security or [] for n in req})
+    schemes = sorted({scheme.name for alternative in op.security for scheme in alternative})
     if schemes:
         facts += " Credentials: " + ", ".join(schemes) + "."
     parts.append(facts)

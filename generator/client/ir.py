@@ -1,19 +1,19 @@
 """The intermediate representation that templates see (and nothing else).
 
-``build_ir(document)`` turns a normalized OpenAPI document into a :class:`ClientIR`: package
-facts and one :class:`OperationIR` per operation. :func:`generator.client_ir.build_client` then
-fills in what the runtime client needs (resource groups, method signatures, credentials, servers,
-error classes), once the models module exists. Python computes every string a template prints
+:func:`build_ir` turns a :class:`~generator.spec.model.Spec` into a :class:`ClientIR` with the
+package facts; :func:`generator.client.retries.retry_policy` gives the retry policy and
+:func:`generator.client.build.build_client` fills in what the runtime client needs (resource
+groups, operations, method signatures, credentials, servers, error classes), once the models
+module exists. Python computes every string a template prints
 (identifiers, type hints, escaped literals, docstrings); templates only arrange them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from generator.client.literals import docstring, py_str, toml_str
-from generator.naming import python_identifier
+from generator.spec.model import Spec
 
 #: (template, target path relative to the output directory) rendered once for every package;
 #: ``{package}`` is replaced by the package name.
@@ -45,7 +45,8 @@ class OperationIR:
 
     ``signature`` holds the parameter lines after ``self`` (each ending in a comma), ``call_args``
     the argument lines of the runtime call, ``definition`` the keyword lines of the module-level
-    ``Operation(...)`` constant, ``docstring`` a complete escaped literal.
+    ``Operation(...)`` constant (the operation's descriptor), ``docstring`` a complete escaped
+    literal.
     """
 
     operation_id: str
@@ -121,6 +122,28 @@ class ErrorIR:
     docstring: str
 
 
+@dataclass(frozen=True)
+class RetryIR:
+    """The retry policy of the runtime (``_constants.py``, ``_retry.py``, README) from ``x-retry``.
+
+    ``*_line`` fields are complete constant declarations; the other strings are printed in
+    docstrings and the README. The defaults describe a spec without ``x-retry``: no status is
+    retried (connection errors and timeouts still are).
+    """
+
+    backoff_line: str = "BACKOFF_STATUSES: Final[frozenset[int]] = frozenset()"
+    retry_after_line: str = "RATE_LIMITED_STATUS: Final[int | None] = None"
+    delay_status_line: str = "BOT_POOL_STATUS: Final[int | None] = None"
+    delay_seconds_line: str = "BOT_POOL_RETRY_DELAY: Final = 0.0"
+    retry_after_status: int | None = None
+    delay_status: int | None = None
+    delay_seconds: str = ""
+    delay_label: str = ""
+    backoff_readme: str = "Connection errors and timeouts"
+    backoff_doc: str = "Connection errors/timeouts"
+    constants_doc: str = ""
+
+
 @dataclass
 class ClientIR:
     """Everything the package templates print."""
@@ -146,6 +169,8 @@ class ClientIR:
     servers: list[ServerIR] = field(default_factory=list)
     default_region_literal: str = "None"
     errors: list[ErrorIR] = field(default_factory=list)
+    retry: RetryIR = field(default_factory=RetryIR)
+    operations_registry: tuple[str, ...] = ()
     secret_headers_literal: str = "frozenset()"
     all_exports: tuple[str, ...] = ()
     version_toml: str = '""'
@@ -161,16 +186,14 @@ class ClientIR:
     readme_servers: tuple[str, ...] = ()
 
 
-def build_ir(document: dict[str, Any], sha256: str, generator_version: str, package: str = "recall_client") -> ClientIR:
-    """Build the IR of ``document`` (a normalized OpenAPI 3.1 document as plain data).
+def build_ir(spec: Spec, sha256: str, generator_version: str, package: str = "recall_client") -> ClientIR:
+    """The package facts of ``spec`` (title, version, literals).
 
-    Only package facts and the operation list; :func:`generator.client_ir.build_client` adds the
-    client part (it needs the models module).
+    :func:`generator.client.build.build_client` adds the operations and the client part (it
+    needs the models module).
     """
-    info = document.get("info", {})
-    title = str(info.get("title", "API"))
-    version = str(info.get("version", "0.0.0"))
-    ir = ClientIR(
+    title, version = spec.title, spec.version
+    return ClientIR(
         package=package,
         distribution=package.replace("_", "-"),
         version=version,
@@ -184,19 +207,3 @@ def build_ir(document: dict[str, Any], sha256: str, generator_version: str, pack
         package_literal=py_str(package),
         user_agent_literal=py_str(f"{package.replace('_', '-')}/{version} (recallgen {generator_version})"),
     )
-    for path, item in sorted(document.get("paths", {}).items()):
-        for method, op in sorted(item.items()):
-            if not isinstance(op, dict) or "operationId" not in op:
-                continue
-            op_id = str(op["operationId"])
-            ir.operations.append(
-                OperationIR(
-                    operation_id=op_id,
-                    method=method.upper(),
-                    path=path,
-                    summary=str(op.get("summary", "")),
-                    tag=str((op.get("tags") or ["default"])[0]),
-                    python_name=python_identifier(op_id),
-                )
-            )
-    return ir

@@ -35,6 +35,11 @@ def one_line(text: str, limit: int = 0) -> str:
     return flat
 
 
+def seconds(value: float) -> str:
+    """A number of seconds as prose: ``60.0`` -> ``60``, ``1.5`` -> ``1.5`` (never rounded)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _escape_docstring_body(text: str) -> str:
     body = text.replace("\\", "\\\\")
     body = _CONTROL.sub(

@@ -1,22 +1,23 @@
-"""API-wide client facts from the spec: credentials, servers (regions) and error classes.
+"""API-wide client facts from the spec model: credentials, servers (regions) and error classes.
 
-Credentials come from ``components.securitySchemes`` (OpenAPI 3.1 section 4.8.27): the first
-scheme of the root ``security`` requirement is the client's ``api_key`` (environment variable
-``<PREFIX>_API_KEY``); every other scheme becomes an argument named after it
-(``CalendarAuthToken`` -> ``calendar_auth_token``). Servers (section 4.8.5) become regions named
-after the first DNS label of their host. Error classes come from the documented 4xx/5xx responses.
+Credentials come from the security schemes (OpenAPI 3.1 section 4.8.27) with their wire format
+as data (:class:`~generator.spec.rules.CredentialFormat`: location, header/query/cookie name and
+the ``x-credential-prefix``): the first scheme of the root ``security`` requirement is the
+client's ``api_key`` (environment variable ``<PREFIX>_API_KEY``); every other scheme becomes an
+argument named after it (``CalendarAuthToken`` -> ``calendar_auth_token``). Servers (section
+4.8.5) become regions named after the first DNS label of their host. Error classes come from the
+documented 4xx/5xx responses.
 """
 
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlsplit
 
 from generator.client.ir import ClientIR, CredentialIR, ErrorIR, ServerIR
 from generator.client.literals import docstring, md_cell, md_code, md_fence, one_line, py_str
 from generator.naming import class_name, python_identifier, words
+from generator.spec.model import Spec
 
 #: Conventional class names that win over the response component's name (OAI's naming).
 CONVENTIONAL_ERRORS: dict[int, str] = {429: "RateLimitError"}
@@ -44,109 +45,73 @@ def identifier(text: str, *, fallback: str = "field") -> str:
     return python_identifier(text, fallback=fallback)
 
 
-def credentials(document: dict[str, Any], env_prefix: str) -> list[CredentialIR]:
-    """One :class:`CredentialIR` per security scheme, the root requirement's first scheme first."""
-    schemes = document.get("components", {}).get("securitySchemes", {}) or {}
-    root = [name for req in document.get("security", []) or [] for name in req]
+def credentials(spec: Spec, env_prefix: str) -> list[CredentialIR]:
+    """One :class:`CredentialIR` per supported security scheme, the root requirement's first scheme first.
+
+    A scheme without a credential format (unsupported) is left out: :func:`render_package` refuses
+    such a spec (``ir-security``) before building.
+    """
+    schemes = spec.security_schemes
+    root = [scheme.name for alternative in spec.security for scheme in alternative]
     ordered = [n for n in dict.fromkeys(root) if n in schemes] + sorted(n for n in schemes if n not in root)
     result: list[CredentialIR] = []
     used = set(CLIENT_ARGUMENTS)
-    for position, scheme_name in enumerate(ordered):
+    for scheme_name in ordered:
         scheme = schemes[scheme_name]
-        argument = "api_key" if position == 0 else identifier(scheme_name)
+        wire = scheme.format
+        if wire is None:
+            continue
+        first = not result
+        argument = "api_key" if first else identifier(scheme_name)
         while argument in used:
             argument += "_"
         used.add(argument)
-        location, parameter, prefix = _wire_form(scheme)
-        env = f"{env_prefix}_{argument.upper()}" if position == 0 else ""
+        env = f"{env_prefix}_{argument.upper()}" if first else ""
         result.append(
             CredentialIR(
                 scheme=scheme_name,
                 scheme_literal=py_str(scheme_name),
                 argument=argument,
-                location=location,
-                parameter=parameter,
-                parameter_literal=py_str(parameter),
-                prefix=prefix,
-                prefix_literal=py_str(prefix),
+                location=wire.location,
+                parameter=wire.parameter,
+                parameter_literal=py_str(wire.parameter),
+                prefix=wire.prefix,
+                prefix_literal=py_str(wire.prefix),
                 env=env,
                 env_literal=py_str(env) if env else "None",
-                doc=one_line(str(scheme.get("description", "")) or f"{scheme_name} credential."),
+                doc=one_line(scheme.description or f"{scheme_name} credential."),
             )
         )
     return result
 
 
-def _wire_form(scheme: dict[str, Any]) -> tuple[str, str, str]:
-    """(location, header/query/cookie name, value prefix) of a security scheme."""
-    kind = scheme.get("type")
-    if kind == "apiKey":
-        location = str(scheme.get("in", "header"))
-        parameter = str(scheme.get("name", "Authorization"))
-        # The prefix is only stated in prose: "Send `Authorization: Token <API key>`".
-        pattern = rf"`\s*{re.escape(parameter)}\s*:\s*([A-Za-z][A-Za-z0-9_-]*)\s+<"
-        match = re.search(pattern, str(scheme.get("description", "")), flags=re.IGNORECASE)
-        return location, parameter, f"{match.group(1)} " if match else ""
-    if kind == "http":
-        return "header", "Authorization", f"{str(scheme.get('scheme', 'bearer')).capitalize()} "
-    return "header", "Authorization", "Bearer "
-
-
-def servers(document: dict[str, Any]) -> list[ServerIR]:
+def servers(spec: Spec) -> list[ServerIR]:
     """Regions from ``servers``: the host's first DNS label when unique, else ``server<n>``."""
-    entries = [s for s in document.get("servers", []) or [] if isinstance(s, dict) and s.get("url")]
-    urls = [_expand(s) for s in entries]
-    labels = [(urlsplit(u).hostname or "").split(".")[0] for u in urls]
+    entries = [s for s in spec.servers if s.url]
+    labels = [(urlsplit(s.url).hostname or "").split(".")[0] for s in entries]
     if len(set(labels)) != len(labels) or not all(labels):
-        labels = [f"server{i}" for i in range(len(urls))]
+        labels = [f"server{i}" for i in range(len(entries))]
     return [
         ServerIR(
             region=label,
             region_literal=py_str(label),
-            url=url.rstrip("/"),
-            url_literal=py_str(url.rstrip("/")),
-            description=one_line(str(entry.get("description", ""))),
+            url=entry.url.rstrip("/"),
+            url_literal=py_str(entry.url.rstrip("/")),
+            description=one_line(entry.description),
         )
-        for label, url, entry in zip(labels, urls, entries, strict=True)
+        for label, entry in zip(labels, entries, strict=True)
     ]
 
 
-def _expand(server: dict[str, Any]) -> str:
-    url = str(server["url"])
-    for var, spec in (server.get("variables") or {}).items():
-        url = url.replace("{" + var + "}", str((spec or {}).get("default", "")))
-    return url
-
-
-def resolve(document: dict[str, Any], node: Any) -> Any:
-    """Follow a local ``$ref`` (``#/components/...``) until a non-reference; None when dangling."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if ref in seen or not ref.startswith("#/"):
-            return None
-        seen.add(ref)
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, dict) else None
-        node = target
-    return node
-
-
-def error_classes(document: dict[str, Any]) -> list[ErrorIR]:
+def error_classes(spec: Spec) -> list[ErrorIR]:
     """One exception class per documented 4xx/5xx status over all operations (sorted by status)."""
     found: dict[int, tuple[str, str]] = {}
-    for item in (document.get("paths") or {}).values():
-        for op in (item or {}).values():
-            if not isinstance(op, dict):
+    for op in spec.operations:
+        for response in op.responses:
+            code = response.code
+            if code is None or not 400 <= code <= 599 or code in found:
                 continue
-            for code, response in (op.get("responses") or {}).items():
-                if not str(code).isdigit() or not 400 <= int(code) <= 599 or int(code) in found:
-                    continue
-                ref = response.get("$ref", "") if isinstance(response, dict) else ""
-                resolved = resolve(document, response) or {}
-                found[int(code)] = (ref.rsplit("/", 1)[-1] if ref else "", str(resolved.get("description", "")))
+            found[code] = (response.component or "", response.description)
     result: list[ErrorIR] = []
     used = set(RUNTIME_ERROR_NAMES)
     for status in sorted(found):
@@ -155,12 +120,13 @@ def error_classes(document: dict[str, Any]) -> list[ErrorIR]:
         while name in used:
             name += "_"
         used.add(name)
-        text = f"HTTP {status}: {one_line(description) or _phrase(status)}"
+        text = f"HTTP {status}: {one_line(description) or phrase(status)}"
         result.append(ErrorIR(status, name, "ServerError" if status >= 500 else "APIStatusError", docstring(text, 4)))
     return result
 
 
-def _phrase(status: int) -> str:
+def phrase(status: int) -> str:
+    """The reason phrase of ``status`` (``Conflict``), ``Status <n>`` when it has none."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -168,7 +134,7 @@ def _phrase(status: int) -> str:
 
 
 def _error_name(status: int, component: str) -> str:
-    base = class_name(component) if component else class_name(" ".join(words(_phrase(status))))
+    base = class_name(component) if component else class_name(" ".join(words(phrase(status))))
     return base if base.endswith("Error") else f"{base}Error"
 
 

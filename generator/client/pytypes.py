@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from generator.spec.refs import Refs, component_name
 
 #: Names a module that prints type hints imports itself: where each comes from.
 KNOWN_IMPORTS: dict[str, str] = {
@@ -171,7 +174,7 @@ def _alias(annotation: ast.expr) -> str | None:
 
 def is_nullable(schema: Any) -> bool:
     """True when ``schema`` admits JSON ``null`` (type list, anyOf/oneOf member, enum, 3.0 ``nullable``)."""
-    if not isinstance(schema, dict):
+    if not isinstance(schema, Mapping):
         return False
     types = schema.get("type")
     if types == "null" or (isinstance(types, list) and "null" in types) or schema.get("nullable") is True:
@@ -187,26 +190,29 @@ class SchemaTypes:
 
     ``for_input`` makes hints liberal for what a caller passes (``str | UUID`` for a uuid string,
     ``Sequence`` for arrays, ``Mapping`` for objects); otherwise they describe parsed responses.
+    Any other ``$ref`` is followed with ``refs`` (the spec's resolver) and its target typed.
     """
 
     index: ModelIndex
     component_classes: dict[str, str]
+    refs: Refs
+    _following: set[str] = field(default_factory=set, repr=False)
 
-    def ref_class(self, ref: str) -> str | None:
-        """The model class of ``#/components/schemas/<Name>``, or None."""
-        prefix = "#/components/schemas/"
-        if not ref.startswith(prefix):
-            return None
-        cls = self.component_classes.get(ref[len(prefix) :])
-        return cls if cls in self.index.classes else None
+    def component_class(self, component: str | None) -> str | None:
+        """The model class of the schema component ``component``, or None."""
+        cls = self.component_classes.get(component) if component is not None else None
+        return cls if cls is not None and cls in self.index.classes else None
 
     def of(self, schema: Any, *, for_input: bool) -> ast.expr:
         """The type hint of ``schema``."""
-        if not isinstance(schema, dict):
+        if not isinstance(schema, Mapping):
             return name("Any")
         if "$ref" in schema:
-            cls = self.ref_class(str(schema["$ref"]))
-            return name(f"models.{cls}") if cls else name("Any")
+            component = component_name(schema)
+            if component is not None:
+                cls = self.component_class(component)
+                return name(f"models.{cls}") if cls else name("Any")
+            return self._followed(str(schema["$ref"]), for_input)
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list):
                 return union([self.of(s, for_input=for_input) for s in schema[key]])
@@ -226,7 +232,17 @@ class SchemaTypes:
             return name("Any")
         return union([self._scalar(t, schema, for_input) for t in type_list])
 
-    def _scalar(self, kind: str, schema: dict[str, Any], for_input: bool) -> ast.expr:
+    def _followed(self, ref: str, for_input: bool) -> ast.expr:
+        """The type of what a non-component ``$ref`` points at (``Any`` for a reference cycle)."""
+        if ref in self._following:
+            return name("Any")
+        self._following.add(ref)
+        try:
+            return self.of(self.refs.target(ref)[1], for_input=for_input)
+        finally:
+            self._following.discard(ref)
+
+    def _scalar(self, kind: str, schema: Mapping[str, Any], for_input: bool) -> ast.expr:
         fmt = schema.get("format")
         if kind == "null":
             return ast.Constant(None)
@@ -242,7 +258,7 @@ class SchemaTypes:
             return subscript("Sequence" if for_input else "list", item)
         if kind == "object":
             extra = schema.get("additionalProperties")
-            value = self.of(extra, for_input=for_input) if isinstance(extra, dict) and extra else name("Any")
+            value = self.of(extra, for_input=for_input) if isinstance(extra, Mapping) and extra else name("Any")
             return subscript("Mapping" if for_input else "dict", name("str"), value)
         return name("Any")
 

@@ -1,18 +1,24 @@
 """Stage 4: render the installable ``recall_client`` package from a normalized spec.
 
-Models come from datamodel-code-generator (pydantic v2, no timestamp); every other file comes
-from a Jinja template in ``templates/`` fed only by the IR (:mod:`generator.client.ir`). The package is
-built in a temporary directory, formatted with the pinned ruff, and swapped into place, so a
-failed run leaves the previous package untouched.
+Models come from datamodel-code-generator (pydantic v2, no timestamp) fed with the spec's
+``components.schemas``; every other file comes from a Jinja template in ``templates/`` fed only by
+the IR (:mod:`generator.client.ir`), which reads the spec through its one typed model
+(:class:`~generator.spec.model.Spec`). The package is built in a temporary directory, formatted
+with the pinned ruff, and swapped into place, so a failed run leaves the previous package
+untouched. What would make the package wrong is an ``ir-*`` error diagnostic and nothing is
+written: a spec the model cannot read (``$ref``, operation, ``x-rate-limit``, security scheme,
+``x-retry``), models datamodel-code-generator refuses, rendered code ruff cannot format.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +28,42 @@ from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
 from generator.client.pytypes import ModelIndex
+from generator.client.retries import retry_policy
 from generator.diagnostics import Diagnostics
 from generator.spec.document import dump_yaml
+from generator.spec.model import Spec
+from generator.spec.refs import SpecRefError
 
 PACKAGE = "recall_client"
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 #: ruff settings for generated code, explicit so the output never depends on a user config.
 RUFF_ARGS = ("--isolated", "--line-length", "120", "--target-version", "py311")
+#: Diagnostic code of each kind of :class:`~generator.spec.model.Problem` for the client.
+IR_CODES: Mapping[str, str] = {
+    "bad-ref": "ir-bad-ref",
+    "bad-operation": "ir-bad-operation",
+    "no-operations": "ir-no-operations",
+    "rate-limit": "ir-rate-limit",
+    "security": "ir-security",
+    "retry": "ir-retry",
+}
+#: Problems that would make the generated client wrong (every kind but ``no-operations``).
+IR_ERRORS = frozenset(IR_CODES) - {"no-operations"}
+#: Lines of a failing tool's output quoted in a diagnostic.
+_QUOTED_LINES = 8
 
 
-def spec_sha256(document: dict[str, Any]) -> str:
+class GenerateError(Exception):
+    """A step failed: ``code`` and ``message`` become one error diagnostic (``line`` in the spec)."""
+
+    def __init__(self, code: str, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+
+
+def spec_sha256(document: Mapping[str, Any]) -> str:
     """sha256 of the spec's canonical YAML form (stable across whitespace-only edits)."""
     return hashlib.sha256(dump_yaml(document).encode("utf-8")).hexdigest()
 
@@ -45,40 +77,59 @@ def file_header(ir: ClientIR, comment: str = "#") -> str:
 
 
 def render_package(
-    document: dict[str, Any],
-    spec_path: Path,
+    spec: Spec,
     output: Path,
     diags: Diagnostics,
     templates_dir: Path | None = None,
     package: str = PACKAGE,
 ) -> bool:
-    """Write the package for ``document`` to ``output``; False (with diagnostics) on failure.
+    """Write the package for ``spec`` to ``output``; False (with diagnostics, nothing written) on failure.
 
     ``package`` names the importable package (tests use other names to load several at once).
+    Diagnostics name ``spec.source`` with the line of the node at fault when it is known.
     """
-    ir = build_ir(document, spec_sha256(document), __version__, package=package)
+    spec.report(diags, IR_CODES, IR_ERRORS)
+    retry = retry_policy(spec, diags)
+    if retry is None or any(problem.kind in IR_ERRORS for problem in spec.problems):
+        return False
+    ir = build_ir(spec, spec_sha256(spec.document), __version__, package=package)
+    ir.retry = retry
     env = _environment(templates_dir or DEFAULT_TEMPLATES)
-    tmp_root = Path(tempfile.mkdtemp(prefix=".recallgen-", dir=output.parent if output.parent.exists() else None))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp_root = Path(tempfile.mkdtemp(prefix=".recallgen-", dir=output.parent))
+    except OSError as exc:
+        diags.error(spec.source, 0, "file-unwritable", f"cannot write {output}: {exc}")
+        return False
     staging = tmp_root / output.name
     try:
-        for path, text in render_files(document, ir, env).items():
+        for path, text in render_files(spec, ir, env).items():
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8", newline="\n")
         format_python(staging)
         _swap(staging, output)
         return True
-    except (OSError, subprocess.CalledProcessError, RuntimeError, TemplateError) as exc:
-        diags.error(str(spec_path), 0, "generate-failed", f"{type(exc).__name__}: {exc}")
+    except GenerateError as exc:
+        diags.error(spec.source, exc.line, exc.code, exc.message)
+        return False
+    except SpecRefError as exc:
+        diags.error(spec.source, 0, "ir-bad-ref", str(exc))
+        return False
+    except (OSError, TemplateError) as exc:
+        diags.error(spec.source, 0, "generate-failed", f"{type(exc).__name__}: {exc}")
         return False
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
 
 
-def render_files(document: dict[str, Any], ir: ClientIR, env: Environment) -> dict[str, str]:
-    """Every file of the package (relative path -> text), before formatting; fills ``ir``."""
-    models = generate_models(document, ir)
-    build_client(ir, document, ModelIndex.from_source(models))
+def render_files(spec: Spec, ir: ClientIR, env: Environment) -> dict[str, str]:
+    """Every file of the package (relative path -> text), before formatting; fills ``ir``.
+
+    Raises :class:`GenerateError` when datamodel-code-generator fails.
+    """
+    models = generate_models(spec, ir)
+    build_client(ir, spec, ModelIndex.from_source(models))
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
     for template, target in ir.files:
@@ -100,42 +151,50 @@ def _environment(templates_dir: Path) -> Environment:
     )
 
 
-def generate_models(document: dict[str, Any], ir: ClientIR) -> str:
+def generate_models(spec: Spec, ir: ClientIR) -> str:
     """pydantic v2 models of ``components.schemas`` via datamodel-code-generator.
 
     Unknown response fields are allowed and kept (``extra="allow"``); field names are
-    snake_case with aliases; enums are ``StrEnum`` classes named after their parent.
+    snake_case with aliases; enums are ``StrEnum`` classes named after their parent. Raises
+    :class:`GenerateError` (``ir-models-failed``) when datamodel-code-generator fails.
     """
     from datamodel_code_generator import InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import DataModelType
 
+    document = spec.document
     models_only = {
         "openapi": document.get("openapi", "3.1.0"),
         "info": document.get("info", {"title": "API", "version": "0"}),
         "paths": {},
-        "components": {"schemas": document.get("components", {}).get("schemas", {})},
+        "components": {"schemas": dict(spec.schemas)},
     }
-    result = generate(
-        models_only,
-        input_file_type=InputFileType.OpenAPI,
-        output_model_type=DataModelType.PydanticV2BaseModel,
-        target_python_version=PythonVersion.PY_311,
-        disable_timestamp=True,
-        snake_case_field=True,
-        extra_fields="allow",
-        use_annotated=True,
-        field_constraints=True,
-        use_schema_description=True,
-        use_field_description=True,
-        parent_scoped_naming=True,
-        use_specialized_enum=True,
-        use_standard_collections=True,
-        use_union_operator=True,
-        formatters=[],
-        custom_file_header=file_header(ir).rstrip("\n"),
-    )
+    try:
+        result = generate(
+            models_only,
+            input_file_type=InputFileType.OpenAPI,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            disable_timestamp=True,
+            snake_case_field=True,
+            extra_fields="allow",
+            use_annotated=True,
+            field_constraints=True,
+            use_schema_description=True,
+            use_field_description=True,
+            parent_scoped_naming=True,
+            use_specialized_enum=True,
+            use_standard_collections=True,
+            use_union_operator=True,
+            formatters=[],
+            custom_file_header=file_header(ir).rstrip("\n"),
+        )
+    except Exception as exc:  # any failure of the third-party generator is a diagnostic, not a traceback
+        message = _first_lines(str(exc), _QUOTED_LINES) or type(exc).__name__
+        found = re.search(r"'#(/[^']*)'", message)
+        line = spec.line_of(found.group(1)) if found else 0
+        raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line) from exc
     if not isinstance(result, str):
-        raise RuntimeError("datamodel-code-generator returned several modules; expected one")
+        raise GenerateError("ir-models-failed", "datamodel-code-generator returned several modules; expected one")
     return result
 
 
@@ -143,13 +202,31 @@ def format_python(root: Path) -> None:
     """Autofix and format the generated Python with the pinned ruff (explicit, isolated settings).
 
     ``check --fix`` runs ruff's default rules plus isort, unused imports and pyupgrade (templates
-    import a superset of what a module needs); ``format`` runs after it, then isort once more.
+    import a superset of what a module needs); ``format`` runs after it, then ``check --fix``
+    once more, which must leave no violation. Raises :class:`GenerateError` (``ir-format-failed``)
+    with ruff's message when a step fails (the first check may leave what ``format`` fixes).
     """
     ruff = [sys.executable, "-m", "ruff"]
-    fix = [*ruff, "check", *RUFF_ARGS, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
-    subprocess.run(fix, check=False, capture_output=True)
-    subprocess.run([*ruff, "format", *RUFF_ARGS, "--quiet", str(root)], check=True, capture_output=True)
-    subprocess.run(fix, check=False, capture_output=True)
+    # The Python code only: pyproject.toml carries the spec's version verbatim (RUF200 is not ours).
+    only_code = ("--extend-exclude", "pyproject.toml")
+    fix = [*ruff, "check", *RUFF_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
+    steps = (
+        ("check --fix", fix, (0, 1)),
+        ("format", [*ruff, "format", *RUFF_ARGS, str(root)], (0,)),  # README examples too; --quiet hides errors
+        ("check --fix", fix, (0,)),
+    )
+    for step, command, accepted in steps:
+        done = subprocess.run(command, check=False, capture_output=True, text=True)
+        if done.returncode not in accepted:
+            output = (done.stderr.strip() or done.stdout).replace(str(root) + "/", "")
+            message = f"ruff {step} failed (exit {done.returncode}): {_first_lines(output, _QUOTED_LINES)}"
+            raise GenerateError("ir-format-failed", message)
+
+
+def _first_lines(text: str, count: int) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    more = f" (... {len(lines) - count} more lines)" if len(lines) > count else ""
+    return " | ".join(lines[:count]) + more
 
 
 def _swap(staging: Path, output: Path) -> None:

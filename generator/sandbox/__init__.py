@@ -1,9 +1,11 @@
 """The sandbox: a stateful fake of the Recall.ai API driven by a spec (``recallgen sandbox``).
 
-Layering (each module imports only those above it):
+Layering (each module imports only those above it, and of the toolkit only :mod:`generator.spec`
+and :mod:`generator.diagnostics`):
 
-- :mod:`.schemas`: JSON Schema 2020-12 validation by JSON pointer into the spec, synthesis, conforming;
-- :mod:`.spec`: the spec's operations, parameters, responses, security and ``x-rate-limit``;
+- :mod:`.spec`: the spec model (:mod:`generator.spec`: operations, parameters, responses, security
+  schemes with their credential format, ``x-rate-limit``) and the ``sandbox-*`` verdict on it;
+- :mod:`.schemas`: synthesis and conforming of values over the model's resolver (``Refs``);
 - :mod:`.routes`: path template matching and resource kinds (item, collection, singleton, action);
 - :mod:`.store`: SQLite storage of JSON resources (in memory, or a file with ``--db``);
 - :mod:`.auth`, :mod:`.limits`, :mod:`.idempotency`, :mod:`.validation`: 401, 429, 409/replay, 400;
@@ -18,12 +20,11 @@ Programmatic use: :func:`start_sandbox` (returns a :class:`RunningSandbox` with 
 from generator.sandbox.app import SandboxConfig, create_app
 from generator.sandbox.auth import DEFAULT_API_KEY, DEFAULT_CALENDAR_TOKEN, Credentials
 from generator.sandbox.server import RunningSandbox, SandboxStartError, start_sandbox
-from generator.sandbox.spec import ApiSpec, build_spec, load_spec
+from generator.sandbox.spec import build_spec, load_spec
 
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_CALENDAR_TOKEN",
-    "ApiSpec",
     "Credentials",
     "RunningSandbox",
     "SandboxConfig",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,22 +32,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
-from generator.sandbox.auth import Credentials, authenticate
-from generator.sandbox.idempotency import (
-    IDEMPOTENT_METHODS,
-    IN_PROGRESS,
-    CachedResponse,
-    IdempotencyCache,
-    IdempotencyKey,
-)
+from generator.sandbox.auth import Credentials, api_key_scheme, authenticate
+from generator.sandbox.idempotency import IN_PROGRESS, CachedResponse, IdempotencyCache, IdempotencyKey
 from generator.sandbox.limits import RateLimiter, subject_for
 from generator.sandbox.resources import Reply, ResourceModel, not_found
 from generator.sandbox.routes import Route, RouteTable
-from generator.sandbox.spec import ApiSpec, Operation
+from generator.sandbox.schemas import Shaper
+from generator.sandbox.spec import schema_of
 from generator.sandbox.store import ResourceStore
 from generator.sandbox.validation import RequestInvalid, validate_request
+from generator.spec.model import Operation, Spec
+from generator.spec.rules import METHODS
 
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+#: Every method the app answers (undeclared ones with 405): the Path Item methods, and CONNECT.
+_ALL_METHODS = [m.upper() for m in METHODS] + ["CONNECT"]
 
 
 class ResponseSchemaError(AssertionError):
@@ -70,16 +68,19 @@ class SandboxConfig:
 
 
 class Sandbox:
-    """The state behind one app: spec, routes, store, limiter, idempotency cache, resources."""
+    """The state behind one app: spec, shaper, routes, store, limiter, idempotency cache, resources."""
 
-    def __init__(self, spec: ApiSpec, config: SandboxConfig) -> None:
+    def __init__(self, spec: Spec, config: SandboxConfig) -> None:
         self.spec = spec
         self.config = config
+        self.shaper = Shaper(spec.refs)
+        key_scheme = api_key_scheme(spec)  # reads the caller's key where an operation names no scheme
+        self.identity = (key_scheme,) if key_scheme is not None else ()
         self.routes = RouteTable(spec)
         self.store = ResourceStore(config.db)
         self.limiter = RateLimiter(config.clock)
         self.idempotency = IdempotencyCache(config.clock)
-        self.resources = ResourceModel(spec, self.routes, self.store)
+        self.resources = ResourceModel(spec, self.shaper, self.routes, self.store)
         self.resources.seed()
 
     async def handle(self, request: Request) -> Response:
@@ -89,20 +90,20 @@ class Sandbox:
             return found
         op, route, params = found
         headers = {k.lower(): v for k, v in request.headers.items()}
-        auth = authenticate(op.security, headers, self.config.credentials)
+        auth = authenticate(op.security, headers, self.config.credentials, self.identity)
         if not auth.ok:
             return self._send(op, Reply(401, {"detail": auth.detail, "code": auth.code}))
-        throttled = self._throttle(op, auth.api_key, dict(auth.tokens), params)
+        throttled = self._throttle(op, auth.api_key, auth.tokens, params)
         if throttled is not None:
             return self._send(op, throttled)
         body = await request.body()
         query = {key: request.query_params.getlist(key) for key in request.query_params}
         try:
-            valid = validate_request(self.spec.index, op, params, query, headers, body, headers.get("content-type", ""))
+            valid = validate_request(self.spec.refs, op, params, query, headers, body, headers.get("content-type", ""))
         except RequestInvalid as exc:
             return self._send(op, Reply(400, {"detail": exc.detail, "code": exc.code}))
         key_header = headers.get("idempotency-key")
-        if op.method not in IDEMPOTENT_METHODS or key_header is None:
+        if not op.is_unsafe or key_header is None:
             return self._send(op, await run_in_threadpool(self.resources.handle, op, route, params, valid.body))
         key = IdempotencyKey(auth.api_key, op.method, request.url.path, key_header)
         return await self._idempotent(key, op, route, params, valid.body)
@@ -114,16 +115,16 @@ class Sandbox:
         if matched is None:
             return self._send(None, not_found(f"No endpoint at {request.url.path}."))
         route, raw_params = matched
-        op = self.spec.operations.get((request.method, route.template))
+        op = self.spec.route(request.method, route.template)
         if op is None:
-            allowed = ", ".join(m for m, p in self.spec.operations if p == route.template)
+            allowed = ", ".join(o.method for o in self.spec.operations if o.path == route.template)
             detail = f'Method "{request.method}" not allowed.'
             return self._send(
                 None, Reply(405, {"detail": detail, "code": "method_not_allowed"}, headers={"Allow": allowed})
             )
         return op, route, {name: unquote(value) for name, value in raw_params.items()}
 
-    def _throttle(self, op: Operation, api_key: str, tokens: dict[str, str], params: dict[str, str]) -> Reply | None:
+    def _throttle(self, op: Operation, api_key: str, tokens: Mapping[str, str], params: dict[str, str]) -> Reply | None:
         """The 429 reply when the operation's rate limit is exhausted for this caller, else None."""
         if op.rate_limit is None:
             return None
@@ -158,11 +159,9 @@ class Sandbox:
 
     def _send(self, op: Operation | None, reply: Reply) -> Response:
         body = reply.body
-        declared = op.responses.get(reply.status) if op is not None else None
-        schema = declared.schema if declared is not None else None
+        schema = schema_of(op.response(reply.status)) if op is not None else None
         if schema is not None and reply.status >= 400:
-            fallback = self.spec.index.fallback(schema, declared.example if declared else None, False)
-            body = self.spec.index.conform(body, schema, fallback)
+            body = self.shaper.conform(body, schema, self.shaper.fallback(schema))
         if self.config.check_responses and op is not None and reply.has_body:
             self._check(op, reply.status, body, schema)
         if not reply.has_body:
@@ -171,10 +170,10 @@ class Sandbox:
         return Response(content, reply.status, headers=reply.headers, media_type="application/json")
 
     def _check(self, op: Operation, status: int, body: Any, schema: str | None) -> None:
-        if status not in op.responses and status != 404:
+        if op.response(status) is None and status != 404:
             raise ResponseSchemaError(f"{op.operation_id}: status {status} is not declared")
-        if schema is not None and not self.spec.index.is_valid(body, schema):
-            problems = "; ".join(self.spec.index.errors(body, schema))
+        if schema is not None and not self.spec.refs.is_valid(body, schema):
+            problems = "; ".join(self.spec.refs.errors(body, schema))
             raise ResponseSchemaError(f"{op.operation_id}: {status} body fails its schema: {problems}")
 
     def close(self) -> None:
@@ -182,8 +181,10 @@ class Sandbox:
         self.store.close()
 
 
-def create_app(spec: ApiSpec, config: SandboxConfig | None = None) -> Starlette:
-    """A Starlette app serving ``spec``; the :class:`Sandbox` is ``app.state.sandbox``.
+def create_app(spec: Spec, config: SandboxConfig | None = None) -> Starlette:
+    """A Starlette app serving ``spec`` (from :func:`generator.sandbox.spec.load_spec` or
+    :func:`~generator.sandbox.spec.build_spec`, which report what it cannot serve); the
+    :class:`Sandbox` is ``app.state.sandbox``.
 
     Raises :class:`generator.sandbox.store.StoreError` when ``config.db`` cannot be used.
     """

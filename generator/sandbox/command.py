@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostics
 from generator.sandbox.app import SandboxConfig, create_app
-from generator.sandbox.auth import Credentials
+from generator.sandbox.auth import Credentials, api_key_scheme
 from generator.sandbox.server import serve_forever
 from generator.sandbox.spec import load_spec
 from generator.sandbox.store import StoreError
@@ -46,11 +46,11 @@ def run_sandbox(
         return 1
     if len(diags):
         report(diags)
+    scheme = api_key_scheme(spec)
     keys = ", ".join(sorted(credentials.api_keys))
-    ready = (
-        f"sandbox: {len(spec.operations)} operations of {spec_path} at {{url}} "
-        f"(Authorization: Token {keys}; store: {db or 'in memory'})"
-    )
+    if scheme is not None and scheme.format is not None:
+        keys = f"{scheme.format.parameter}: {scheme.format.prefix}{keys}"
+    ready = f"sandbox: {len(spec.operations)} operations of {spec_path} at {{url}} ({keys}; store: {db or 'in memory'})"
     try:
         serve_forever(app, host, port, on_ready=ready)
     except OSError as exc:

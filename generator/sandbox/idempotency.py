@@ -1,6 +1,7 @@
 """``Idempotency-Key`` handling, as the vendor's ``idempotency`` page describes it.
 
-For PUT, POST and PATCH requests carrying the header, the key "will be used in combination with
+For PUT, POST and PATCH requests carrying the header (``Operation.is_unsafe``,
+:data:`generator.spec.rules.UNSAFE_METHODS`), the key "will be used in combination with
 your user, and the path to identify the request":
 
 - the first request with a key runs as usual and its response is kept;
@@ -25,9 +26,6 @@ from dataclasses import dataclass
 
 #: How long a completed response is replayed, in seconds (idempotency page: "in the previous hour").
 REPLAY_WINDOW = 3600.0
-
-#: Methods the header applies to (idempotency page).
-IDEMPOTENT_METHODS = frozenset({"PUT", "POST", "PATCH"})
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Rate limits per operation and scope, as the pages state them ("300 requests per min per workspace").
 
-Each operation's ``x-rate-limit: {limit, period, scope}`` is enforced with a sliding window:
-a request is admitted when fewer than ``limit`` admitted requests of the same bucket fall within
-the last ``period`` seconds. A refused request gets 429 with ``Retry-After: <seconds>`` (errors
+Each operation's ``x-rate-limit: {limit, period, scope}`` (read once by the spec model into a
+:class:`generator.spec.rules.RateLimit`; a malformed one refuses the spec at start-up) is enforced
+with a sliding window: a request is admitted when fewer than ``limit`` admitted requests of the
+same bucket fall within the last ``period`` seconds. A refused request gets 429 with ``Retry-After: <seconds>`` (errors
 page: "Retry after the duration specified in the returned Retry-After header"), the whole
 seconds until the oldest request leaves the window (at least 1). The limit is checked after
 authentication (a 401 never counts) and before validation (a malformed request counts, as it
@@ -13,7 +14,8 @@ endpoints do not share a bucket. The subject depends on the scope:
 
 - ``workspace``: the API key (keys are environment-scoped; the sandbox treats one key as one
   workspace, authentication page);
-- ``calendar_user``: the calendar token header (per-user token, calendar-v1 guide), else the key;
+- ``calendar_user`` (:data:`generator.spec.rules.CREDENTIAL_SCOPES`): the calendar token (per-user
+  token, calendar-v1 guide), else the key;
 - any other scope (``bot``, ...): the key plus the request's path parameters (the bot's id).
 
 Time comes from an injectable clock (seconds, monotonic), so tests never sleep.
@@ -25,8 +27,10 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+
+from generator.spec.rules import CREDENTIAL_SCOPES, DEFAULT_SCOPE
 
 #: A source of monotonic time in seconds.
 Clock = Callable[[], float]
@@ -63,11 +67,12 @@ class RateLimiter:
             return Decision(True, limit - len(window))
 
 
-def subject_for(scope: str, api_key: str, tokens: dict[str, str], path_params: dict[str, str]) -> Hashable:
-    """The identity a scope counts by (see the module docstring); ``tokens`` maps header -> value."""
-    if scope == "workspace":
+def subject_for(scope: str, api_key: str, tokens: Mapping[str, str], path_params: Mapping[str, str]) -> Hashable:
+    """The identity a scope counts by (see the module docstring); ``tokens`` maps the schemes other
+    than the API key (scheme name) to the secret sent."""
+    if scope == DEFAULT_SCOPE:
         return ("key", api_key)
-    if scope == "calendar_user":
-        calendar = next((v for h, v in sorted(tokens.items()) if h != "authorization"), None)
-        return ("calendar_user", calendar) if calendar is not None else ("key", api_key)
+    if scope in CREDENTIAL_SCOPES:
+        token = next((v for _, v in sorted(tokens.items())), None)
+        return (scope, token) if token is not None else ("key", api_key)
     return ("key", api_key, tuple(sorted(path_params.items())))

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox = running.app.state.sandbox
         pins = {
             op.operation_id: sandbox.resources.sample_params(op.path)
-            for op in sandbox.spec.operations.values()
+            for op in sandbox.spec.operations
             if "{" in op.path
         }
         headers = [arg for name, value in running.auth_headers().items() for arg in ("-H", f"{name}: {value}")]

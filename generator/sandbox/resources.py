@@ -15,7 +15,7 @@
   resource when the response schema is one the parent is served with, the parent collection's items
   when the response is a list under a collection, else the response example.
 
-Every body goes through :meth:`SchemaIndex.conform` against the response schema (fallback: the
+Every body goes through :meth:`Shaper.conform` against the response schema (fallback: the
 example when valid, else a synthesized instance), so what is sent validates against what is
 declared. Stored values are the conformed bodies. Seeds: each collection's first items come from
 the examples of its operations (item GET first, then PATCH, PUT, list GET, POST), keyed by ``id``
@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.sandbox.routes import Kind, ListShape, Route, RouteTable, list_shape
-from generator.sandbox.spec import ApiSpec, Operation, ResponseSpec
+from generator.sandbox.schemas import Shaper
+from generator.sandbox.spec import schema_of, success_of
 from generator.sandbox.store import ResourceStore
+from generator.spec.model import JSON_MEDIA, MediaType, Operation, Response, Spec
 
 _SEED_ORDER = {"GET": 0, "PATCH": 1, "PUT": 2, "POST": 3, "DELETE": 4}
 
@@ -54,11 +56,15 @@ def not_found(detail: str = "Not found.") -> Reply:
 
 
 class ResourceModel:
-    """Handles validated requests against the store. Call :meth:`seed` once after construction."""
+    """Handles validated requests against the store. Call :meth:`seed` once after construction.
 
-    def __init__(self, spec: ApiSpec, routes: RouteTable, store: ResourceStore) -> None:
+    ``shaper`` conforms bodies to the schemas of ``spec`` (it holds the fallbacks it has made).
+    """
+
+    def __init__(self, spec: Spec, shaper: Shaper, routes: RouteTable, store: ResourceStore) -> None:
         self.spec = spec
-        self.index = spec.index
+        self.refs = spec.refs
+        self.shaper = shaper
         self.routes = routes
         self.store = store
         self._lock = threading.Lock()
@@ -99,7 +105,7 @@ class ResourceModel:
         return params
 
     def _ops_on(self, template: str) -> list[Operation]:
-        ops = [op for (_, path), op in self.spec.operations.items() if path == template]
+        ops = [op for op in self.spec.operations if op.path == template]
         return sorted(ops, key=lambda op: _SEED_ORDER.get(op.method, 9))
 
     def _collection_examples(self, collection: str) -> Iterable[tuple[str, Any]]:
@@ -107,14 +113,15 @@ class ResourceModel:
         values: list[Any] = []
         for template in [*templates, collection]:
             for op in self._ops_on(template):
-                success = op.success
-                if not success.has_example:
+                success = success_of(op)
+                media = _media(success)
+                if not media.has_example:
                     continue
-                shape = list_shape(self.index, success.schema)
+                shape = list_shape(self.refs, schema_of(success))
                 if shape is not None:
-                    values += _items_of(success.example, shape)
-                elif isinstance(success.example, dict):
-                    values.append(success.example)
+                    values += _items_of(media.example, shape)
+                elif isinstance(media.example, dict):
+                    values.append(media.example)
         seen: set[str] = set()
         for n, value in enumerate(values):
             rid = _id_of(value) or str(uuid.uuid5(uuid.NAMESPACE_URL, f"{collection}#{n}"))
@@ -124,41 +131,46 @@ class ResourceModel:
 
     def _first_example(self, template: str) -> Any:
         """A valid first value for a singleton: the first example, else a synthesized instance."""
-        ops = [op for op in self._ops_on(template) if op.success.schema is not None]
-        for op in sorted(ops, key=lambda o: not o.success.has_example):
-            value = self._fallback(op.success)
+        ops = [op for op in self._ops_on(template) if schema_of(success_of(op)) is not None]
+        for op in sorted(ops, key=lambda o: not _media(success_of(o)).has_example):
+            value = self._fallback(success_of(op))
             if value is not None:
                 return value
         return None
 
     # -- rendering ----------------------------------------------------------------------------
-    def _fallback(self, response: ResponseSpec) -> Any:
-        assert response.schema is not None
-        return self.index.fallback(response.schema, response.example, response.has_example)
+    def _fallback(self, response: Response) -> Any:
+        schema = schema_of(response)
+        assert schema is not None
+        media = _media(response)
+        return self.shaper.fallback(schema, media.example, media.has_example)
 
     def render(self, op: Operation, value: Any, items: list[Any] | None = None) -> Reply:
         """The success reply for ``op``: ``value`` (or ``items`` for list responses) conformed."""
-        success = op.success
-        if success.schema is None:
-            return Reply(success.status, success.example, has_body=success.has_example)
-        shape = list_shape(self.index, success.schema)
+        success = success_of(op)
+        status = success.code or 200
+        schema = schema_of(success)
+        if schema is None:
+            media = _media(success)
+            return Reply(status, media.example, has_body=media.has_example)
+        shape = list_shape(self.refs, schema)
         if shape is not None and items is not None:
-            return Reply(success.status, self._render_list(success, shape, items))
-        return Reply(success.status, self.index.conform(value, success.schema, self._fallback(success)))
+            return Reply(status, self._render_list(success, schema, shape, items))
+        return Reply(status, self.shaper.conform(value, schema, self._fallback(success)))
 
-    def _render_list(self, success: ResponseSpec, shape: ListShape, items: list[Any]) -> Any:
-        assert success.schema is not None
-        examples = _items_of(success.example, shape) if success.has_example else []
-        item_fallback = self.index.fallback(shape.items, examples[0] if examples else None, bool(examples))
-        rendered = [self.index.conform(item, shape.items, item_fallback) for item in items]
+    def _render_list(self, success: Response, schema: str, shape: ListShape, items: list[Any]) -> Any:
+        media = _media(success)
+        examples = _items_of(media.example, shape) if media.has_example else []
+        item_fallback = self.shaper.fallback(shape.items, examples[0] if examples else None, bool(examples))
+        rendered = [self.shaper.conform(item, shape.items, item_fallback) for item in items]
         if shape.kind == "array":
             return rendered
         envelope = self._fallback(success)
         value = {**(envelope if isinstance(envelope, dict) else {}), "next": None, "previous": None}
         value[shape.field] = rendered
-        if "count" in self.index.property_names(success.schema):
+        if "count" in self.refs.property_names(schema):
             value["count"] = len(rendered)
-        return self.index.conform(value, success.schema, envelope)
+        return self.shaper.conform(value, schema, envelope)
 
     # -- handling -----------------------------------------------------------------------------
     def handle(self, op: Operation, route: Route, params: dict[str, str], body: Any) -> Reply:
@@ -200,17 +212,19 @@ class ResourceModel:
     def _put(self, op: Operation, stored: Any, body: Any) -> Any:
         if not isinstance(body, dict) or not isinstance(stored, dict):
             return stored
-        writable = set(self.index.property_names(op.body_schema)) if op.body_schema else set(body)
+        schema = schema_of(op.request_body)
+        writable = set(self.refs.property_names(schema)) if schema is not None else set(body)
         kept = {k: v for k, v in stored.items() if k not in writable}
         return {**kept, **body}
 
     def _collection(self, op: Operation, collection: str, body: Any) -> Reply:
         if op.method == "GET":
             return self.render(op, None, self.store.list(collection))
-        if op.method != "POST" or list_shape(self.index, op.success.schema) is not None:
+        success = success_of(op)
+        if op.method != "POST" or list_shape(self.refs, schema_of(success)) is not None:
             return self.render(op, None, self.store.list(collection))
         rid = str(uuid.uuid4())
-        base = self._fallback(op.success) if op.success.schema is not None else {}
+        base = self._fallback(success) if schema_of(success) is not None else {}
         value = {**(base if isinstance(base, dict) else {}), **(body if isinstance(body, dict) else {}), "id": rid}
         reply = self.render(op, value)
         if reply.has_body:
@@ -230,26 +244,34 @@ class ResourceModel:
     def _action(self, op: Operation, route: Route, params: dict[str, str]) -> Reply:
         parent = self.routes.routes[route.related or ""]
         parent_path = parent.fill(parent.template, params)
-        success = op.success
+        schema = schema_of(success_of(op))
         if parent.kind is Kind.COLLECTION:
             items = self.store.list(parent_path)
-            return self.render(op, None, items if list_shape(self.index, success.schema) else None)
+            return self.render(op, None, items if list_shape(self.refs, schema) else None)
         if parent.kind is Kind.ITEM:
             stored = self.store.get(parent.fill(parent.related or "", params), params[parent.id_param or ""])
             if stored is None:
                 return not_found()
         else:
             stored = self.store.get(parent_path, "")
-        if success.schema is not None and self.index.deref(success.schema)[0] in self._served_schemas(parent):
+        if schema is not None and self.refs.deref(schema)[0] in self._served_schemas(parent):
             return self.render(op, stored)
         return self.render(op, None)
 
     def _served_schemas(self, route: Route) -> set[str]:
-        return {
-            self.index.deref(op.success.schema)[0]
-            for op in self._ops_on(route.template)
-            if op.method in ("GET", "PUT", "PATCH") and op.success.schema is not None
-        }
+        schemas = [
+            schema_of(success_of(op)) for op in self._ops_on(route.template) if op.method in ("GET", "PUT", "PATCH")
+        ]
+        return {self.refs.deref(schema)[0] for schema in schemas if schema is not None}
+
+
+#: The JSON body of a response that declares none: no schema, no example.
+_NO_BODY = MediaType(JSON_MEDIA, None)
+
+
+def _media(response: Response) -> MediaType:
+    """The JSON entry of ``response``'s content (schema and example), :data:`_NO_BODY` when none."""
+    return response.json or _NO_BODY
 
 
 def _params(template: str) -> list[str]:

@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from generator.sandbox.schemas import SchemaIndex, join_pointer
-from generator.sandbox.spec import ApiSpec
+from generator.sandbox.spec import schema_of, success_of
+from generator.spec.model import Spec
+from generator.spec.refs import Refs, join_pointer
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 
@@ -75,17 +76,17 @@ def last_param(template: str) -> str | None:
     return match.group(1) if match else None
 
 
-def list_shape(index: SchemaIndex, pointer: str | None) -> ListShape | None:
+def list_shape(refs: Refs, pointer: str | None) -> ListShape | None:
     """The list layout of the schema at ``pointer``, or None when it is not a list."""
     if pointer is None:
         return None
-    ptr, node = index.deref(pointer)
-    if "array" in index.types(ptr):
+    ptr, node = refs.deref(pointer)
+    if "array" in refs.types(ptr):
         return ListShape("array", join_pointer(ptr, "items"))
     properties = node.get("properties", {}) if isinstance(node, dict) else {}
     if "results" in properties:
-        results_ptr, _ = index.deref(join_pointer(ptr, "properties", "results"))
-        if "array" in index.types(results_ptr):
+        results_ptr, _ = refs.deref(join_pointer(ptr, "properties", "results"))
+        if "array" in refs.types(results_ptr):
             return ListShape("envelope", join_pointer(results_ptr, "items"), "results")
     return None
 
@@ -96,7 +97,7 @@ class RouteTable:
     ``match(path)`` returns ``(route, params)`` for a concrete request path, or None.
     """
 
-    def __init__(self, spec: ApiSpec) -> None:
+    def __init__(self, spec: Spec) -> None:
         self.routes: dict[str, Route] = {}
         templates = spec.paths
         implied = {parent_of(t) for t in templates if last_param(t)}
@@ -116,12 +117,12 @@ class RouteTable:
         self._served = [(self._compile(t), t) for t in templates]
 
     @staticmethod
-    def _looks_like_collection(spec: ApiSpec, template: str) -> bool:
-        get = spec.operations.get(("GET", template))
-        post = spec.operations.get(("POST", template))
-        if get is not None and list_shape(spec.index, get.success.schema) is not None:
+    def _looks_like_collection(spec: Spec, template: str) -> bool:
+        get = spec.route("GET", template)
+        post = spec.route("POST", template)
+        if get is not None and list_shape(spec.refs, schema_of(success_of(get))) is not None:
             return True
-        return post is not None and post.success.status == 201
+        return post is not None and success_of(post).code == 201
 
     @staticmethod
     def _compile(template: str) -> tuple[re.Pattern[str], list[str], int]:

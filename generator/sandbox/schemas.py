@@ -1,164 +1,43 @@
-"""JSON Schema 2020-12 validation and shaping of values against the spec's schemas.
+"""Shaping values to the spec's schemas: the sandbox's own use of JSON Schema.
 
-Every schema is addressed by a JSON pointer into the OpenAPI document (RFC 6901), e.g.
-``/paths/~1api~1v1~1recording~1{id}~1/patch/requestBody/content/application~1json/schema``.
-Validating ``{"$ref": "urn:recallgen:spec#<pointer>"}`` against a ``referencing`` registry
-that holds the whole document keeps every ``$ref: '#/components/schemas/X'`` inside the schema
-resolvable (OpenAPI 3.1.0 section 4.8.24: schemas are JSON Schema 2020-12 and ``$ref``s are
-relative to the document). Formats are checked with jsonschema's ``FORMAT_CHECKER`` (uuid,
-date-time, email, uri, ...), as Schemathesis does on responses.
-
-Besides validation, :class:`SchemaIndex` can *synthesize* a minimal valid instance of a schema
-and *conform* a value to a schema (keep what fits, fill the rest from a valid fallback); the
-sandbox uses both so that it never emits a body that fails the schema it declares.
+The spec's schemas are addressed by JSON pointer and resolved and validated by the toolkit's one
+resolver, :class:`generator.spec.refs.Refs` (``$ref``s through ``referencing``, Draft 2020-12
+validators with format checks). On top of it, :class:`Shaper` *synthesizes* a minimal valid
+instance of a schema and *conforms* a value to a schema (keep what fits, fill the rest from a
+valid fallback); the sandbox uses both so that it never emits a body that fails the schema it
+declares (OpenAPI 3.1.0 section 4.8.24: schemas are JSON Schema 2020-12).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote
 
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-#: Base URI under which the whole OpenAPI document is registered.
-SPEC_URI = "urn:recallgen:spec"
+from generator.spec.refs import Refs, join_pointer
 
 _SYNTH_DEPTH = 12
 
-#: RFC 3986 section 3 ``URI``: a scheme, ``:``, then only allowed or percent-encoded characters.
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
-#: Every format jsonschema can check here (uuid, date-time, email, ...) plus ``uri``, which it
-#: only checks with the optional ``rfc3987`` package; Schemathesis checks it on responses.
-FORMAT_CHECKER = FormatChecker()
+class Shaper:
+    """Synthesis and conforming over one document's :class:`Refs` (``refs``), never modified.
 
-
-def _is_uri(instance: object) -> bool:
-    return not isinstance(instance, str) or _URI.fullmatch(instance) is not None
-
-
-FORMAT_CHECKER.checks("uri")(_is_uri)
-
-
-class SpecRefError(ValueError):
-    """A ``$ref`` that is not a local JSON pointer (``#/...``) or points at nothing."""
-
-
-def escape_token(token: str) -> str:
-    """One JSON pointer reference token, escaped (RFC 6901 section 3: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def join_pointer(pointer: str, *tokens: str | int) -> str:
-    """``pointer`` extended by ``tokens`` (each escaped); ``""`` is the document root."""
-    return pointer + "".join("/" + escape_token(str(t)) for t in tokens)
-
-
-def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise SpecRefError(f"not a JSON pointer: {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-class SchemaIndex:
-    """Look-ups, validators, synthesis and conforming over one OpenAPI document.
-
-    ``document`` is the parsed spec (a dict); it is never modified. Validators are cached per
-    pointer. Raises :class:`SpecRefError` for non-local or dangling ``$ref``s when resolving.
+    Fallbacks are cached per pointer. Pointers must address schemas; a non-local or dangling
+    ``$ref`` raises :class:`generator.spec.refs.SpecRefError` (a spec the sandbox serves has none).
     """
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.document = document
-        resource: Resource[Any] = DRAFT202012.create_resource(dict(document))
-        self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-        self._validators: dict[str, Draft202012Validator] = {}
+    def __init__(self, refs: Refs) -> None:
+        self.refs = refs
         self._fallbacks: dict[str, Any] = {}
 
-    # -- look-ups -----------------------------------------------------------------------------
-    def at(self, pointer: str) -> Any:
-        """The node at ``pointer``; raises :class:`SpecRefError` when nothing is there."""
-        node: Any = self.document
-        for token in _tokens(pointer):
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise SpecRefError(f"$ref target #{pointer} does not exist")
-        return node
-
-    def deref(self, pointer: str) -> tuple[str, Any]:
-        """Follow ``$ref`` chains from ``pointer``: the final ``(pointer, node)``."""
-        seen: set[str] = set()
-        node = self.at(pointer)
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not ref.startswith("#"):
-                raise SpecRefError(f"only local $refs are supported, got {ref!r}")
-            if ref in seen:
-                raise SpecRefError(f"$ref cycle through {ref!r}")
-            seen.add(ref)
-            pointer = unquote(ref[1:])
-            node = self.at(pointer)
-        return pointer, node
-
-    def schema(self, pointer: str) -> dict[str, Any]:
-        """The schema at ``pointer`` with top-level ``$ref``s followed (``{}`` for a boolean ``true``)."""
-        _, node = self.deref(pointer)
-        return dict(node) if isinstance(node, Mapping) else {}
-
-    def types(self, pointer: str) -> list[str]:
-        """The JSON types a schema allows (``type`` as a list; ``[]`` when unconstrained)."""
-        declared = self.schema(pointer).get("type", [])
-        return [declared] if isinstance(declared, str) else list(declared)
-
-    def property_names(self, pointer: str) -> list[str]:
-        """Top-level property names of an object schema, including those of ``allOf`` branches."""
-        ptr, node = self.deref(pointer)
-        names = list(node.get("properties", {})) if isinstance(node, Mapping) else []
-        for i, _ in enumerate(node.get("allOf", []) if isinstance(node, Mapping) else []):
-            names += [n for n in self.property_names(join_pointer(ptr, "allOf", i)) if n not in names]
-        return names
-
-    # -- validation ---------------------------------------------------------------------------
-    def validator(self, pointer: str) -> Draft202012Validator:
-        """A cached Draft 2020-12 validator (with format checks) for the schema at ``pointer``."""
-        found = self._validators.get(pointer)
-        if found is None:
-            ref = SPEC_URI + "#" + "/".join(quote(t, safe="~") for t in pointer.split("/"))
-            found = Draft202012Validator({"$ref": ref}, registry=self._registry, format_checker=FORMAT_CHECKER)
-            self._validators[pointer] = found
-        return found
-
-    def is_valid(self, instance: Any, pointer: str) -> bool:
-        """True when ``instance`` validates against the schema at ``pointer``."""
-        return bool(self.validator(pointer).is_valid(instance))
-
-    def errors(self, instance: Any, pointer: str, limit: int = 5) -> list[str]:
-        """Up to ``limit`` messages ``where: message`` (where: ``a.b[0]`` or ``<root>``), deepest first."""
-        found = sorted(self.validator(pointer).iter_errors(instance), key=lambda e: -len(e.absolute_path))
-        out = []
-        for error in found[:limit]:
-            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            out.append(f"{where.lstrip('.') or '<root>'}: {error.message}")
-        return out
-
-    # -- shaping ------------------------------------------------------------------------------
     def synthesize(self, pointer: str) -> Any:
         """A small instance of the schema at ``pointer`` (required properties only; may be invalid
-        for exotic schemas: callers check with :meth:`is_valid`)."""
+        for exotic schemas: callers check with :meth:`Refs.is_valid`)."""
         return self._synth(pointer, 0)
 
     def _synth(self, pointer: str, depth: int) -> Any:
-        ptr, node = self.deref(pointer)
+        ptr, node = self.refs.deref(pointer)
         if not isinstance(node, Mapping):
             return None
         if "const" in node:
@@ -172,7 +51,7 @@ class SchemaIndex:
         for keyword in ("anyOf", "oneOf"):
             for i, _ in enumerate(node.get(keyword, [])):
                 candidate = self._synth(join_pointer(ptr, keyword, i), depth + 1)
-                if self.is_valid(candidate, join_pointer(ptr, keyword, i)):
+                if self.refs.is_valid(candidate, join_pointer(ptr, keyword, i)):
                     return candidate
         if node.get("allOf"):
             merged: dict[str, Any] = {}
@@ -181,7 +60,7 @@ class SchemaIndex:
                 if isinstance(part, dict):
                     merged.update(part)
             return merged
-        types = self.types(ptr)
+        types = self.refs.types(ptr)
         kind = next((t for t in types if t != "null"), None if types else "object")
         if kind is None or depth > _SYNTH_DEPTH:
             return None if "null" in types or kind is None else _EMPTY.get(kind)
@@ -209,11 +88,11 @@ class SchemaIndex:
         """
         key = f"{pointer}|{has_example}"
         if key not in self._fallbacks:
-            if has_example and self.is_valid(example, pointer):
+            if has_example and self.refs.is_valid(example, pointer):
                 self._fallbacks[key] = example
             else:
                 synthesized = self.synthesize(pointer)
-                self._fallbacks[key] = synthesized if self.is_valid(synthesized, pointer) else None
+                self._fallbacks[key] = synthesized if self.refs.is_valid(synthesized, pointer) else None
         return self._fallbacks[key]
 
     def conform(self, value: Any, pointer: str, fallback: Any) -> Any:
@@ -226,7 +105,7 @@ class SchemaIndex:
         valid) with each top-level member of ``value`` laid over it whenever the result stays
         valid. The result is valid whenever ``fallback`` is.
         """
-        if self.is_valid(value, pointer):
+        if self.refs.is_valid(value, pointer):
             return value
         repaired = self._repair(value, pointer, 0)
         if repaired is not _FAIL:
@@ -236,12 +115,12 @@ class SchemaIndex:
         out = dict(fallback)
         for name, member in value.items():
             trial = {**out, name: member}
-            if self.is_valid(trial, pointer):
+            if self.refs.is_valid(trial, pointer):
                 out = trial
         return out
 
     def _branches(self, pointer: str) -> list[tuple[str, Mapping[str, Any]]]:
-        ptr, node = self.deref(pointer)
+        ptr, node = self.refs.deref(pointer)
         if not isinstance(node, Mapping):
             return []
         out = [(ptr, node)]
@@ -258,11 +137,11 @@ class SchemaIndex:
                 candidate: Any = self._repair_object(value, ptr, node, depth)
             elif isinstance(value, list) and "items" in node:
                 items = join_pointer(ptr, "items")
-                fixed = [m if self.is_valid(m, items) else self._repair(m, items, depth + 1) for m in value]
+                fixed = [m if self.refs.is_valid(m, items) else self._repair(m, items, depth + 1) for m in value]
                 candidate = [m for m in fixed if m is not _FAIL]
             else:
                 continue
-            if self.is_valid(candidate, pointer):
+            if self.refs.is_valid(candidate, pointer):
                 return candidate
         return _FAIL
 
@@ -273,7 +152,7 @@ class SchemaIndex:
                 out[name] = member
                 continue
             sub = join_pointer(ptr, "properties", name)
-            fixed = member if self.is_valid(member, sub) else self._repair(member, sub, depth + 1)
+            fixed = member if self.refs.is_valid(member, sub) else self._repair(member, sub, depth + 1)
             if fixed is not _FAIL:
                 out[name] = fixed
         for name in node.get("required", []):

@@ -26,7 +26,9 @@ from starlette.applications import Starlette
 
 from generator.diagnostics import Diagnostics
 from generator.sandbox.app import SandboxConfig, create_app
-from generator.sandbox.spec import ApiSpec, load_spec
+from generator.sandbox.auth import credential_headers
+from generator.sandbox.spec import load_spec
+from generator.spec.model import Spec
 
 
 class SandboxStartError(RuntimeError):
@@ -43,16 +45,11 @@ class RunningSandbox:
     thread: threading.Thread
 
     def auth_headers(self, calendar: bool = True) -> dict[str, str]:
-        """Headers with the first accepted API key and, unless ``calendar=False``, the first accepted
-        token in every other header scheme the spec uses (``x-recallcalendarauthtoken``)."""
+        """Headers with the first accepted API key in the spec's credential format
+        (``Authorization: Token <key>``) and, unless ``calendar=False``, the first accepted token in
+        every other header scheme the spec uses (``x-recallcalendarauthtoken``)."""
         sandbox = self.app.state.sandbox
-        creds = sandbox.config.credentials
-        headers = {"Authorization": f"Token {sorted(creds.api_keys)[0]}"}
-        others = {s.header for op in sandbox.spec.operations.values() for alt in op.security for s in alt}
-        for header in sorted(others):
-            if calendar and creds.header_tokens and header.lower() != "authorization":
-                headers[header] = sorted(creds.header_tokens)[0]
-        return headers
+        return credential_headers(sandbox.spec, sandbox.config.credentials, calendar)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask uvicorn to exit, wait up to ``timeout`` seconds for the thread, close the store."""
@@ -82,8 +79,8 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _spec_of(spec: ApiSpec | Path | str) -> ApiSpec:
-    if isinstance(spec, ApiSpec):
+def _spec_of(spec: Spec | Path | str) -> Spec:
+    if isinstance(spec, Spec):
         return spec
     diags = Diagnostics()
     loaded = load_spec(Path(spec), diags)
@@ -93,13 +90,13 @@ def _spec_of(spec: ApiSpec | Path | str) -> ApiSpec:
 
 
 def start_sandbox(
-    spec: ApiSpec | Path | str,
+    spec: Spec | Path | str,
     config: SandboxConfig | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     timeout: float = 10.0,
 ) -> RunningSandbox:
-    """Serve ``spec`` (an :class:`ApiSpec` or a path to YAML/JSON) in a daemon thread.
+    """Serve ``spec`` (a :class:`generator.spec.model.Spec` or a path to YAML/JSON) in a daemon thread.
 
     Returns once serving (waits at most ``timeout`` seconds). Raises :class:`SandboxStartError`
     for an unusable spec or a server that did not start, OSError when the port is taken, and

@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.sandbox.schemas import SchemaIndex, join_pointer
-from generator.sandbox.spec import Operation, Parameter
+from generator.sandbox.spec import schema_of
+from generator.spec.model import Operation, Parameter
+from generator.spec.refs import Refs, join_pointer
 
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -61,16 +62,20 @@ def coerce(text: str, types: Sequence[str]) -> Any:
     return text
 
 
-def _parameter_value(index: SchemaIndex, param: Parameter, values: list[str]) -> Any:
-    types = index.types(param.schema) if param.schema else ["string"]
-    if "array" in types and param.schema is not None:
-        item_types = index.types(join_pointer(index.deref(param.schema)[0], "items"))
+def _parameter_value(refs: Refs, schema: str | None, values: list[str]) -> Any:
+    types = refs.types(schema) if schema is not None else ["string"]
+    if "array" in types and schema is not None:
+        item_types = refs.types(join_pointer(refs.deref(schema)[0], "items"))
         return [coerce(v, item_types) for v in values]
     return coerce(values[-1], types)
 
 
+def _schema(param: Parameter) -> str | None:
+    return param.schema.pointer if param.schema is not None else None
+
+
 def validate_request(
-    index: SchemaIndex,
+    refs: Refs,
     op: Operation,
     path_params: Mapping[str, str],
     query: Mapping[str, list[str]],
@@ -80,7 +85,8 @@ def validate_request(
 ) -> ValidRequest:
     """Coerce and validate everything the operation declares; raises :class:`RequestInvalid`.
 
-    ``query`` maps names to all their values; ``headers`` has lower-cased names.
+    ``refs`` resolves and validates the spec's schemas; ``query`` maps names to all their values;
+    ``headers`` has lower-cased names.
     """
     found: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
     for param in op.parameters:
@@ -96,21 +102,23 @@ def validate_request(
             if param.required:
                 raise RequestInvalid(f"{param.location} parameter {param.name!r} is required", "required")
             continue
-        value = _parameter_value(index, param, raw)
-        if param.schema is not None:
-            problems = index.errors(value, param.schema, limit=1)
+        schema = _schema(param)
+        value = _parameter_value(refs, schema, raw)
+        if schema is not None:
+            problems = refs.errors(value, schema, limit=1)
             if problems:
                 message = problems[0].removeprefix("<root>: ")
                 raise RequestInvalid(f"{param.location} parameter {param.name!r}: {message}")
         found[param.location][param.name] = value
-    return ValidRequest(found["path"], found["query"], found["header"], _body(index, op, body, content_type))
+    return ValidRequest(found["path"], found["query"], found["header"], _body(refs, op, body, content_type))
 
 
-def _body(index: SchemaIndex, op: Operation, body: bytes, content_type: str) -> Any:
-    if op.body_schema is None:
+def _body(refs: Refs, op: Operation, body: bytes, content_type: str) -> Any:
+    schema = schema_of(op.request_body)
+    if schema is None:
         return None
     if not body.strip():
-        if op.body_required:
+        if op.request_body is not None and op.request_body.required:
             raise RequestInvalid("a JSON request body is required", "required")
         return None
     media = content_type.split(";")[0].strip().lower()
@@ -120,7 +128,7 @@ def _body(index: SchemaIndex, op: Operation, body: bytes, content_type: str) -> 
         value = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestInvalid(f"JSON parse error: {exc}", "parse_error") from exc
-    problems = index.errors(value, op.body_schema)
+    problems = refs.errors(value, schema)
     if problems:
         raise RequestInvalid("request body: " + "; ".join(problems))
     return value

@@ -20,7 +20,7 @@ OpenAPI 3.x mapping raises :class:`SpecError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,12 +302,19 @@ class Spec:
                 self._composed.append(None)
         return _line_of(self._composed[0], pointer)
 
-    def report(self, diags: Diagnostics, codes: Mapping[str, str], error_kinds: frozenset[str]) -> None:
+    def report(
+        self,
+        diags: Diagnostics,
+        codes: Mapping[str, str],
+        error_kinds: frozenset[str],
+        only: Callable[[Problem], bool] | None = None,
+    ) -> None:
         """Add each problem to ``diags`` with ``codes[problem.kind]`` (kinds not in ``codes`` are
-        skipped); kinds in ``error_kinds`` are errors, others warnings."""
+        skipped); kinds in ``error_kinds`` are errors, others warnings. ``only``, when given, keeps
+        the problems it returns True for (e.g. one kind split by where it is, ``problem.pointer``)."""
         for problem in self.problems:
             code = codes.get(problem.kind)
-            if code is None:
+            if code is None or (only is not None and not only(problem)):
                 continue
             add = diags.error if problem.kind in error_kinds else diags.warning
             add(self.source, self.line_of(problem.pointer), code, f"#{problem.pointer}: {problem.message}")
@@ -366,7 +373,9 @@ class _Reader:
         self.schemes: dict[str, SecurityScheme] = {}
 
     def problem(self, pointer: str, kind: str, message: str) -> None:
-        self.problems.append(Problem(pointer, kind, message))
+        found = Problem(pointer, kind, message)
+        if found not in self.problems:  # a shared component is read once per operation using it
+            self.problems.append(found)
 
     def read(self) -> Spec:
         for pointer, message in self.refs.check():

@@ -106,6 +106,7 @@ class Refs:
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self._resolver = self._registry.resolver(SPEC_URI)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._targets: dict[str, tuple[str, Any]] = {}  # the document is read-only: lookups never change
 
     # -- look-ups ----------------------------------------------------------------------------
     def at(self, pointer: str) -> Any:
@@ -122,13 +123,17 @@ class Refs:
 
     def target(self, ref: str) -> tuple[str, Any]:
         """``(pointer, node)`` that one ``$ref`` value points at (resolved by ``referencing``)."""
+        found = self._targets.get(ref)
+        if found is not None:
+            return found
         if not ref.startswith("#"):
             raise SpecRefError(f"only references into the document (#/...) are allowed, got {ref!r}")
         try:
             resolved = self._resolver.lookup(ref)
         except Unresolvable as exc:
             raise SpecRefError(f"$ref {ref!r} points at nothing") from exc
-        return unquote(ref[1:]), resolved.contents
+        found = self._targets[ref] = (unquote(ref[1:]), resolved.contents)
+        return found
 
     def deref(self, pointer: str) -> tuple[str, Any]:
         """Follow ``$ref`` chains from the node at ``pointer``: the final ``(pointer, node)``."""
@@ -195,13 +200,21 @@ class Refs:
 
     def property_names(self, pointer: str) -> list[str]:
         """Top-level property names of an object schema, including those of ``allOf`` members."""
+        return list(self.properties(pointer))
+
+    def properties(self, pointer: str) -> dict[str, str]:
+        """Property name -> pointer of its schema (as written) for the object schema at ``pointer``:
+        ``$ref``s followed, its own ``properties`` first, then those only ``allOf`` members add."""
         ptr, node = self.deref(pointer)
         if not isinstance(node, Mapping):
-            return []
-        names = list(node.get("properties", {}) or {})
-        for i, _ in enumerate(node.get("allOf", []) or []):
-            names += [n for n in self.property_names(join_pointer(ptr, "allOf", i)) if n not in names]
-        return names
+            return {}
+        own = node.get("properties")
+        found = {str(n): join_pointer(ptr, "properties", str(n)) for n in (own if isinstance(own, Mapping) else {})}
+        members = node.get("allOf")
+        for i, _ in enumerate(members if isinstance(members, list) else []):
+            for name, where in self.properties(join_pointer(ptr, "allOf", i)).items():
+                found.setdefault(name, where)
+        return found
 
     def validator(self, pointer: str) -> Draft202012Validator:
         """A cached Draft 2020-12 validator (formats checked) for the schema at ``pointer``."""

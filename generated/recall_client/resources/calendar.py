@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from recall_client import models
 from recall_client._base_client import AsyncAPIClient, SyncAPIClient
-from recall_client._operation import Operation, RateLimit
+from recall_client._operation import Argument, Operation, RateLimit
 from recall_client._response import (
     AdapterDecoder,
     APIResponse,
@@ -37,6 +37,8 @@ OP_MEETINGS_REFRESH_CREATE: Operation[list[models.CalendarMeeting]] = Operation(
     ),
     rate_limit=RateLimit(limit=120, period=60.0, scope="calendar_user", key_credential="CalendarAuthToken"),
     idempotency_header="Idempotency-Key",
+    group="calendar",
+    method_name="meetings_refresh_create",
 )
 
 OP_USER_UPDATE: Operation[models.CalendarUser] = Operation(
@@ -55,6 +57,12 @@ OP_USER_UPDATE: Operation[models.CalendarUser] = Operation(
     body="fields",
     body_required=False,
     content_type="application/json",
+    group="calendar",
+    method_name="user_update",
+    arguments=(
+        Argument(python_name="external_id", wire_name="external_id", location="body", required=False),
+        Argument(python_name="preferences", wire_name="preferences", location="body", required=False),
+    ),
 )
 
 

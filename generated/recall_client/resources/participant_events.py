@@ -10,7 +10,7 @@ from uuid import UUID
 
 from recall_client import models
 from recall_client._base_client import AsyncAPIClient, SyncAPIClient
-from recall_client._operation import Operation, RateLimit
+from recall_client._operation import Argument, Operation, RateLimit
 from recall_client._response import (
     APIResponse,
     ModelDecoder,
@@ -35,6 +35,12 @@ OP_PARTIAL_UPDATE: Operation[models.ParticipantEvent] = Operation(
     body="fields",
     body_required=False,
     content_type="application/json",
+    group="participant_events",
+    method_name="partial_update",
+    arguments=(
+        Argument(python_name="id", wire_name="id", location="path", required=True),
+        Argument(python_name="metadata", wire_name="metadata", location="body", required=False),
+    ),
 )
 
 
