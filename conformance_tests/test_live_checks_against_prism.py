@@ -13,7 +13,7 @@ but accepts any API key, never throttles and never replays. So, run as a ``--bas
 | ``idempotency_conformance`` | skipped | inconclusive: every request gets the same answer |
 
 Skipped with the reason when npm/node or the npm registry is unavailable. About 10 s once Prism is
-installed (the install, about 10 s, is cached across runs).
+installed (the install, about 10 s, is cached across runs); 10 examples per check.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def test_live_checks_fail_prism_where_it_is_wrong(tmp_path: Path) -> None:
     junit = tmp_path / "prism-junit.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "RECALL_"))}
     env |= {"RECALL_API_KEY": "any-key", "RECALL_CALENDAR_TOKEN": "any-token", "HYPOTHESIS_PROFILE": "ci"}
+    env["HYPOTHESIS_MAX_EXAMPLES"] = "10"  # enough to see each verdict; rate limits still take limit + 1
     with prism.serve(speclib.SPEC, executable, tmp_path / "prism.log") as base_url:
         command = [sys.executable, "-m", "pytest", "conformance_tests", "-m", "live", "--live", "--live-unsafe"]
         command += ["--base-url", base_url, "-p", "no:cacheprovider", "-q", f"--junitxml={junit}"]
