@@ -212,11 +212,10 @@ class ResourceMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        from generator.diagnostics import Diagnostics
-        from generator.sandbox import SandboxConfig, create_app, load_spec
+        from generator.sandbox import SandboxConfig, create_app
         from generator.sandbox.testing import FakeClock
 
-        spec = _sandbox_spec(self.spec_path, load_spec, Diagnostics)
+        spec = _servable(self.spec_path)
         self.app = create_app(spec, SandboxConfig(clock=FakeClock(), check_responses=True))
         self.http = httpx.Client(transport=SyncASGITransport(self.app))
         self.driver = self.driver_class(self.spec_path, self.http)
@@ -317,10 +316,13 @@ class ResourceMachine(RuleBasedStateMachine):
 
 
 @functools.cache
-def _sandbox_spec(path: Path, load_spec: Any, diagnostics: Any) -> Any:
-    diags = diagnostics()
-    spec = load_spec(path, diags)
-    assert spec is not None, [d.format() for d in diags]
+def _servable(path: Path) -> Spec:
+    """The judge's model of the spec at ``path`` (one read for judge and server), checked servable."""
+    from generator.diagnostics import Diagnostics
+    from generator.sandbox.spec import servable
+
+    spec, diags = speclib.spec(path), Diagnostics()
+    assert servable(spec, diags), [d.format() for d in diags]
     return spec
 
 
