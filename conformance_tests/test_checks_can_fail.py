@@ -24,6 +24,7 @@ import respx
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from conformance_tests import speclib
 from conformance_tests.adapter import all_operations
 from conformance_tests.fakes import patched_time
 from conformance_tests.live import LiveTarget
@@ -33,13 +34,15 @@ from conformance_tests.retry_checks import unkeyed_retry_conformance
 BASE = "http://fake-server.test"
 KEY = "the-right-key"
 OP = next(c for c in all_operations() if c.spec.operation_id == "recording_partial_update")
+#: How the spec puts the API key on the wire (``Authorization: Token <key>``).
+API_KEY = speclib.spec().security_schemes["RecallApiKey"].format
 
 
 @dataclass
 class FakeServer:
     """Answers ``recording_partial_update`` with its documented example (metadata taken from the
     request when ``reflect``); ``replay``: a repeated ``Idempotency-Key`` gets the first answer;
-    ``check_key``: only ``Token <KEY>`` is accepted (else any ``Authorization``); ``limit``: 429
+    ``check_key``: only the API key :data:`KEY` is accepted (else any ``Authorization``); ``limit``: 429
     after that many requests."""
 
     reflect: bool = True
@@ -52,7 +55,7 @@ class FakeServer:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         authorization = request.headers.get("authorization")
-        if authorization is None or (self.check_key and authorization != f"Token {KEY}"):
+        if authorization is None or (self.check_key and API_KEY.decode(authorization) != KEY):
             return httpx.Response(401, json={"detail": "Invalid token."})
         if self.limit is not None and self.requests > self.limit:
             return httpx.Response(429, json={"detail": "Slow down."}, headers={"Retry-After": "60"})
