@@ -5,8 +5,8 @@ Profiles: ``ci`` (derandomized, bounded; the default, used by ``make test``) and
 ``ci`` example count.
 
 The corpus (``../shared/corpus``) is normalized once per test session (per pytest-xdist worker),
-in-process, with the project overlay: ``corpus`` (its folder), ``normalized_corpus`` and
-``normalized_corpus_versions`` (the ``NormalizeResult`` of ``recall-docs`` and
+in-process, with the project overlay: ``corpus`` (its folder), ``corpus_result`` and
+``versions_result`` (the ``NormalizeResult`` of ``recall-docs`` and
 ``recall-docs-versions``), ``corpus_spec_file`` (the ``recall-docs`` spec written as ``make corpus``
 writes it). Tests that need the corpus are skipped where it is absent. The conformance suite's
 modules never import the normalizer; only these fixtures do, when a test asks for them.
@@ -81,23 +81,23 @@ def corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
-def normalized_corpus() -> Any:
+def corpus_result() -> Any:
     """``recall-docs`` normalized with the project overlay, once per session (a ``NormalizeResult``;
     treat it as read-only)."""
     return _normalized("recall-docs")
 
 
 @pytest.fixture(scope="session")
-def normalized_corpus_versions() -> Any:
+def versions_result() -> Any:
     """``recall-docs-versions`` (three dated versions of every page) normalized once per session."""
     return _normalized("recall-docs-versions")
 
 
 @pytest.fixture(scope="session")
-def corpus_spec_file(normalized_corpus: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def corpus_spec_file(corpus_result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The normalized ``recall-docs`` written as ``make corpus`` writes it (``dump_yaml``)."""
     from generator.spec.document import dump_yaml, write_atomic
 
     out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
-    write_atomic(out, dump_yaml(normalized_corpus.document))
+    write_atomic(out, dump_yaml(corpus_result.document))
     return out

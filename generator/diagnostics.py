@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "file-too-large": "the file exceeds the size limit; it is skipped",
     "binary-input": "the file holds NUL bytes or is not UTF-8 text; it is skipped",
     "no-input": "no page files were found under the given paths",
+    "no-operations": "an input (a folder of guides, a stray file) yields no operation: an error, nothing is written",
     "frontmatter-invalid": "the YAML frontmatter does not parse; the page is read without it",
     "mojibake-repaired": "UTF-8 read as cp1252 was repaired (ftfy)",
     # page structure
@@ -64,9 +65,12 @@ CODES: dict[str, str] = {
     "rate-limit-missing": "no rate limit is stated on the page",
     "lost-link": "link text whose URL was lost in conversion was removed from a description",
     "unsafe-name": "a name from the page is not a valid identifier; it is kept but flagged",
+    "api-wide-facts": "a prose page (authentication, errors, idempotency) stated API-wide facts, now in the spec",
     # overlay and output
     "overlay-invalid": "the overlay document is not OpenAPI Overlay 1.0",
     "overlay-no-match": "an overlay action's target matches nothing",
+    "shape-corrected": "an overlay correction changed a shape the pages state wrongly (its source is cited)",
+    "overlay-superseded": "an overlay action stating a prose page's facts is skipped: that page is an input",
     "spec-invalid": "the normalized document fails OpenAPI 3.1 validation",
     "spec-unreadable": "the OpenAPI document could not be read",
     "generate-failed": "code generation failed",
@@ -89,6 +93,7 @@ CODES: dict[str, str] = {
     "sandbox-unsupported-security": "a security scheme is not an apiKey in a header; the sandbox does not enforce it",
     "sandbox-db-unusable": "the --db file cannot be opened as a SQLite sandbox database",
     "sandbox-port-unusable": "the --host/--port address cannot be bound",
+    "sandbox-default-credentials": "bound to a non-loopback address while accepting the default key or token",
 }
 
 

@@ -1,6 +1,6 @@
 """Shared fixtures and helpers: the normalized seed spec, and look-ups in a normalized document.
 
-The corpus fixtures (``corpus``, ``normalized_corpus``, ``corpus_spec_file``...) are in the root
+The corpus fixtures (``corpus``, ``corpus_result``, ``corpus_spec_file``...) are in the root
 ``conftest.py``. The look-ups read a document through the typed spec model
 (:class:`generator.spec.model.Spec`, ``$ref``s resolved by :class:`generator.spec.refs.Refs`),
 built once per document; they return the nodes as written, so tests assert on the document itself.
@@ -46,6 +46,15 @@ def model(doc: dict[str, Any]) -> Spec:
     if cached is None or cached[0] is not doc:
         cached = _MODELS[id(doc)] = (doc, Spec.from_document(doc))
     return cached[1]
+
+
+def request_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema (as written) of the request body of ``op`` (an Operation Object of ``doc``)."""
+    body = model(doc).operation(op["operationId"]).request_body
+    media = body.json if body is not None else None
+    if media is None or media.schema is None:
+        raise KeyError(f"{op['operationId']}: no JSON request body")
+    return media.schema.node  # type: ignore[no-any-return]
 
 
 def deref(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

@@ -108,7 +108,7 @@ def test_lint_json_has_same_fields(tmp_path: Path) -> None:
             "noheading.md",
             GOOD_PAGE.replace("## GET https://us-east-1.recall.ai/api/v1/thing/{id}/", "no heading here"),
             "no-heading",
-            0,
+            1,  # and no-operations: a page that yields no operation is an error
         ),
         (
             "table.md",

@@ -1,7 +1,7 @@
 """Every real page of ../shared/corpus normalizes without a crash into a valid spec.
 
-The corpus is normalized once per session (root ``conftest.py``: ``normalized_corpus``,
-``normalized_corpus_versions``).
+The corpus is normalized once per session (root ``conftest.py``: ``corpus_result``,
+``versions_result``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from generator.normalize.pipeline import NormalizeResult, discover, read_pages
 from tests.conftest import deref, operation, response_schema
 
 SETTLED = {"duplicate-operation", "superseded-version"}
-NORMALIZED = {"recall-docs": "normalized_corpus", "recall-docs-versions": "normalized_corpus_versions"}
+NORMALIZED = {"recall-docs": "corpus_result", "recall-docs-versions": "versions_result"}
 
 
 @pytest.mark.parametrize("folder", sorted(NORMALIZED))
@@ -36,8 +36,8 @@ def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(
     assert errors == []
 
 
-def test_corpus_facts(normalized_corpus: NormalizeResult) -> None:
-    doc = normalized_corpus.document
+def test_corpus_facts(corpus_result: NormalizeResult) -> None:
+    doc = corpus_result.document
     # *_destroy pages headed POST are DELETE; *_create pages headed DELETE/GET are POST (the sample wins).
     assert operation(doc, "bot_output_audio_destroy")[:2] == ("/api/v1/bot/{id}/output_audio/", "delete")
     assert operation(doc, "bot_delete_media_create")[1] == "post"
@@ -78,11 +78,11 @@ def test_corpus_facts(normalized_corpus: NormalizeResult) -> None:
 
 
 def test_dated_versions_settle_to_the_newest_pages(
-    normalized_corpus: NormalizeResult, normalized_corpus_versions: NormalizeResult
+    corpus_result: NormalizeResult, versions_result: NormalizeResult
 ) -> None:
     def keys(result: NormalizeResult) -> set[tuple[str, str, str]]:
         doc = result.document
         return {(path, method, op["operationId"]) for path, item in doc["paths"].items() for method, op in item.items()}
 
     # three dated versions of every page (the oldest without samples) give the newest pages' operations
-    assert keys(normalized_corpus_versions) == keys(normalized_corpus)
+    assert keys(versions_result) == keys(corpus_result)

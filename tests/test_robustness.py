@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.diagnostics import Diagnostics
 from generator.normalize.pages import parse_page
 from generator.normalize.pipeline import normalize_pages
-from tests.conftest import PAGES
+from tests.conftest import CORPUS, PAGES
 
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.md"))]
 _NOISE = st.sampled_from(["|", "\\|", "```", "```python", "## ", "{", "}", '"', "\x00", "\ufeff", "ðŸ“˜", "\n", " - "])
@@ -71,3 +72,36 @@ def test_deeply_nested_samples_are_refused_not_crashing() -> None:
         parsed = parse_page(page[:start] + "```json\n" + deep + "\n```\n", "deep.md", diags)
         normalize_pages([parsed], None, diags)
         assert [d.code for d in diags if d.code == "response-unparsable"] == ["response-unparsable"]
+
+
+PROSE = [
+    (CORPUS / "recall-docs" / f"{slug}.md").read_text(encoding="utf-8")
+    for slug in ("authentication", "errors", "idempotency")
+    if (CORPUS / "recall-docs" / f"{slug}.md").is_file()
+]
+
+
+@st.composite
+def mutated_prose(draw: st.DrawFn) -> str:
+    """A prose page (authentication, errors, idempotency) with lines dropped or garbled."""
+    lines = draw(st.sampled_from(PROSE)).split("\n")
+    for _ in range(draw(st.integers(1, 8))):
+        index = draw(st.integers(0, len(lines) - 1))
+        if draw(st.booleans()):
+            del lines[index]
+        else:
+            lines[index] = lines[index][: draw(st.integers(0, len(lines[index])))] + draw(_NOISE)
+        if not lines:
+            lines = [""]
+    return "\n".join(lines)
+
+
+@pytest.mark.skipif(not PROSE, reason="../shared/corpus is not present")
+@given(mutated_prose())
+def test_mutated_prose_pages_never_crash(text: str) -> None:
+    diags = Diagnostics()
+    slug = "errors" if "Error Code" in text else "authentication" if "API Keys" in text else "idempotency"
+    pages = [parse_page(SEEDS[1], "seed.md", diags), parse_page(text, f"{slug}.md", diags, fallback_slug=slug)]
+    result = normalize_pages(pages, None, diags)
+    for response in result.document.get("components", {}).get("responses", {}).values():
+        assert response["description"] is not None

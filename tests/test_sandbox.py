@@ -9,6 +9,7 @@ Time is a FakeClock: nothing sleeps.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 from generator.diagnostics import Diagnostics
 from generator.sandbox import SandboxConfig, build_spec, create_app
-from generator.sandbox.auth import Credentials
+from generator.sandbox.auth import Credentials, owner_of
 from generator.sandbox.idempotency import IdempotencyKey
 from generator.sandbox.testing import AsgiClient, FakeClock
 
@@ -287,7 +288,7 @@ def test_unknown_path_id_and_method(client: AsgiClient) -> None:
     assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
     wrong_method = client.request("PATCH", "/api/v1/widget/", json={})
     assert wrong_method.status_code == 405
-    assert wrong_method.headers["Allow"] == "GET, POST"
+    assert wrong_method.headers["Allow"] == "GET, HEAD, POST"  # HEAD: a GET without the body
 
 
 # -- rate limits (x-rate-limit; errors page: 429 + Retry-After) -----------------------------------
@@ -336,11 +337,11 @@ def test_rejected_requests_do_not_count(client: AsgiClient) -> None:
 
 
 # -- idempotency (idempotency page) ---------------------------------------------------------------
-def _listed(client: AsgiClient) -> list[str]:
-    return [
-        w["name"]
-        for w in client.request("GET", "/api/v1/widget/", headers={"Authorization": "Token key-b"}).json()["results"]
-    ]
+def _listed(client: AsgiClient, key: str = "key-a") -> list[str]:
+    """Names of the widgets ``key``'s workspace sees, read from the store (a list request would
+    spend the list operation's small rate limit)."""
+    sandbox = client.app.state.sandbox  # type: ignore[attr-defined]
+    return [json.loads(row.text)["name"] for row in sandbox.store.list("/api/v1/widget/", owner_of("workspace", key))]
 
 
 def test_replay_returns_the_first_response_without_running_again(client: AsgiClient) -> None:
@@ -363,12 +364,14 @@ def test_same_key_from_another_user_or_path_runs(client: AsgiClient) -> None:
     )
     assert theirs.json()["id"] != mine.json()["id"]
     assert elsewhere.json()["name"] == "c"
-    assert _listed(client) == ["c", "a", "b"]
+    assert _listed(client) == ["c", "a"]  # the seed's copy keeps its place
+    assert _listed(client, "key-b") == ["first", "b"]
 
 
 def test_duplicate_while_in_progress_gets_409(client: AsgiClient) -> None:
     cache = client.app.state.sandbox.idempotency  # type: ignore[attr-defined]
-    held = IdempotencyKey("key-a", "POST", "/api/v1/widget/", "busy")
+    workspace = owner_of("workspace", "key-a")
+    held = IdempotencyKey(f"{workspace}|{workspace}", "POST", "/api/v1/widget/", "busy")
     assert cache.begin(held) == "new"  # a first request is being processed
     response = client.request("POST", "/api/v1/widget/", json={"name": "dup"}, headers={"Idempotency-Key": "busy"})
     assert response.status_code == 409

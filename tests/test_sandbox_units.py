@@ -4,12 +4,20 @@ conforming values to schemas, and path-template kinds and matching."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.diagnostics import Diagnostics
 from generator.sandbox import build_spec
+from generator.sandbox.bounds import OutOfBounds, RequestLimits, _outside_strings, parse_json
+from generator.sandbox.checks import Checks
 from generator.sandbox.idempotency import IN_PROGRESS, NEW, CachedResponse, IdempotencyCache, IdempotencyKey
 from generator.sandbox.limits import RateLimiter, subject_for
+from generator.sandbox.resources import Parsed, dumps
 from generator.sandbox.routes import Kind, RouteTable
 from generator.sandbox.schemas import Shaper
 from generator.sandbox.server import bind
@@ -166,3 +174,141 @@ def test_listening_socket_disables_nagle() -> None:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         sock.close()
+
+
+# -- request bounds (generator.sandbox.bounds) -------------------------------------------------------
+def test_bounds_accept_up_to_the_limits_and_refuse_one_more() -> None:
+    limits = RequestLimits(max_depth=4, max_values=10, max_string_chars=5, max_number_chars=3)
+    assert parse_json(b"[[[[]]]]", limits) == [[[[]]]]
+    assert parse_json(b'{"a": [1, 2, "12345", 999]}', limits) == {"a": [1, 2, "12345", 999]}
+    for body, message in [
+        (b"[[[[[]]]]]", "nests deeper than 4"),
+        (b"[" + b",".join([b"1"] * 10) + b"]", "more than 10 values"),
+        (b'["123456"]', "longer than 5 characters"),
+        (b'{"123456": 1}', "longer than 5 characters"),
+        (b"[1000]", "more than 3 characters"),
+    ]:
+        with pytest.raises(OutOfBounds, match=message):
+            parse_json(body, limits)
+    with pytest.raises(OutOfBounds, match="out of range"):
+        parse_json(b"[1e999]", RequestLimits())
+
+
+def test_value_count_skips_structural_characters_inside_strings() -> None:
+    limits = RequestLimits(max_values=6)  # the bound counts 3 colons, 2 commas and the root; 4 values
+    tricky = b'{"a,b:c": "[x], {y}", "q": "\\\\", "r": "\\"[,]\\""}'
+    assert parse_json(tricky, limits) == {"a,b:c": "[x], {y}", "q": "\\", "r": '"[,]"'}
+    assert _outside_strings(tricky) == b"{:,:,:}"
+
+
+def test_too_large_body_is_413() -> None:
+    with pytest.raises(OutOfBounds) as raised:
+        parse_json(b"[" + b" " * 100 + b"]", RequestLimits(max_body_bytes=50))
+    assert (raised.value.status, raised.value.code) == (413, "request_too_large")
+
+
+# -- compiled checks (generator.sandbox.checks) agree with jsonschema ------------------------------
+def _seed_schemas() -> tuple[Refs, list[str]]:
+    from generator.sandbox.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "spec" / "openapi.yaml", Diagnostics())
+    assert spec is not None
+    pointers = [f"/components/schemas/{name}" for name in spec.schemas]
+    return spec.refs, pointers
+
+
+_REFS, _POINTERS = _seed_schemas()
+_CHECKS = Checks(_REFS)
+#: Schemas small enough for hypothesis-jsonschema to draw from quickly (the large ones are covered above).
+_SMALL = [p for p in _POINTERS if len(str(_REFS.bundle(_REFS.at(p)))) < 1500]
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from([1.0, 2.5, -0.0])
+    | st.sampled_from(["", "string", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "2025-06-10T19:00:33.746Z", "processing",
+                       "https://example.com/", "not a uri"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["id", "metadata", "status", "code", "data", "created_at", "detail", "x"]), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(pointer=st.sampled_from(_POINTERS), value=_VALUES)
+def test_compiled_checks_give_jsonschemas_verdict(pointer: str, value: Any) -> None:
+    assert _CHECKS.is_valid(value, pointer) == _REFS.is_valid(value, pointer)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_compiled_checks_agree_on_what_hypothesis_jsonschema_generates(data: st.DataObject) -> None:
+    from hypothesis_jsonschema import from_schema
+
+    pointer = data.draw(st.sampled_from(_SMALL))
+    value = data.draw(from_schema(_REFS.bundle(_REFS.at(pointer))))
+    assert _CHECKS.is_valid(value, pointer) == _REFS.is_valid(value, pointer)
+
+
+def test_compiled_checks_on_keyword_corner_cases() -> None:
+    refs = Refs(
+        {
+            "openapi": "3.1.0",
+            "components": {
+                "schemas": {
+                    "Int": {"type": "integer", "minimum": 0, "exclusiveMaximum": 10},
+                    "Tree": {"type": "object", "additionalProperties": False,
+                             "properties": {"kids": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}},
+                    "One": {"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 2}]},
+                    "Odd": {"not": {"type": "string"}},
+                    "Enum": {"enum": ["a", 1]},
+                    "Pat": {"type": "string", "pattern": "^x+$", "minLength": 2},
+                }
+            },
+        }
+    )  # fmt: skip
+    checks = Checks(refs)
+    cases = [
+        ("Int", [0, 9, 10, -1, 1.0, 9.5, True, "1", None]),
+        ("Tree", [{}, {"kids": [{"kids": []}]}, {"kids": [{"x": 1}]}, {"y": 1}, []]),
+        ("One", ["abc", "ab", 1]),
+        ("Odd", ["s", 1, None]),
+        ("Enum", ["a", 1, 1.0, True, "b"]),
+        ("Pat", ["xx", "x", "xy", "xxx", 5]),
+    ]
+    for name, values in cases:
+        for value in values:
+            pointer = f"/components/schemas/{name}"
+            assert checks.is_valid(value, pointer) == refs.is_valid(value, pointer), (name, value)
+
+
+def test_rate_limit_buckets_with_empty_windows_are_dropped() -> None:
+    clock = FakeClock(0.0)
+    limiter = RateLimiter(clock)
+    for n in range(100):
+        limiter.hit(("op", "bot", n), 5, 10)
+    assert len(limiter) == 100
+    clock.advance(61)
+    limiter.hit(("op", "bot", "new"), 5, 10)
+    assert len(limiter) == 1
+
+
+def test_idempotency_cache_forgets_the_oldest_over_its_byte_budget() -> None:
+    clock = FakeClock(0.0)
+    cache = IdempotencyCache(clock, kept_bytes=250)
+    keys = [IdempotencyKey("w", "POST", "/x/", str(n)) for n in range(3)]
+    for key in keys:
+        assert cache.begin(key) == NEW
+        cache.complete(key, CachedResponse(201, (), b"x" * 100))
+    assert cache.begin(keys[0]) == NEW  # forgotten: the three bodies were over 250 bytes
+    assert isinstance(cache.begin(keys[1]), CachedResponse)
+    assert isinstance(cache.begin(keys[2]), CachedResponse)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.dictionaries(st.text(max_size=5), _VALUES, max_size=6),
+    body=st.dictionaries(st.text(max_size=5), _VALUES, max_size=3),
+)
+def test_member_texts_are_reused_into_the_same_text_json_writes(before: dict[str, Any], body: dict[str, Any]) -> None:
+    after = {**before, **body}
+    text, parsed = Parsed(before).text_with(after)
+    assert text == dumps(after)
+    assert parsed.text_with({**after, "z": 1})[0] == dumps({**after, "z": 1})

@@ -29,7 +29,7 @@ def test_operations_methods_and_security(seed_spec: Spec) -> None:
     op = seed_spec.operation("calendar_user_update")
     assert (op.method, op.path) == ("PUT", "/api/v1/calendar/user/")
     assert op.tag == "calendar"
-    assert [[s.name for s in alt] for alt in op.security] == [["RecallApiKey", "CalendarAuthToken"]]
+    assert [[s.name for s in alt] for alt in op.security] == [["CalendarAuthToken"]]  # per-user: token alone
     assert op.rate_limit == RateLimit(120, 60.0, "calendar_user")
     assert op.param("header", "idempotency-key") is not None  # case-insensitive header look-up
     assert op.request_body is not None and op.request_body.json is not None

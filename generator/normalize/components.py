@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.naming import ACTION_WORDS, camel, singular, words
-from generator.normalize.operation import Operation, path_segments
+from generator.normalize.operation import Operation, path_segments, split_suffix
 from generator.normalize.schema import ORIGINS, Schema
 
 
@@ -82,7 +82,7 @@ class ComponentRegistry:
                 node.ref = name
                 return name
             if compatible(entry.node, node):
-                merge(entry.node, node)
+                merge(entry.node, node, request=name.endswith("Request"))
                 entry.families |= families
                 node.ref = name
                 return name
@@ -91,7 +91,7 @@ class ComponentRegistry:
         while (name := f"{base}Variant{_letters(suffix)}") in self.entries:
             entry = self.entries[name]
             if compatible(entry.node, node):
-                merge(entry.node, node)
+                merge(entry.node, node, request=name.endswith("Request"))
                 entry.families |= families
                 node.ref = name
                 return name
@@ -153,8 +153,14 @@ def compatible_leaf(a: Schema, b: Schema) -> bool:
     return not a.types or not b.types or a.types == b.types
 
 
-def merge(into: Schema, other: Schema) -> None:
-    """Union ``other``'s facts into ``into`` (table facts beat sample guesses)."""
+def merge(into: Schema, other: Schema, request: bool = False) -> None:
+    """Union ``other``'s facts into ``into`` (table facts beat sample guesses).
+
+    ``request``: both describe a request body. A field is then required only if every page
+    that shows it requires it (``huddle_bot_config.meeting_url`` is required on the PUT page,
+    whose table has no response id to end its request rows, and optional on the POST page): a
+    request another page documents must still validate. Responses take the union.
+    """
     if other is into:
         return
     stronger = ORIGINS.index(other.origin) > ORIGINS.index(into.origin)
@@ -172,21 +178,30 @@ def merge(into: Schema, other: Schema) -> None:
         into.description = other.description
     if other.has_default and not into.has_default:
         into.default, into.has_default = other.default, True
-    for name in other.required:
-        if name not in into.required:
-            into.required.append(name)
+    for name in other.optional:
+        if name not in into.optional:
+            into.optional.append(name)
+    if request:
+        into.required = [n for n in into.required if n in other.required or n not in other.properties] + [
+            n for n in other.required if n not in into.required and n not in into.properties
+        ]
+    else:
+        for name in other.required:
+            if name not in into.required:
+                into.required.append(name)
+    into.required = [name for name in into.required if name not in into.optional]  # a row's `No` wins
     for key, child in other.properties.items():
         if key in into.properties:
             target = into.properties[key]
             if compatible_leaf(target, child):
-                merge(target, child)
+                merge(target, child, request)
         else:
             into.properties[key] = child
     if other.items is not None:
         if into.items is None:
             into.items = other.items
         elif compatible_leaf(into.items, other.items):
-            merge(into.items, other.items)
+            merge(into.items, other.items, request)
     if other.additional is not None and into.additional is None:
         into.additional = other.additional
     if stronger:
@@ -208,24 +223,32 @@ def resource_words(op: Operation) -> tuple[list[str], list[str]]:
 
 
 def name_operation(registry: ComponentRegistry, op: Operation) -> None:
-    """Register the request, response and error bodies of ``op`` and their nested objects."""
+    """Register the request, response and error bodies of ``op`` and their nested objects.
+
+    When the resource's name already holds an incompatible schema (pages without samples give
+    flat objects that differ from page to page), the body is named after its operation:
+    ``BotRetrieve``, ``BotPartialUpdate``, ``BotListItem``; never a number or a letter.
+    """
     resource, full = resource_words(op)
     base = [camel(resource)]
     if full != resource:
         base.append(camel(full))
+    split = split_suffix(op.operation_id)
+    verb = _SUFFIX_WORDS[split[1]] if split is not None else _METHOD_WORDS.get(op.method, camel(words(op.method)))
+    own = f"{camel(full)}{verb}"
     tag_words = words(op.tag)
     if op.response is not None:
         root = op.response
         if op.list_kind == "paginated":
             results = root.properties["results"]
             if results.items is not None and results.items.is_object and results.items.properties:
-                _name_tree(registry, results.items, base, tag_words, "")
-            registry.register(root, [f"Paginated{n}List" for n in base], "List", set())
+                _name_tree(registry, results.items, [*base, f"{own}Item"], tag_words, "")
+            registry.register(root, [*(f"Paginated{n}List" for n in base), f"{own}Page"], "List", set())
         elif op.list_kind == "array":
             if root.items is not None and root.items.is_object and root.items.properties:
-                _name_tree(registry, root.items, base, tag_words, "")
+                _name_tree(registry, root.items, [*base, f"{own}Item"], tag_words, "")
         elif root.is_object and root.properties:
-            _name_tree(registry, root, base, tag_words, "")
+            _name_tree(registry, root, [*base, own], tag_words, "")
     if op.request is not None and op.request.is_object and op.request.properties:
         prefix = "Patched" if op.method == "patch" else ""
         ordered = list(reversed(base)) if full != resource else base  # an action's body is its own
@@ -233,9 +256,17 @@ def name_operation(registry: ComponentRegistry, op: Operation) -> None:
         names.append(f"{prefix}{camel(full)}{_METHOD_WORDS.get(op.method, camel(words(op.method)))}Request")
         _name_tree(registry, op.request, [n[: -len("Request")] for n in names], tag_words, "Request")
     if op.error_response is not None and op.error_response.is_object and op.error_response.properties:
-        _name_tree(registry, op.error_response, [f"{camel(full)}Error"], tag_words, "")
+        _name_tree(registry, op.error_response, [f"{camel(full)}Error", f"{own}Error"], tag_words, "")
 
 
+_SUFFIX_WORDS = {
+    "list": "List",
+    "retrieve": "Retrieve",
+    "create": "Create",
+    "update": "Update",
+    "partial_update": "PartialUpdate",
+    "destroy": "Destroy",
+}
 _METHOD_WORDS = {"post": "Create", "put": "Update", "patch": "PartialUpdate", "delete": "Destroy", "get": "Retrieve"}
 
 
@@ -347,7 +378,7 @@ def enrich_from_resources(registry: ComponentRegistry) -> None:
             child.enum = list(known.enum) if known.enum is not None else child.enum
             child.nullable = child.nullable or known.nullable
             child.description = child.description or known.description
-            if key in source.required and key not in target.required:
+            if key in source.required and key not in target.required and key not in target.optional:
                 target.required.append(key)
 
 

@@ -36,8 +36,13 @@ _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _ERROR_KEYS = frozenset({"code", "message", "detail", "error", "errors", "non_field_errors"})
 
 
-def build_operation(page: DocPage, diags: Diagnostics) -> Operation | None:
-    """Reconcile a page into an operation; None (with a diagnostic) for non-endpoint pages."""
+def build_operation(page: DocPage, diags: Diagnostics, vocabulary: frozenset[str] = frozenset()) -> Operation | None:
+    """Reconcile a page into an operation; None (with a diagnostic) for non-endpoint pages.
+
+    ``vocabulary`` holds the field names the other pages state (:func:`field_names`): a payload
+    key whose digits were stripped (``b_data``) is restored from it when this page's own table
+    and sample response do not name the field (``bot_create`` never lists ``b64_data``).
+    """
     if not page.is_endpoint:
         if page.is_reference and (page.rows or page.sample):
             diags.warning(
@@ -59,7 +64,7 @@ def build_operation(page: DocPage, diags: Diagnostics) -> Operation | None:
     _check_sample_url(page, path, diags)
 
     response_tree, error_tree, response_example = _response_tree(page, diags)
-    request_tree, request_example = _request_tree(page, diags)
+    request_tree, request_example = _request_tree(page, diags, vocabulary)
     list_kind = _list_kind(response_tree)
     operation_id = _operation_id(page, method, path, bool(list_kind), diags)
 
@@ -146,13 +151,28 @@ def _response_tree(page: DocPage, diags: Diagnostics) -> tuple[Schema | None, Sc
     return infer(value, sample.line), None, value
 
 
-def _request_tree(page: DocPage, diags: Diagnostics) -> tuple[Schema | None, object]:
+def field_names(pages: list[DocPage]) -> frozenset[str]:
+    """Every field name the pages state with its digits: table rows and sample response keys.
+
+    Python payload samples lose digits (``b64_data`` -> ``b_data``); tables and JSON samples
+    keep them, so these names restore payload keys across pages.
+    """
+    names: set[str] = set()
+    for page in pages:
+        names.update(row.name for row in page.rows)
+        names |= _keys(page.response.value if page.response is not None else None)
+    return frozenset(names)
+
+
+def _request_tree(page: DocPage, diags: Diagnostics, vocabulary: frozenset[str]) -> tuple[Schema | None, object]:
     sample = page.sample
     if sample is None or not sample.has_payload:
         return None, None
-    if isinstance(sample.payload, dict):
-        known = {row.name for row in page.rows} | _keys(page.response.value if page.response else None)
-        payload, renames = repair_keys(sample.payload, known)
+    if isinstance(sample.payload, (dict, list)):
+        own = {row.name for row in page.rows} | _keys(page.response.value if page.response else None)
+        payload, renames = repair_keys(sample.payload, own)
+        payload, more = repair_keys(payload, own | vocabulary)  # names only other pages state
+        renames += more
         for old, new in sorted(set(renames)):
             diags.info(
                 page.path,

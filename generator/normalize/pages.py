@@ -78,16 +78,42 @@ class JsonSample:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class Block:
+    """One block of a page body, in order: what prose pages (``authentication``, ``errors``,
+    ``idempotency``) state API-wide facts with.
+
+    ``kind`` is ``heading``, ``paragraph``, ``item`` (a list item), ``callout`` (a blockquote),
+    ``code`` (a fence; ``info`` is its language) or ``table`` (``cells``: the header row, then
+    the rows). ``text`` is plain text (markup removed, link text kept); ``links`` the
+    (text, URL) pairs of the block; ``code_spans`` its inline code (``Idempotency-Key``);
+    ``heading`` the nearest heading above it.
+    """
+
+    kind: str
+    text: str
+    line: int
+    heading: str = ""
+    info: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    cells: tuple[tuple[str, ...], ...] = ()
+    code_spans: tuple[str, ...] = ()
+
+
 @dataclass
 class DocPage:
     """A reference (or guide) page, read but not interpreted.
 
     ``slug`` comes from ``source_file`` (``reference/recording_list.html`` -> ``recording_list``)
     or else from the file name. ``heading_method``/``heading_url`` are None on prose pages.
+    ``path`` is how diagnostics cite the file (relative to the working directory); ``source`` names
+    it relative to its input root (the folder given, or the file's parent), so the spec's
+    ``x-source`` does not depend on the working directory.
     """
 
     path: str
     slug: str
+    source: str = ""
     title: str = ""
     summary: str = ""
     description: str = ""
@@ -103,6 +129,7 @@ class DocPage:
     sample: CodeSample | None = None
     response: JsonSample | None = None
     rate_limits: list[RateLimit] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def is_endpoint(self) -> bool:
@@ -110,12 +137,13 @@ class DocPage:
         return self.heading_method is not None
 
 
-def read_page(path: Path, diags: Diagnostics, display: str | None = None) -> DocPage | None:
+def read_page(path: Path, diags: Diagnostics, display: str | None = None, source: str | None = None) -> DocPage | None:
     """Read and parse the page at ``path``; None when the file cannot be used at all.
 
     Problems become diagnostics under ``display`` (default: ``str(path)``); nothing raises
-    for bad content. Files over :data:`MAX_PAGE_BYTES`, with NUL bytes or not UTF-8 are
-    refused with an error diagnostic.
+    for bad content. ``source`` is the page's name relative to its input root (default: the
+    file name). Files over :data:`MAX_PAGE_BYTES`, with NUL bytes or not UTF-8 are refused with
+    an error diagnostic.
     """
     name = display or str(path)
     try:
@@ -135,7 +163,9 @@ def read_page(path: Path, diags: Diagnostics, display: str | None = None) -> Doc
     except UnicodeDecodeError as exc:
         diags.error(name, 0, "binary-input", f"not UTF-8 text (byte {exc.start})")
         return None
-    return parse_page(text, name, diags, fallback_slug=path.stem)
+    page = parse_page(text, name, diags, fallback_slug=path.stem)
+    page.source = source if source is not None else path.name
+    return page
 
 
 def parse_page(text: str, path: str, diags: Diagnostics, fallback_slug: str = "page") -> DocPage:
@@ -261,6 +291,7 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
     tokens = _MD.parse(body)
     total_lines = body.count("\n") + 1
     section = "intro"
+    heading = ""
     prose: list[str] = []
     i = 0
     while i < len(tokens):
@@ -269,6 +300,9 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
         if tok.type == "heading_open":
             inline = tokens[i + 1]
             content = inline.content.strip()
+            if not _is_emoji_only(content):
+                heading = inline_text(inline).strip()
+                page.blocks.append(Block("heading", heading, line, heading))
             match = _HEADING.match(content)
             if match and page.heading_method is None:
                 page.heading_method = match.group("method")
@@ -284,6 +318,7 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
             i += 3
             continue
         if tok.type == "fence":
+            page.blocks.append(Block("code", tok.content, line, heading, info=tok.info.strip()))
             closed = _fence_closed(body, tok)
             if not closed:
                 diags.error(page.path, line, "unterminated-fence", "code fence is never closed")
@@ -298,6 +333,7 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
             continue
         if tok.type == "table_open":
             close = _find_close(tokens, i, "table_close")
+            page.blocks.append(Block("table", "", line, heading, cells=_table_cells(tokens[i:close])))
             if section == "parameters" and not page.rows:
                 _read_table(page, tokens[i:close], offset, diags)
                 _check_ragged(page, body, tok, offset, diags)
@@ -306,6 +342,8 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
         if tok.type == "blockquote_open":
             close = _find_close(tokens, i, "blockquote_close")
             text = " ".join(inline_text(t) for t in tokens[i:close] if t.type == "inline")
+            links = tuple(link for t in tokens[i:close] if t.type == "inline" for link in _links(t))
+            page.blocks.append(Block("callout", text, line, heading, links=links))
             limits = _rate_limits(text, line, "callout")
             if limits:
                 page.rate_limits.extend(limits)
@@ -322,6 +360,10 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
             )
             i += 1
             continue
+        if tok.type == "inline" and i >= 1 and tokens[i - 1].type == "paragraph_open":
+            kind = "item" if i >= 2 and tokens[i - 2].type == "list_item_open" else "paragraph"
+            spans = tuple(c.content for c in tok.children or [] if c.type == "code_inline")
+            page.blocks.append(Block(kind, inline_text(tok), line, heading, links=_links(tok), code_spans=spans))
         if tok.type == "inline" and section in ("intro", "description"):
             plain = inline_text(tok)
             limits = _rate_limits(plain, line, "body")
@@ -337,6 +379,48 @@ def _read_body(page: DocPage, body: str, offset: int, diags: Diagnostics) -> Non
     if page.heading_method is not None and prose:
         page.summary = prose[0]
     page.description = "\n\n".join(prose)
+
+
+def _links(token: Token) -> tuple[tuple[str, str], ...]:
+    """(text, URL) of every link in an inline token (converted links repaired, :func:`fix_links`)."""
+    out: list[tuple[str, str]] = []
+    href: str | None = None
+    text: list[str] = []
+    for child in token.children or []:
+        if child.type == "link_open":
+            href, text = str(child.attrs.get("href", "")), []
+        elif child.type == "link_close" and href is not None:
+            url = fix_links(f"]({href})")[2:-1]
+            out.append(("".join(text).strip(), url))
+            href = None
+        elif href is not None and child.type in ("text", "code_inline"):
+            text.append(child.content)
+    return tuple(out)
+
+
+def _table_cells(tokens: list[Token]) -> tuple[tuple[str, ...], ...]:
+    """The plain-text cells of a GFM table, header row first."""
+    rows: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for tok in tokens:
+        if tok.type == "tr_open":
+            current = []
+        elif tok.type == "inline":
+            current.append(_with_html(tok))
+        elif tok.type == "tr_close":
+            rows.append(tuple(current))
+    return tuple(rows)
+
+
+def _with_html(token: Token) -> str:
+    """Plain text of an inline token, placeholders that look like HTML kept (``<delay-seconds>``)."""
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
 
 
 _RATE_SENTENCE = re.compile(r"\s*This endpoint is rate limited to:[^.\n]*\.?", re.I)

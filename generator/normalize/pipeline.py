@@ -8,17 +8,19 @@ document with the run's diagnostics. It never raises on bad input.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.diagnostics import Diagnostics
 from generator.naming import words
+from generator.normalize.apifacts import apply_api_facts, read_api_facts
 from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
-from generator.normalize.examples import conform
+from generator.normalize.examples import addressable, conform, repair_examples
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
-from generator.normalize.operations import build_operation
+from generator.normalize.operations import build_operation, field_names
 from generator.normalize.pages import DocPage, read_page
 from generator.normalize.schema import Schema
 from generator.spec.overlay import Overlay, apply_overlay
@@ -43,19 +45,33 @@ class NormalizeResult:
     document: dict[str, Any]
     diagnostics: Diagnostics
     operations: list[Operation]
+    #: Display paths of the pages that yielded an operation (or API-wide facts).
+    productive_pages: set[str] = field(default_factory=set)
 
 
 def discover(inputs: Iterable[Path], diags: Diagnostics) -> list[Path]:
     """Page files under ``inputs`` (files as given, directories recursively), sorted."""
-    found: list[Path] = []
+    return [path for path, _root in discover_roots(inputs, diags)]
+
+
+def discover_roots(inputs: Iterable[Path], diags: Diagnostics) -> list[tuple[Path, Path]]:
+    """(page file, input root) for every page under ``inputs``, sorted by file.
+
+    The root of a file found in a directory is that directory; the root of a file given as
+    an argument is its parent folder.
+    """
+    inputs = list(inputs)
+    found: dict[Path, Path] = {}
     for item in inputs:
         if item.is_dir():
-            found.extend(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+            for path in item.rglob("*"):
+                if path.is_file() and path.suffix.lower() in PAGE_SUFFIXES:
+                    found.setdefault(path, item)
         elif item.exists():
-            found.append(item)
+            found.setdefault(item, item.parent)
         else:
             diags.error(str(item), 0, "file-unreadable", "no such file or directory")
-    unique = sorted(set(found), key=lambda p: p.as_posix())
+    unique = sorted(found.items(), key=lambda pair: pair[0].as_posix())
     if not unique:
         diags.error(
             ",".join(str(i) for i in inputs) or ".", 0, "no-input", "no page files found (.md, .markdown, .txt)"
@@ -71,11 +87,28 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def read_pages(files: list[Path], diags: Diagnostics) -> list[DocPage]:
-    """Parse every file; unusable files are reported and skipped."""
+def source_name(path: Path, root: Path) -> str:
+    """How ``x-source`` names a page: relative to its input root, ``/``-separated.
+
+    ``spec/pages/000_x.md`` under the root ``spec/pages`` is ``000_x.md`` from any working
+    directory; a page outside its root (a symlinked folder) keeps its file name.
+    """
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_pages(files: list[Path], diags: Diagnostics, roots: dict[Path, Path] | None = None) -> list[DocPage]:
+    """Parse every file; unusable files are reported and skipped.
+
+    ``roots`` maps a file to its input root (see :func:`discover_roots`); a file without one
+    is named after its own folder.
+    """
     pages = []
     for path in files:
-        page = read_page(path, diags, display=display_path(path))
+        root = (roots or {}).get(path, path.parent)
+        page = read_page(path, diags, display=display_path(path), source=source_name(path, root))
         if page is not None:
             pages.append(page)
     return pages
@@ -84,15 +117,49 @@ def read_pages(files: list[Path], diags: Diagnostics) -> list[DocPage]:
 def normalize(
     inputs: Iterable[Path], overlay: Overlay | None = None, diags: Diagnostics | None = None
 ) -> NormalizeResult:
-    """Normalize the pages under ``inputs`` into an OpenAPI 3.1 document."""
+    """Normalize the pages under ``inputs`` into an OpenAPI 3.1 document.
+
+    Each input (a file or a folder) must yield at least one operation: a folder of guides or a
+    stray file is a ``no-operations`` error, and the CLI then writes nothing.
+    """
     diags = diags if diags is not None else Diagnostics()
-    pages = read_pages(discover(list(inputs), diags), diags)
-    return normalize_pages(pages, overlay, diags)
+    inputs = list(inputs)
+    found = discover_roots(inputs, diags)
+    roots = dict(found)
+    pages = read_pages([path for path, _root in found], diags, roots)
+    result = normalize_pages(pages, overlay, diags, require_operations=False)
+    origin = {display_path(path): (root if root.is_dir() and root in inputs else path) for path, root in found}
+    for item in inputs:
+        members = [page for page in pages if origin.get(page.path) == item]
+        if members and not any(page.path in result.productive_pages for page in members):
+            _no_operations(diags, display_path(item), "folder" if item.is_dir() else "file", len(members))
+    return result
 
 
-def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagnostics) -> NormalizeResult:
-    """Normalize already-parsed pages (see :func:`normalize`)."""
-    operations = [op for op in (build_operation(page, diags) for page in pages) if op is not None]
+def _no_operations(diags: Diagnostics, where: str, what: str, read: int) -> None:
+    diags.error(
+        where,
+        0,
+        "no-operations",
+        f"this {what} yields no operation ({read} page(s) read: guides, prose pages or no `## METHOD URL` "
+        "heading); nothing is written",
+    )
+
+
+def normalize_pages(
+    pages: list[DocPage], overlay: Overlay | None, diags: Diagnostics, *, require_operations: bool = True
+) -> NormalizeResult:
+    """Normalize already-parsed pages (see :func:`normalize`).
+
+    With ``require_operations``, pages that yield no operation at all are a ``no-operations``
+    error (:func:`normalize` checks each input instead).
+    """
+    vocabulary = field_names(pages)
+    operations = [op for op in (build_operation(page, diags, vocabulary) for page in pages) if op is not None]
+    facts = read_api_facts(pages, diags)
+    productive = {op.page.path for op in operations} | set(facts.stated.values())
+    if require_operations and pages and not operations:
+        _no_operations(diags, pages[0].path if len(pages) == 1 else "<input>", "input", len(pages))
     operations = settle_duplicates(operations, diags)
     mark_copied_content(operations, diags)
     registry = ComponentRegistry(families=overlay.families if overlay else {})
@@ -104,10 +171,12 @@ def normalize_pages(pages: list[DocPage], overlay: Overlay | None, diags: Diagno
         name_operation(registry, op)
     share_identical(registry)
     document = assemble(operations, registry)
+    apply_api_facts(document, facts)
     if overlay is not None:
-        document = apply_overlay(document, overlay, diags)
+        document = apply_overlay(document, overlay, diags, facts.stated)
+        repair_examples(document)  # an overlay correction may have changed a schema an example follows
     _sort_responses(document)
-    return NormalizeResult(document, diags, operations)
+    return NormalizeResult(document, diags, operations, productive)
 
 
 def _sort_responses(document: dict[str, Any]) -> None:
@@ -121,10 +190,10 @@ def _sort_responses(document: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- duplicates
 
 
-def _preference(op: Operation) -> tuple[int, str, str]:
+def _preference(op: Operation) -> tuple[int, str, str, str]:
     """Lower sorts first: pages whose slug is an operationId, newest version, then path."""
     is_operation_slug = 0 if split_suffix(op.page.slug) is not None and op.page.slug == op.operation_id else 1
-    return (is_operation_slug, _negated(op.page.converted_at), op.page.path)
+    return (is_operation_slug, _negated(op.page.converted_at), op.page.source, op.page.path)
 
 
 def _negated(text: str) -> str:
@@ -140,7 +209,7 @@ def settle_duplicates(operations: list[Operation], diags: Diagnostics) -> list[O
         by_page.setdefault(op.page.slug, []).append(op)
     newest: list[Operation] = []
     for slug in sorted(by_page):
-        versions = sorted(by_page[slug], key=lambda o: (_negated(o.page.converted_at), o.page.path))
+        versions = sorted(by_page[slug], key=lambda o: (_negated(o.page.converted_at), o.page.source, o.page.path))
         newest.append(versions[0])
         for old in versions[1:]:
             if old.page.converted_at != versions[0].page.converted_at or old.key != versions[0].key:
@@ -242,8 +311,11 @@ def camel_words(text: str) -> str:
 def assemble(operations: list[Operation], registry: ComponentRegistry) -> dict[str, Any]:
     """Build the OpenAPI document from settled operations and named components."""
     paths: dict[str, dict[str, Any]] = {}
+    item_ids = _item_id_formats(operations)
     for op in sorted(operations, key=lambda o: o.path):
-        paths.setdefault(op.path, {})[op.method] = operation_object(op, registry)
+        collection = _ITEM_PATH.sub("/", op.path)
+        id_format = item_ids.get(collection) if collection != op.path or op.list_kind else None
+        paths.setdefault(op.path, {})[op.method] = operation_object(op, registry, id_format)
     for path, item in paths.items():
         paths[path] = {
             m: item[m] for m in sorted(item, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 9)
@@ -262,8 +334,26 @@ def assemble(operations: list[Operation], registry: ComponentRegistry) -> dict[s
     }
 
 
-def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, Any]:
-    """One OpenAPI Operation Object (OpenAPI 3.1.0, section 4.8.10)."""
+_ITEM_PATH = re.compile(r"/\{[^{}/]+\}/?$")
+
+
+def _item_id_formats(operations: list[Operation]) -> dict[str, str | None]:
+    """Collection path -> format of the parameter its item path ends in (``/recording/`` -> uuid)."""
+    found: dict[str, str | None] = {}
+    for op in sorted(operations, key=lambda o: (o.path, o.method)):
+        if _ITEM_PATH.search(op.path) and op.parameters:
+            last = [p for p in op.parameters if p.location == "path"][-1:]
+            if last and f"{{{last[0].name}}}" in op.path.rstrip("/").rsplit("/", 1)[-1]:
+                found.setdefault(_ITEM_PATH.sub("/", op.path), last[0].schema.format)
+    return found
+
+
+def operation_object(op: Operation, registry: ComponentRegistry, id_format: str | None = None) -> dict[str, Any]:
+    """One OpenAPI Operation Object (OpenAPI 3.1.0, section 4.8.10).
+
+    ``id_format`` is the format of the item path parameter that addresses the resources of the
+    response (examples get ids that parameter accepts, :func:`addressable`).
+    """
     out: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
     if op.description and op.description != op.summary:
         out["description"] = op.description
@@ -285,7 +375,8 @@ def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, An
     if op.response is not None and op.status != "204":
         media = {"schema": registry.emit(op.response)}
         if op.response_example is not None:
-            media["example"] = conform(op.response_example, op.response, resolve)
+            example = addressable(op.response_example, op.list_kind, id_format)
+            media["example"] = conform(example, op.response, resolve)
         response["content"] = {"application/json": media}
     out["responses"] = {op.status: response}
     if op.error_response is not None:
@@ -299,7 +390,7 @@ def operation_object(op: Operation, registry: ComponentRegistry) -> dict[str, An
             "period": op.rate_limit.period,
             "scope": op.rate_limit.scope,
         }
-    out["x-source"] = {"page": op.page.path, "line": op.line}
+    out["x-source"] = {"page": op.page.source or op.page.path, "line": op.line}
     return out
 
 

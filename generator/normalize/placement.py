@@ -40,23 +40,34 @@ class NameIndex:
         for path, _node in tree.walk():
             if path:
                 self.paths.setdefault(path[-1], []).append(path)
+        self.path_set = {path for paths in self.paths.values() for path in paths}
 
-    def locate(self, name: str, context: Path, typed: Schema | None = None) -> Path | None:
+    def locate(self, name: str, context: Path, typed: Schema | None = None, follows: bool = False) -> Path | None:
         """The path of the node named ``name`` that a row most likely describes, or None.
 
         Ranked by: the sample's kind agrees with the row's Type (a ``string`` row never
-        describes an object), then depth, then closeness to the previous row (``context``).
+        describes an object), then, when the row ``follows`` the row placed at ``context``
+        directly, being a child of that node (the table is a depth-first flattening that drops
+        repeated names: ``metadata`` right after ``recording`` is ``recording.metadata``),
+        then depth, then closeness to the previous row (``context``).
         """
-        best: tuple[int, int, int, Path] | None = None
+        children = {(*context, name), (*context, "[]", name)} if follows and context else set()
+        best: tuple[int, int, int, int, Path] | None = None
         for path in self.paths.get(name, ()):
             try:
                 node = node_at(self.tree, path)
             except KeyError:
                 continue
-            key = (_kind_mismatch(typed, node), depth(path), -_shared(path[:-1], context), path)
+            key = (
+                _kind_mismatch(typed, node),
+                0 if path in children else 1,
+                depth(path),
+                -_shared(path[:-1], context),
+                path,
+            )
             if best is None or key < best:
                 best = key
-        return best[3] if best else None
+        return best[4] if best else None
 
 
 def _kind(node: Schema) -> str:

@@ -86,30 +86,103 @@ def place_rows(op: Operation, diags: Diagnostics) -> None:
         )
     skip = {id(info) for info in query_rows}
 
-    placed_any_response = False
+    indexes = {kind: index for kind, _tree, index in trees}
+    boundary = request_block_end(op, infos, path_names, skip, indexes)
     unplaced: list[tuple[RowFacts, bool]] = []
+    placed: Path = ()
     contexts: dict[str, Path] = {kind: () for kind, _, _ in trees}
-    for info in infos:
-        if id(info) in skip:
-            continue
+    last_row: dict[str, int] = {kind: -2 for kind, _, _ in trees}
+    for number, info in enumerate(infos):
         name = info.row.name
+        if id(info) in skip or name in path_names:
+            continue  # a path parameter's row describes the parameter only (never the body's `id`)
+        in_request_block = number < boundary
         hits = 0
-        for kind, tree, index in trees:
-            where = index.locate(name, contexts[kind], info.type)
+        for kind, tree, index in _trees_for(trees, in_request_block):
+            if kind == "request" and not in_request_block and hits:
+                # A response row also describes the request's field at the same place (a nested
+                # field of an object both carry: ``google_meet.login_required``), never another
+                # field of that name (``status_changes[].message`` is not ``chat.on_bot_join.message``).
+                where = placed if placed in index.path_set else None
+            else:
+                follows = last_row[kind] == number - 1 and number != boundary  # never across the two blocks
+                where = index.locate(name, contexts[kind], info.type, follows=follows)
             if where is None:
                 continue
+            if hits == 0:
+                placed = where
             hits += 1
-            contexts[kind] = where
-            _apply(op, kind, tree, where, info, diags)
-            if kind == "response":
-                placed_any_response = True
-        if hits == 0 and name not in path_names:
-            unplaced.append((info, placed_any_response))
+            contexts[kind], last_row[kind] = where, number
+            _apply(op, kind, tree, where, info, diags, request_row=in_request_block)
+        if hits == 0:
+            unplaced.append((info, in_request_block))
     _place_leftovers(op, unplaced, diags)
+    _shadowed_ids_required(op, path_names)
     for kind, tree, _index in trees:
         _drop_copied_descriptions(tree)
         if kind == "response":
             _infer_required(tree)
+
+
+def _shadowed_ids_required(op: Operation, path_names: list[str]) -> None:
+    """A response's top-level ``id`` whose row the path parameter's row shadowed is required.
+
+    The table lists each name once, so ``/recording/{id}/`` keeps the parameter's ``id`` row and
+    drops the response's; every ``id`` row of the corpus says ``Required: Yes``. Only that fact
+    is taken: the parameter's type and description stay on the parameter.
+    """
+    if "id" not in path_names or op.response is None:
+        return
+    body = op.response.items if op.response.is_array and op.response.items is not None else op.response
+    child = body.properties.get("id")
+    if child is not None and child.origin == "sample" and "id" not in body.required and "id" not in body.optional:
+        body.required.insert(0, "id")
+
+
+#: Row names that only a response carries (ids, timestamps, status): where a write page's table
+#: reaches its response fields when the samples do not tell (pages without samples).
+RESPONSE_ONLY_NAMES = frozenset({"id", "created_at", "updated_at", "status", "status_changes"})
+
+
+def request_block_end(
+    op: Operation, infos: list[RowFacts], path_names: list[str], skip: set[int], indexes: dict[str, NameIndex]
+) -> int:
+    """Index of the first row of a write page's response block (``len(infos)``: none).
+
+    The vendor's table lists the request body's fields first, then the response's (each name
+    once, ``../shared/corpus/README.md``); ``Required: Yes`` means required in the request
+    before that point and always present in the response after it. The response block starts
+    at the first row that the sample response shows and the payload sample does not, or at a
+    response-only name (:data:`RESPONSE_ONLY_NAMES`) the payload does not show, or,
+    on PATCH (whose body fields are all optional), at the first ``Required: Yes`` row. GET and
+    DELETE pages have no request block.
+    """
+    if op.method not in ("post", "put", "patch"):
+        return 0
+    request = indexes.get("request")
+    response = indexes.get("response")
+    for number, info in enumerate(infos):
+        name = info.row.name
+        if id(info) in skip or name in path_names:
+            continue
+        in_request = request is not None and name in request.paths
+        if in_request:
+            continue
+        if name in RESPONSE_ONLY_NAMES or (response is not None and name in response.paths):
+            return number
+        if op.method == "patch" and info.row.required:
+            return number
+    return len(infos)
+
+
+def _trees_for(
+    trees: list[tuple[str, Schema, NameIndex]], in_request_block: bool
+) -> list[tuple[str, Schema, NameIndex]]:
+    """The trees a row may describe: all of them for a request row; the response (and error)
+    trees first for a response row, the request last (a field only the payload shows)."""
+    if in_request_block:
+        return trees
+    return [t for t in trees if t[0] != "request"] + [t for t in trees if t[0] == "request"]
 
 
 def _infer_required(tree: Schema) -> None:
@@ -126,7 +199,7 @@ def _infer_required(tree: Schema) -> None:
         if len(rowed) < 2 or any(name not in node.required for name in rowed):
             continue
         for name, child in node.properties.items():
-            if child.origin == "sample" and name not in node.required:
+            if child.origin == "sample" and name not in node.required and name not in node.optional:
                 node.required.append(name)
 
 
@@ -140,14 +213,42 @@ def _drop_copied_descriptions(tree: Schema) -> None:
             node.description = ""
 
 
-def _apply(op: Operation, kind: str, tree: Schema, where: Path, info: RowFacts, diags: Diagnostics) -> None:
+def _apply(
+    op: Operation,
+    kind: str,
+    tree: Schema,
+    where: Path,
+    info: RowFacts,
+    diags: Diagnostics,
+    request_row: bool = False,
+) -> None:
+    """Put a row's facts on the node at ``where`` and its ``Required`` cell on the parent.
+
+    ``request_row``: the row sits in the table's request block (:func:`request_block_end`).
+    There ``Required`` speaks of the request: ``Yes`` also marks the response field (a written
+    field comes back) but ``No`` says nothing of the response. A response row's ``Required``
+    never reaches the request tree (a field only the payload shows keeps its other facts). An
+    explicit ``No`` is recorded (``Schema.optional``) so that no other page or inference makes
+    the field required.
+    """
     node = node_at(tree, where)
     apply_row(node, info)
+    _place_enum_if_any(op, node, info, diags)
+    if kind == "request" and not request_row:
+        return
     parent = parent_of(tree, where)
     name = where[-1]
+    if info.row.required is False and (kind == "request" or not request_row):
+        if name not in parent.optional:
+            parent.optional.append(name)
+        if name in parent.required:
+            parent.required.remove(name)
     writable_required = kind != "request" or op.method != "patch" or len(where) > 1
-    if info.row.required and name not in parent.required and writable_required:
+    if info.row.required and name not in parent.required and name not in parent.optional and writable_required:
         parent.required.append(name)
+
+
+def _place_enum_if_any(op: Operation, node: Schema, info: RowFacts, diags: Diagnostics) -> None:
     if info.facts.enum is not None:
         _place_enum(op, node, info, diags)
 
@@ -180,12 +281,12 @@ def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags
         return
     page = op.page
     names = [info.row.name for info, _ in unplaced]
-    for info, after_response in unplaced:
+    for info, in_request_block in unplaced:
         name = info.row.name
-        for target_kind in _leftover_targets(op, info, after_response):
+        for target_kind in _leftover_targets(op, in_request_block):
             tree = _leftover_tree(op, target_kind, info.row.line)
             tree.properties[name] = info.type.clone() if info.type is not None else Schema()
-            _apply(op, target_kind, tree, (name,), info, diags)
+            _apply(op, target_kind, tree, (name,), info, diags, request_row=in_request_block)
     line = unplaced[0][0].row.line
     if op.page.response is not None and op.page.response.value is not None:
         diags.info(page.path, line, "row-unplaced", f"rows not in the samples, placed by row order: {', '.join(names)}")
@@ -247,18 +348,18 @@ def _leftover_tree(op: Operation, kind: str, line: int) -> Schema:
     return tree
 
 
-def _leftover_targets(op: Operation, info: RowFacts, after_response: bool) -> tuple[str, ...]:
-    """Where a row that no sample shows goes, decided by which samples the page has."""
-    if op.method in ("get", "delete"):
+def _leftover_targets(op: Operation, in_request_block: bool) -> tuple[str, ...]:
+    """Where a row that no sample shows goes: by its block of the table (:func:`request_block_end`).
+
+    A row of the request block is a request field (``bot_config`` among the request rows of
+    ``calendar_events_bot_create``, ``b64_data`` on ``bot_output_audio_create``); on a page with
+    no sample at all (older page versions) it is also a response field, kept flat since its
+    nesting is unknown. Every other row is a response field.
+    """
+    if op.method in ("get", "delete") or not in_request_block:
         return ("response",)
     has_request = op.page.sample is not None and op.page.sample.has_payload
     has_response = op.page.response is not None and op.page.response.value is not None
-    if has_request and has_response:
-        return ("response",) if after_response else ("request",)
-    if has_request:
+    if has_request or has_response:
         return ("request",)
-    if has_response:
-        return ("response",)
-    # Neither sample (older page versions): every row is a response field (flat, its nesting
-    # unknown) and the optional ones are also taken as writable request fields.
-    return ("request", "response") if info.row.required is False else ("response",)
+    return ("request", "response")

@@ -121,6 +121,15 @@ _LOST_LINKS = re.compile(
 )
 
 
+def strip_lost_links(text: str) -> tuple[str, list[str]]:
+    """Remove link text whose URL was lost (``For the error message reference, go here.``).
+
+    Returns the cleaned text and the phrases removed.
+    """
+    removed = [match.group(1) for match in _LOST_LINKS.finditer(text)]
+    return re.sub(r"\s{2,}", " ", _LOST_LINKS.sub("", text)).strip(), removed
+
+
 def parse_description(cell: str) -> DescriptionFacts:
     """Split a Description cell into prose, enum values, nullability and default.
 

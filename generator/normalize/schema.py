@@ -23,6 +23,8 @@ class Schema:
     ``"null"``. ``properties`` keeps sample order. ``additional`` is the
     ``additionalProperties`` schema of free-form maps (``{"additionalProp": "string"}``).
     ``ref`` names a component once :mod:`generator.normalize.components` has extracted the node.
+    ``optional`` lists properties a table row marks ``Required: No``: no inference and no other
+    page makes them required.
     """
 
     types: list[str] = field(default_factory=list)
@@ -30,6 +32,7 @@ class Schema:
     format: str | None = None
     properties: dict[str, Schema] = field(default_factory=dict)
     required: list[str] = field(default_factory=list)
+    optional: list[str] = field(default_factory=list)
     items: Schema | None = None
     additional: Schema | None = None
     enum: list[Any] | None = None

@@ -8,13 +8,15 @@ and :mod:`generator.diagnostics`):
 - :mod:`.schemas`: synthesis and conforming of values over the model's resolver (``Refs``);
 - :mod:`.routes`: path template matching and resource kinds (item, collection, singleton, action);
 - :mod:`.store`: SQLite storage of JSON resources (in memory, or a file with ``--db``);
+- :mod:`.bounds`: request size bounds (413, 414, 400) checked before anything validates;
 - :mod:`.auth`, :mod:`.limits`, :mod:`.idempotency`, :mod:`.validation`: 401, 429, 409/replay, 400;
-- :mod:`.resources`: what each method does to a resource;
-- :mod:`.app`: the Starlette app; :mod:`.server`: uvicorn in the foreground or a background thread;
-- :mod:`.peer`: the ``make conformance-peer`` runner (Schemathesis against a sandbox).
+- :mod:`.resources`: what each method does to a resource, per owner (tenancy);
+- :mod:`.app`: the ASGI app; :mod:`.server`: uvicorn in the foreground or a background thread;
+- :mod:`.peer`: the ``make conformance-peer`` runner (Schemathesis against a sandbox);
+- :mod:`.loadgen`, :mod:`.testing`: a loopback load generator, in-process test helpers.
 
 Programmatic use: :func:`start_sandbox` (returns a :class:`RunningSandbox` with ``base_url`` and
-``stop()``) or :func:`create_app` for an in-process ASGI app (``starlette.testclient.TestClient``).
+``stop()``) or :func:`create_app` for an in-process ASGI app (:class:`generator.sandbox.testing.AsgiClient`).
 """
 
 from generator.sandbox.app import SandboxConfig, create_app

@@ -13,12 +13,20 @@ start-up as ``sandbox-unsupported-security``).
   YOUR_API_KEY"; "Unauthenticated requests will receive a 401 error").
 - Any other header scheme (``x-recallcalendarauthtoken``) must carry a value of
   :attr:`Credentials.header_tokens`.
+
+Secrets are compared in constant time: the SHA-256 digest of the value sent is looked up among
+the digests of the accepted secrets and confirmed with :func:`hmac.compare_digest`, so the time
+taken does not depend on how much of a secret was guessed. :func:`owner_of` names who owns data
+(a workspace by its API key, a calendar user by its token) by such a digest, never by the secret.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from generator.spec.model import SecurityScheme, Spec
 from generator.spec.rules import CredentialFormat
@@ -34,9 +42,42 @@ class Credentials:
     api_keys: frozenset[str] = field(default_factory=lambda: frozenset({DEFAULT_API_KEY}))
     header_tokens: frozenset[str] = field(default_factory=lambda: frozenset({DEFAULT_CALENDAR_TOKEN}))
 
+    def secrets(self) -> frozenset[str]:
+        """Every accepted secret, API keys and tokens."""
+        return self.api_keys | self.header_tokens
+
     def secrets_for(self, scheme: SecurityScheme) -> frozenset[str]:
         """The secrets ``scheme`` accepts: the API keys for an API-key scheme, else the tokens."""
         return self.api_keys if is_api_key(scheme) else self.header_tokens
+
+    @cached_property
+    def _digests(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+        keys = {digest(s): digest(s) for s in self.api_keys}
+        return keys, {digest(s): digest(s) for s in self.header_tokens}
+
+    def accepts(self, scheme: SecurityScheme, secret: str | None) -> bool:
+        """True when ``secret`` is one ``scheme`` accepts, compared in constant time (module docstring)."""
+        if secret is None:
+            return False
+        sent = digest(secret)
+        known = self._digests[0] if is_api_key(scheme) else self._digests[1]
+        return hmac.compare_digest(known.get(sent, b""), sent)
+
+
+def digest(secret: str) -> bytes:
+    """SHA-256 of a secret's UTF-8 bytes (lone surrogates kept), the form secrets are compared in."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+
+
+#: The owner of what callers without any credential write (operations that declare no security).
+ANONYMOUS = "anonymous"
+
+
+def owner_of(kind: str, secret: str) -> str:
+    """The owner id of a workspace (``kind`` ``"workspace"``, the API key) or a calendar user
+    (``"calendar_user"``, the token): ``kind:`` and 32 hex digits of the secret's digest;
+    :data:`ANONYMOUS` for an empty secret."""
+    return f"{kind}:{digest(secret).hex()[:32]}" if secret else ANONYMOUS
 
 
 @dataclass(frozen=True)
@@ -91,7 +132,7 @@ def _passes(scheme: SecurityScheme, headers: Mapping[str, str], creds: Credentia
         why = f"invalid API key (expected `{found.parameter}: {found.prefix}<key>`)"
     else:
         why = f"invalid {found.parameter} token"
-    return _secret(scheme, headers) in creds.secrets_for(scheme), why
+    return creds.accepts(scheme, _secret(scheme, headers)), why
 
 
 def authenticate(

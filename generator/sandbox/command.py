@@ -1,7 +1,9 @@
 """``recallgen sandbox``: load the spec, report diagnostics, serve in the foreground.
 
 Exit codes follow the CLI contract: 0 after a clean shutdown, 1 when the spec, the ``--db`` file
-or the address cannot be used (each reported as ``path:line: severity[code]: message``).
+or the address cannot be used (each reported as ``path:line: severity[code]: message``). Bound to
+an address that is not loopback with the default credentials accepted, it warns on stderr
+(``sandbox-default-credentials``) and serves.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from generator.diagnostics import Diagnostics
 from generator.sandbox.app import SandboxConfig, create_app
 from generator.sandbox.auth import Credentials, api_key_scheme
-from generator.sandbox.server import serve_forever
+from generator.sandbox.server import exposure_warning, serve_forever
 from generator.sandbox.spec import load_spec
 from generator.sandbox.store import StoreError
 
@@ -44,6 +46,9 @@ def run_sandbox(
         diags.error(str(db), 0, "sandbox-db-unusable", str(exc))
         report(diags)
         return 1
+    warning = exposure_warning(host, credentials)
+    if warning:
+        diags.warning(f"{host}:{port}", 0, "sandbox-default-credentials", warning)
     if len(diags):
         report(diags)
     scheme = api_key_scheme(spec)

@@ -11,10 +11,12 @@ your user, and the path to identify the request":
   reuse a key for two different actions ... its original result will be returned");
 - after the hour the key is free again and the request runs.
 
-The sandbox identifies a request by ``(API key, method, path, Idempotency-Key)``: the method is
-added to the page's user and path so that a replay always fits the replaying operation's declared
-responses. Requests rejected before running (401, 429, 400) are not recorded. Responses are kept in
-memory (they do not survive a restart). Time comes from an injectable clock (seconds).
+The sandbox identifies a request by ``(caller, method, path, Idempotency-Key)``, the caller being
+the workspace (API key) and, for calendar V1 operations, the calendar user (token), so that one
+user's replay never reaches another (tenancy). The method is added to the page's user and path so
+that a replay always fits the replaying operation's declared responses. Requests rejected before
+running (401, 429, 400) are not recorded. Responses are kept in memory (they do not survive a
+restart). Time comes from an injectable clock (seconds).
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ from dataclasses import dataclass
 
 #: How long a completed response is replayed, in seconds (idempotency page: "in the previous hour").
 REPLAY_WINDOW = 3600.0
+#: At most this many bytes of kept response bodies; beyond it the oldest are forgotten first (their
+#: keys are then free again, as after the hour), so replays cannot grow memory without bound.
+KEPT_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """What identifies a request: the caller's API key, method, concrete path and header value."""
+    """What identifies a request: the caller (workspace and calendar user owner ids), method,
+    concrete path and header value."""
 
-    api_key: str
+    caller: str
     method: str
     path: str
     key: str
@@ -58,9 +64,13 @@ class IdempotencyCache:
     ``clock`` returns seconds (monotonic by default); ``window`` is the replay window in seconds.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, window: float = REPLAY_WINDOW) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, window: float = REPLAY_WINDOW, kept_bytes: int = KEPT_BYTES
+    ) -> None:
         self._clock = clock
         self._window = window
+        self._kept_bytes = kept_bytes
+        self._size = 0
         self._running: set[IdempotencyKey] = set()
         self._done: dict[IdempotencyKey, tuple[float, CachedResponse]] = {}
         self._lock = threading.Lock()
@@ -75,7 +85,7 @@ class IdempotencyCache:
             done = self._done.get(key)
             if done is not None and now - done[0] < self._window:
                 return done[1]
-            self._done.pop(key, None)
+            self._forget(key)
             self._running.add(key)
             return NEW
 
@@ -83,7 +93,9 @@ class IdempotencyCache:
         """Record the response of a claimed key; replayed for the next ``window`` seconds."""
         with self._lock:
             self._running.discard(key)
+            self._forget(key)
             self._done[key] = (self._clock(), response)
+            self._size += len(response.body)
             self._expire()
 
     def abandon(self, key: IdempotencyKey) -> None:
@@ -91,7 +103,17 @@ class IdempotencyCache:
         with self._lock:
             self._running.discard(key)
 
+    def _forget(self, key: IdempotencyKey) -> None:
+        found = self._done.pop(key, None)
+        if found is not None:
+            self._size -= len(found[1].body)
+
     def _expire(self) -> None:
+        """Forget responses older than the window, then the oldest while over the byte budget
+        (``_done`` is in completion order)."""
         cutoff = self._clock() - self._window
-        for stale in [k for k, (at, _) in self._done.items() if at <= cutoff]:
-            del self._done[stale]
+        while self._done:
+            key, (at, _) = next(iter(self._done.items()))
+            if at > cutoff and self._size <= self._kept_bytes:
+                break
+            self._forget(key)

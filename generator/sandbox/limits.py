@@ -34,6 +34,8 @@ from generator.spec.rules import CREDENTIAL_SCOPES, DEFAULT_SCOPE
 
 #: A source of monotonic time in seconds.
 Clock = Callable[[], float]
+#: How often (seconds) buckets with an empty window are dropped.
+SWEEP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,24 @@ class RateLimiter:
     def __init__(self, clock: Clock = time.monotonic) -> None:
         self._clock = clock
         self._hits: dict[Hashable, deque[float]] = {}
+        self._periods: dict[Hashable, float] = {}
         self._lock = threading.Lock()
+        self._next_sweep = clock() + SWEEP_SECONDS
+
+    def __len__(self) -> int:
+        """The number of buckets kept."""
+        return len(self._hits)
 
     def hit(self, bucket: Hashable, limit: int, period: float) -> Decision:
-        """Count one request against ``bucket`` unless ``limit`` requests already fall in ``period`` s."""
+        """Count one request against ``bucket`` unless ``limit`` requests already fall in ``period`` s.
+
+        Buckets whose window has emptied are dropped every :data:`SWEEP_SECONDS` (requests for
+        ever new path ids, each its own ``bot``-scope bucket, cannot grow memory for good)."""
         now = self._clock()
         with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            self._periods[bucket] = period
             window = self._hits.setdefault(bucket, deque())
             while window and window[0] <= now - period:
                 window.popleft()
@@ -65,6 +79,12 @@ class RateLimiter:
                 return Decision(False, 0, max(1, math.ceil(wait)))
             window.append(now)
             return Decision(True, limit - len(window))
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + SWEEP_SECONDS
+        for bucket in [b for b, w in self._hits.items() if not w or w[-1] <= now - self._periods[b]]:
+            del self._hits[bucket]
+            del self._periods[bucket]
 
 
 def subject_for(scope: str, api_key: str, tokens: Mapping[str, str], path_params: Mapping[str, str]) -> Hashable:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from generator.sandbox.checks import Checks
 from generator.spec.refs import Refs, join_pointer
 
 _SYNTH_DEPTH = 12
@@ -29,11 +30,14 @@ class Shaper:
 
     def __init__(self, refs: Refs) -> None:
         self.refs = refs
+        self.checks = Checks(refs)
+        #: ``is_valid(instance, pointer)``: the compiled check (:mod:`generator.sandbox.checks`).
+        self.is_valid = self.checks.is_valid
         self._fallbacks: dict[str, Any] = {}
 
     def synthesize(self, pointer: str) -> Any:
         """A small instance of the schema at ``pointer`` (required properties only; may be invalid
-        for exotic schemas: callers check with :meth:`Refs.is_valid`)."""
+        for exotic schemas: callers check with :meth:`is_valid`)."""
         return self._synth(pointer, 0)
 
     def _synth(self, pointer: str, depth: int) -> Any:
@@ -51,7 +55,7 @@ class Shaper:
         for keyword in ("anyOf", "oneOf"):
             for i, _ in enumerate(node.get(keyword, [])):
                 candidate = self._synth(join_pointer(ptr, keyword, i), depth + 1)
-                if self.refs.is_valid(candidate, join_pointer(ptr, keyword, i)):
+                if self.is_valid(candidate, join_pointer(ptr, keyword, i)):
                     return candidate
         if node.get("allOf"):
             merged: dict[str, Any] = {}
@@ -88,11 +92,11 @@ class Shaper:
         """
         key = f"{pointer}|{has_example}"
         if key not in self._fallbacks:
-            if has_example and self.refs.is_valid(example, pointer):
+            if has_example and self.is_valid(example, pointer):
                 self._fallbacks[key] = example
             else:
                 synthesized = self.synthesize(pointer)
-                self._fallbacks[key] = synthesized if self.refs.is_valid(synthesized, pointer) else None
+                self._fallbacks[key] = synthesized if self.is_valid(synthesized, pointer) else None
         return self._fallbacks[key]
 
     def conform(self, value: Any, pointer: str, fallback: Any) -> Any:
@@ -105,7 +109,7 @@ class Shaper:
         valid) with each top-level member of ``value`` laid over it whenever the result stays
         valid. The result is valid whenever ``fallback`` is.
         """
-        if self.refs.is_valid(value, pointer):
+        if self.is_valid(value, pointer):
             return value
         repaired = self._repair(value, pointer, 0)
         if repaired is not _FAIL:
@@ -115,7 +119,7 @@ class Shaper:
         out = dict(fallback)
         for name, member in value.items():
             trial = {**out, name: member}
-            if self.refs.is_valid(trial, pointer):
+            if self.is_valid(trial, pointer):
                 out = trial
         return out
 
@@ -137,11 +141,11 @@ class Shaper:
                 candidate: Any = self._repair_object(value, ptr, node, depth)
             elif isinstance(value, list) and "items" in node:
                 items = join_pointer(ptr, "items")
-                fixed = [m if self.refs.is_valid(m, items) else self._repair(m, items, depth + 1) for m in value]
+                fixed = [m if self.is_valid(m, items) else self._repair(m, items, depth + 1) for m in value]
                 candidate = [m for m in fixed if m is not _FAIL]
             else:
                 continue
-            if self.refs.is_valid(candidate, pointer):
+            if self.is_valid(candidate, pointer):
                 return candidate
         return _FAIL
 
@@ -152,7 +156,7 @@ class Shaper:
                 out[name] = member
                 continue
             sub = join_pointer(ptr, "properties", name)
-            fixed = member if self.refs.is_valid(member, sub) else self._repair(member, sub, depth + 1)
+            fixed = member if self.is_valid(member, sub) else self._repair(member, sub, depth + 1)
             if fixed is not _FAIL:
                 out[name] = fixed
         for name in node.get("required", []):

@@ -1,6 +1,6 @@
 """Helpers for tests that drive a sandbox in-process: a synchronous ASGI client and a fake clock.
 
-``AsgiClient(app)`` sends requests straight into the Starlette app through
+``AsgiClient(app)`` sends requests straight into the ASGI app through
 ``httpx.ASGITransport`` (no socket, no thread); ``FakeClock`` is a clock for
 :class:`generator.sandbox.app.SandboxConfig` that only moves when told to, so rate-limit and
 idempotency tests never sleep::
@@ -15,7 +15,7 @@ idempotency tests never sleep::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -49,7 +49,7 @@ class AsgiClient:
         path: str,
         json: Any = None,
         headers: Mapping[str, str | None] | None = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterator[bytes] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request; ``headers`` are merged over the client's (a ``None`` value is not sent)."""
@@ -63,7 +63,7 @@ class AsgiClient:
         path: str,
         json: Any,
         headers: dict[str, str],
-        content: bytes | None,
+        content: bytes | AsyncIterator[bytes] | None,
         params: Mapping[str, str] | None,
     ) -> httpx.Response:
         transport = httpx.ASGITransport(app=self.app)

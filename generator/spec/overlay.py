@@ -7,12 +7,19 @@ scalars replaced; a ``$ref`` never overwrites an object the document already has
 ``remove: true`` deletes every matched node. Actions run in order.
 
 The overlay may also carry toolkit facts as extensions on its root (Overlay 1.0, section 4.3):
-``x-recallgen-families`` maps a family name to the property names that mark its members.
+``x-recallgen-families`` maps a family name to the property names that mark its members. An
+action may carry ``x-recallgen-fallback-for: <page slug>`` (``authentication``, ``errors``,
+``idempotency``): it states what that prose page states, for runs that do not read the page;
+when the page is an input its facts come from the page and the action is skipped. An action
+with ``x-recallgen-correction: <what>`` corrects a shape the pages state wrongly: each node it
+changes is reported as a ``shape-corrected`` note citing the action's ``description``; when no
+input page has the node, it is a note, not a warning.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,15 +98,39 @@ def _action_lines(text: str) -> list[int]:
     return out
 
 
-def apply_overlay(document: dict[str, Any], overlay: Overlay, diags: Diagnostics) -> dict[str, Any]:
-    """Return a new document with every action applied; unmatched targets are warnings."""
+def apply_overlay(
+    document: dict[str, Any], overlay: Overlay, diags: Diagnostics, stated: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return a new document with every action applied; unmatched targets are warnings.
+
+    ``stated`` maps the slugs of the prose pages read as inputs to their paths: an action marked
+    ``x-recallgen-fallback-for`` one of them is skipped (an ``overlay-superseded`` note).
+    """
     doc = copy.deepcopy(document)
+    stated = stated or {}
     for index, action in enumerate(overlay.actions):
         line = overlay.lines[index] if index < len(overlay.lines) else 0
-        matches = list(jsonpath.finditer(action["target"], doc))
-        if not matches:
-            diags.warning(overlay.path, line, "overlay-no-match", f"target {action['target']!r} matches nothing")
+        fallback = action.get("x-recallgen-fallback-for")
+        if isinstance(fallback, str) and fallback in stated:
+            diags.info(
+                overlay.path,
+                line,
+                "overlay-superseded",
+                f"action on {action['target']!r} states what {stated[fallback]} states: the page is used",
+            )
             continue
+        matches = list(jsonpath.finditer(action["target"], doc))
+        correction = action.get("x-recallgen-correction")
+        if not matches:
+            if isinstance(correction, str):  # the page it corrects is not an input
+                diags.info(overlay.path, line, "overlay-no-match", f"correction not applied ({correction}): no target")
+            else:
+                diags.warning(overlay.path, line, "overlay-no-match", f"target {action['target']!r} matches nothing")
+            continue
+        if isinstance(correction, str):
+            source = str(action.get("description", "")).strip()
+            for match in matches:
+                diags.info(overlay.path, line, "shape-corrected", f"{match.path}: {correction} ({source})")
         if action.get("remove"):
             for match in sorted(matches, key=lambda m: str(m.parts), reverse=True):
                 parent = match.parent.obj if match.parent is not None else None
