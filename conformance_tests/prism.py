@@ -1,5 +1,6 @@
 """Stoplight Prism (``@stoplight/prism-cli`` from the npm registry) serving a spec: a server the live
-checks must find wrong (it accepts any API key, has no rate limits and never replays).
+checks must find wrong (it accepts any API key, has no rate limits and never replays), and the
+sandbox benchmark's peer (``benchmarks/bench_sandbox.py``).
 
 :func:`install` installs the pinned version once per machine into the user cache
 (``$XDG_CACHE_HOME/recallgen/prism-cli-<version>``, default ``~/.cache``): ``npm install`` into a
@@ -21,8 +22,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-#: The newest prism-cli that runs on Node 18 and 20 (5.15 and later need Node 24).
-PRISM_VERSION = "5.14.2"
+#: One version for the suite and the sandbox benchmark. 5.16.0 declares Node >= 24.18, but its
+#: ``mock`` command runs on Node 20 (tested here); the last that declares Node 18.20 is 5.14.2.
+PRISM_VERSION = "5.16.0"
 NODE_MINIMUM = (18, 20)
 
 
