@@ -171,13 +171,17 @@ def diff(
 ) -> None:
     """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking)."""
     from generator.diff.changes import diff_specs, to_json, to_markdown
-    from generator.spec.document import load_document
+    from generator.spec.model import load_spec
 
     diags = Diagnostics()
-    before, after = load_document(old, diags), load_document(new, diags)
+    before, after = load_spec(old, diags), load_spec(new, diags)
     if before is None or after is None:
         _report(diags)
         raise typer.Exit(1)
+    for spec in (before, after):  # a part of a spec that cannot be read would show up as removed
+        spec.report(diags, {"bad-ref": "spec-bad-ref", "bad-operation": "spec-unreadable"}, frozenset())
+    if diags.count(Severity.WARNING):
+        _report(diags)
     changes = diff_specs(before, after)
     if fmt is DiffFormat.json:
         sys.stdout.write(to_json(changes) + "\n")
