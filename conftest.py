@@ -1,8 +1,15 @@
-"""Options and Hypothesis profiles shared by tests/ and conformance_tests/.
+"""Options, Hypothesis profiles and the corpus fixtures shared by tests/ and conformance_tests/.
 
 Profiles: ``ci`` (derandomized, bounded; the default, used by ``make test``) and
 ``thorough`` (``HYPOTHESIS_PROFILE=thorough``). ``HYPOTHESIS_MAX_EXAMPLES`` overrides the
 ``ci`` example count.
+
+The corpus (``../shared/corpus``) is normalized once per test session (per pytest-xdist worker),
+in-process, with the project overlay: ``corpus`` (its folder), ``corpus_result`` and
+``versions_result`` (the ``NormalizeResult`` of ``recall-docs`` and
+``recall-docs-versions``), ``corpus_spec_file`` (the ``recall-docs`` spec written as ``make corpus``
+writes it). Tests that need the corpus are skipped where it is absent. The conformance suite's
+modules never import the normalizer; only these fixtures do, when a test asks for them.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent
+CORPUS = ROOT.parent / "shared" / "corpus"
 GENERATED = ROOT / "generated"
 if str(GENERATED) not in sys.path:
     sys.path.insert(0, str(GENERATED))  # the committed client package, importable without installing
@@ -46,3 +55,49 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="with --base-url: also send writes, idempotency replays and rate-limit exhaustion (README)",
     )
+
+
+def _corpus_folder(name: str) -> Path:
+    folder = CORPUS / name
+    if not folder.is_dir():
+        pytest.skip(f"the corpus is not present at {folder}")
+    return folder
+
+
+def _normalized(name: str) -> Any:
+    from tests.conftest import run_normalize  # the normalizer, only when a test asks for the corpus
+
+    result = run_normalize(_corpus_folder(name))
+    errors = [d.format() for d in result.diagnostics if d.severity.value == "error"]
+    assert not errors, errors[:20]
+    return result
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """``../shared/corpus`` (skipped where it is absent)."""
+    _corpus_folder("recall-docs")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_result() -> Any:
+    """``recall-docs`` normalized with the project overlay, once per session (a ``NormalizeResult``;
+    treat it as read-only)."""
+    return _normalized("recall-docs")
+
+
+@pytest.fixture(scope="session")
+def versions_result() -> Any:
+    """``recall-docs-versions`` (three dated versions of every page) normalized once per session."""
+    return _normalized("recall-docs-versions")
+
+
+@pytest.fixture(scope="session")
+def corpus_spec_file(corpus_result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The normalized ``recall-docs`` written as ``make corpus`` writes it (``dump_yaml``)."""
+    from generator.spec.document import dump_yaml, write_atomic
+
+    out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
+    write_atomic(out, dump_yaml(corpus_result.document))
+    return out

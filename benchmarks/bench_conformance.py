@@ -1,7 +1,8 @@
 """Conformance suite: examples per second offline and live, beside Schemathesis against the same sandbox.
 
 - offline: ``request_conformance``, ``response_conformance`` and ``retry_conformance`` for every
-  operation (respx, time patched), :data:`OFFLINE_EXAMPLES` examples each;
+  operation (respx, time patched), :data:`OFFLINE_EXAMPLES` examples each; the check functions of
+  the suite's library modules (``conformance_tests/*_checks.py``), never its test modules;
 - live: ``server_response_conformance`` against the bundled sandbox on a loopback port (one
   request per example, response validated against the spec), :data:`LIVE_EXAMPLES` per operation;
 - peer: ``make conformance-peer`` (Schemathesis, all checks, phases examples/coverage/fuzzing)
@@ -20,7 +21,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from benchmarks._common import ROOT, Result
 
@@ -42,52 +44,58 @@ def _counting(module: Any, name: str, counter: list[int]) -> Callable[[], None]:
     return lambda: setattr(module, name, original)
 
 
-def _profile() -> None:
-    """Load the bench profile; must run before the test modules are imported (``@given`` reads the
-    default settings when it decorates)."""
-    settings.register_profile(
-        "bench",
+def _bench_settings() -> settings:
+    """Derandomized, :data:`OFFLINE_EXAMPLES` examples per check, no health checks; also the default
+    profile while the benchmark runs (the live checks cap the default at their own limit)."""
+    return settings(
         max_examples=OFFLINE_EXAMPLES,
         derandomize=True,
         database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    settings.load_profile("bench")
+
+
+def _run(check: Callable[[Any, st.DataObject], None], cop: Any, counter: list[int]) -> None:
+    """Run ``check(cop, data)`` as a Hypothesis property with the bench settings; count the examples."""
+
+    @_bench_settings()
+    @given(data=st.data())
+    def prop(data: st.DataObject) -> None:
+        counter[0] += 1
+        check(cop, data)
+
+    prop()
 
 
 def offline_rate() -> tuple[float, int]:
     """(examples per second, examples) of the offline request/response/retry properties."""
-    from conformance_tests import test_request_conformance as req
-    from conformance_tests import test_response_conformance as resp
+    from conformance_tests import request_checks, response_checks, retry_checks
+    from conformance_tests.adapter import all_operations
 
     counter = [0]
-    undo = [_counting(req, "send", counter), _counting(resp, "invoke", counter)]
     start = time.perf_counter()
-    try:
-        for cop in req.OPS:
-            req.test_request_conformance(cop)
-            resp.test_response_conformance(cop)
-            resp.test_retry_conformance(cop)
-    finally:
-        for restore in undo:
-            restore()
+    for cop in all_operations():
+        _run(request_checks.request_conformance, cop, counter)
+        _run(response_checks.response_conformance, cop, counter)
+        _run(retry_checks.retry_conformance, cop, counter)
     return counter[0] / (time.perf_counter() - start), counter[0]
 
 
 def live_rate() -> tuple[float, int]:
     """(examples per second, examples) of ``server_response_conformance`` against the sandbox."""
-    from conformance_tests import test_live_conformance as live
+    from conformance_tests import live_checks
+    from conformance_tests.adapter import all_operations
     from conformance_tests.live import sandbox_target
 
     counter = [0]
-    undo = _counting(live, "send", counter)
+    undo = _counting(live_checks, "send", counter)
     targets = sandbox_target()
     target = next(targets)
     try:
         start = time.perf_counter()
-        for cop in live.OPS:
-            live.test_server_response_conformance(cop, target)
+        for cop in all_operations():
+            live_checks.server_response_conformance(cop, target)
         elapsed = time.perf_counter() - start
     finally:
         undo()
@@ -109,7 +117,8 @@ def peer_rate() -> tuple[float, int, str]:
 
 def run() -> list[Result]:
     """Measure the three rates (see the module docstring)."""
-    _profile()
+    settings.register_profile("bench", _bench_settings())
+    settings.load_profile("bench")
     offline, offline_n = offline_rate()
     live, live_n = live_rate()
     peer, peer_n, peer_note = peer_rate()

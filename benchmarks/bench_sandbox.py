@@ -4,8 +4,9 @@ Both servers run as processes on free loopback ports and serve the same spec: th
 (``spec/openapi.yaml``) and the whole-API spec (``build/corpus-openapi.yaml``, written as
 ``make corpus`` does when absent; skipped without ``../shared/corpus``).
 
-- **Peer**: ``@stoplight/prism-cli`` :data:`PRISM_VERSION`, installed by npm from the registry into
-  ``build/prism-<version>/`` (a folder of its own, cached there; never a project dependency), run as
+- **Peer**: ``@stoplight/prism-cli`` :data:`PRISM_VERSION`, installed by npm from the registry once
+  per machine by :mod:`conformance_tests.prism` (the suite's Prism, cached in
+  ``~/.cache/recallgen/``; never a project dependency), run as
   ``prism mock SPEC --errors -v error`` (requests are validated like the sandbox's, and no log line
   is written per request; the sandbox writes none either).
 - **Sandbox**: ``recallgen sandbox --spec SPEC --port P`` with :data:`KEYS` API keys and calendar
@@ -33,7 +34,6 @@ checks above (issue 9).
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import statistics
 import subprocess
@@ -46,9 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._common import ROOT, Result
+from conformance_tests import prism
 
-PRISM_VERSION = "5.16.0"
-PRISM_DIR = ROOT / "build" / f"prism-{PRISM_VERSION}"
+PRISM_VERSION = prism.PRISM_VERSION
 SEED_SPEC = ROOT / "spec" / "openapi.yaml"
 CORPUS_SPEC = ROOT / "build" / "corpus-openapi.yaml"
 CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
@@ -81,21 +81,14 @@ def _credentials(keys: Sequence[str]) -> list[dict[str, str]]:
 
 
 def prism_command() -> list[str] | str:
-    """The command that runs Prism (installing it into :data:`PRISM_DIR` first), or why it cannot run."""
-    binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
-    if binary.exists():
-        return [str(binary)]
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm not found: Prism cannot be installed"
-    PRISM_DIR.mkdir(parents=True, exist_ok=True)
-    install = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(PRISM_DIR)]
-    run = subprocess.run(
-        [*install, f"@stoplight/prism-cli@{PRISM_VERSION}"], capture_output=True, text=True, check=False
-    )
-    if run.returncode != 0 or not binary.exists():
-        return f"npm install of Prism failed: {(run.stderr or run.stdout).strip()[-300:]}"
-    return [str(binary)]
+    """The command that runs Prism (installed once by :func:`conformance_tests.prism.install`, the
+    suite's own Prism), or why it cannot run."""
+    from conformance_tests.prism import PrismUnavailable, install
+
+    try:
+        return [str(install())]
+    except PrismUnavailable as exc:
+        return f"Prism cannot be installed: {exc}"
 
 
 def _free_port() -> int:

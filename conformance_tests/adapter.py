@@ -7,6 +7,9 @@ it). The spec supplies what to draw (parameter schemas, required) and judges the
 adapter checks that the descriptor covers every parameter and body property the spec declares and
 that the method's signature accepts the arguments. Credentials: the generated ``SECURITY_SCHEMES``
 name the constructor argument of each scheme (``api_key`` for the root security's first one).
+
+The spec is read through its typed model (:mod:`conformance_tests.speclib`, :mod:`generator.spec`);
+nothing here imports the normalizer: the suite judges the client from the spec and the docs.
 """
 
 from __future__ import annotations
@@ -19,13 +22,11 @@ from typing import Any
 
 from conformance_tests import speclib
 from conformance_tests.speclib import OperationSpec
-from generator.diagnostics import Diagnostics
-from generator.spec.model import Operation, Spec, load_spec
+from generator.spec.model import Operation, SchemaRef, Spec
+from generator.spec.refs import component_name
 
 #: The header of the ``idempotency`` page; the client exposes it as ``idempotency_key=``.
 IDEMPOTENCY_HEADER = "idempotency-key"
-#: Methods that take an ``Idempotency-Key`` (``idempotency`` page).
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: The client's documented retry limits (generated/README.md, "Retries"), in seconds.
 MAX_RETRY_AFTER = 60.0
 INITIAL_BACKOFF = 0.5
@@ -46,18 +47,6 @@ ERROR_CLASSES = {
     504: "GatewayTimeoutError",
     507: "BotPoolExhaustedError",
 }
-
-
-_JUDGES: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-
-
-def judge(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` (a node of the loaded seed spec) made standalone for the judge, built once per node
-    so that :func:`speclib.is_valid` reuses its cached validator."""
-    cached = _JUDGES.get(id(schema))
-    if cached is None or cached[0] is not schema:
-        cached = _JUDGES[id(schema)] = (schema, speclib.standalone(schema))
-    return cached[1]
 
 
 def identifier(text: str) -> str:
@@ -119,13 +108,9 @@ class ClientOperation:
 TRANSPORT_HEADERS = frozenset({"content-type", "accept", "content-length"})
 
 
-@functools.cache
 def spec_model() -> Spec:
-    """The seed spec read once as the toolkit's typed model (``generator.spec``)."""
-    diags = Diagnostics()
-    spec = load_spec(speclib.SPEC, diags)
-    assert spec is not None, [d.format() for d in diags]
-    return spec
+    """The seed spec read once as the toolkit's typed model (``generator.spec``; :func:`speclib.spec`)."""
+    return speclib.spec()
 
 
 def descriptor(operation_id: str) -> Any:
@@ -289,90 +274,83 @@ def _check_signature(cop: ClientOperation, method: Any, args: list[Any], kwargs:
 
 
 def security_headers(op: OperationSpec, secrets: dict[str, str]) -> dict[str, str] | None:
-    """The credential headers the spec requires for ``op`` given ``secrets`` by scheme name.
+    """The credential headers (lower-case name -> value) the spec requires for ``op`` given
+    ``secrets`` by security scheme name.
 
     The first security alternative all of whose schemes have a secret wins (OpenAPI 3.1 section
-    4.8.30); ``Authorization`` carries ``Token <key>`` (``authentication`` page), other apiKey
-    headers the secret itself. None when no alternative can be satisfied; {} for no security.
+    4.8.30); each secret is put on the wire by its scheme's credential format
+    (:class:`generator.spec.rules.CredentialFormat`: ``Authorization: Token <key>`` for the API
+    key, the ``authentication`` page). None when no alternative can be satisfied; {} for no security.
     """
-    spec = speclib.load_spec()
-    requirements = op.operation.get("security", spec.get("security", []))
-    if not requirements:
+    if not op.security:
         return {}
-    schemes = spec["components"]["securitySchemes"]
-    for alternative in requirements:
-        if all(name in secrets for name in alternative):
+    for alternative in op.security:
+        if all(scheme.name in secrets for scheme in alternative):
             out = {}
-            for name in alternative:
-                header = schemes[name]["name"]
-                out[header.lower()] = f"Token {secrets[name]}" if header.lower() == "authorization" else secrets[name]
+            for scheme in alternative:
+                wire = scheme.format
+                assert wire is not None and wire.location == "header", f"{scheme.name}: only header credentials"
+                out[wire.parameter.lower()] = wire.encode(secrets[scheme.name])
             return out
     return None
 
 
 def credential_arguments(secrets: dict[str, str]) -> dict[str, str]:
-    """Client constructor arguments for ``secrets`` by scheme name (README "Authentication")."""
-    spec = speclib.load_spec()
-    root = [name for req in spec.get("security", []) for name in req]
+    """Client constructor arguments for ``secrets`` by scheme name (README "Authentication"):
+    the root security's first scheme is ``api_key``, every other scheme its name as an identifier."""
+    root = [scheme.name for alternative in speclib.spec().security for scheme in alternative]
     first = root[0] if root else None
     return {("api_key" if name == first else identifier(name)): value for name, value in secrets.items()}
 
 
+def scheme_names() -> list[str]:
+    """Every security scheme of the spec, by name."""
+    return sorted(speclib.spec().security_schemes)
+
+
 def scheme_headers() -> set[str]:
     """Every credential header name of the spec (lower case)."""
-    return {s["name"].lower() for s in speclib.load_spec()["components"]["securitySchemes"].values()}
+    schemes = speclib.spec().security_schemes.values()
+    return {s.format.parameter.lower() for s in schemes if s.format is not None and s.format.location == "header"}
 
 
 def documented_statuses(op: OperationSpec) -> set[int]:
     """The statuses ``op`` documents."""
-    return {int(code) for code in op.operation["responses"] if code.isdigit()}
+    return {response.code for response in op.responses if response.code is not None}
 
 
-def response_schema(op: OperationSpec, status: int, media: str = "application/json") -> dict[str, Any] | None:
-    """The schema the spec declares for ``status`` (None: no body of that media type)."""
-    response = op.operation["responses"].get(str(status))
-    if response is None:
-        return None
-    ref = response.get("$ref")
-    if isinstance(ref, str):
-        response = speclib.load_spec()["components"]["responses"][ref.rsplit("/", 1)[-1]]
-    content = response.get("content", {}).get(media)
-    return content["schema"] if content else None
+def response_schema(op: OperationSpec, status: int, media: str = "application/json") -> SchemaRef | None:
+    """The schema the spec declares for ``status`` and ``media`` (None: no body of that media type)."""
+    response = op.response(status)
+    found = next((m for m in response.content if m.media_type == media), None) if response is not None else None
+    return found.schema if found is not None else None
 
 
-def response_headers(op: OperationSpec, status: int) -> dict[str, dict[str, Any]]:
+def response_headers(op: OperationSpec, status: int) -> dict[str, SchemaRef | None]:
     """Header name (lower case) -> schema of the headers the spec declares for ``status``."""
-    spec = speclib.load_spec()
-    response = op.operation["responses"].get(str(status), {})
-    if "$ref" in response:
-        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
-    out = {}
-    for name, header in response.get("headers", {}).items():
-        if "$ref" in header:
-            header = spec["components"]["headers"][header["$ref"].rsplit("/", 1)[-1]]
-        out[name.lower()] = header.get("schema", {})
-    return out
+    response = op.response(status)
+    return {h.name.lower(): h.schema for h in response.headers} if response is not None else {}
 
 
-def idempotency_schema() -> dict[str, Any]:
-    """The schema of the ``Idempotency-Key`` header parameter."""
-    for param in speclib.load_spec()["components"].get("parameters", {}).values():
-        if param.get("in") == "header" and param.get("name", "").lower() == IDEMPOTENCY_HEADER:
-            return param.get("schema", {})  # type: ignore[no-any-return]
-    return {"type": "string"}
+def idempotency_schema() -> SchemaRef:
+    """The schema of the ``Idempotency-Key`` header parameter (the first operation that takes one)."""
+    for op in speclib.spec().operations:
+        param = op.param("header", IDEMPOTENCY_HEADER)
+        if param is not None and param.schema is not None:
+            return param.schema
+    raise LookupError("the spec declares no Idempotency-Key header parameter")
 
 
-def result_model_name(schema: dict[str, Any] | None) -> tuple[str, str | None]:
+def result_model_name(schema: SchemaRef | None) -> tuple[str, str | None]:
     """("model", Name) for a component ``$ref``, ("list", Name|None) for arrays, ("none", None) for no
     body, ("json", None) otherwise: the type the README says a success response parses to."""
     if schema is None:
         return "none", None
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        return "model", ref.rsplit("/", 1)[-1]
-    if schema.get("type") == "array":
-        item_ref = schema.get("items", {}).get("$ref")
-        return "list", item_ref.rsplit("/", 1)[-1] if isinstance(item_ref, str) else None
+    if schema.component is not None:
+        return "model", schema.component
+    node = schema.node
+    if isinstance(node, dict) and node.get("type") == "array":
+        return "list", component_name(node.get("items"))
     return "json", None
 
 

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from conformance_tests import speclib
 from conformance_tests.adapter import Call, ClientOperation, Param, idempotency_schema
 from conformance_tests.strategies import component_strategy, from_spec_schema
+from generator.spec.model import SchemaRef
+from generator.spec.refs import component_name
 
 #: Ids that need percent-encoding in a path segment (RFC 3986 section 2.1), plus random text.
 AWKWARD_IDS = ["a/b", "a b", "?x=1&y", "#frag", "%2F", "..%2f", "ümlaut", "semi;colon", "plus+sign", "...", "~tilde"]
@@ -25,7 +27,7 @@ AWKWARD_IDS = ["a/b", "a b", "?x=1&y", "#frag", "%2F", "..%2f", "ümlaut", "semi
 
 def idempotency_keys() -> st.SearchStrategy[str]:
     """Keys valid for the ``Idempotency-Key`` parameter schema (minLength/maxLength)."""
-    schema = idempotency_schema()
+    schema = speclib.resolve(idempotency_schema().node)
     low, high = int(schema.get("minLength", 1)), min(int(schema.get("maxLength", 255)), 255)
     visible = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
     return st.one_of(st.uuids().map(str), st.text(visible, min_size=low, max_size=high))
@@ -48,19 +50,19 @@ def _param_value(param: Param, ids: Sequence[str] | None) -> st.SearchStrategy[A
 
 def body_values(cop: ClientOperation) -> st.SearchStrategy[Any]:
     """Valid request bodies of ``cop`` (object bodies: only the properties the spec names)."""
-    schema = cop.spec.request_schema
+    schema = cop.spec.request_schema_ref
     if schema is None:
         return st.none()
-    ref = schema.get("$ref")
-    values = component_strategy(ref.rsplit("/", 1)[-1]) if isinstance(ref, str) else from_spec_schema(schema)
+    values = component_strategy(schema.component) if schema.component else from_spec_schema(schema.node)
     if cop.body_kind == "fields":
         return values.map(lambda v: {k: x for k, x in v.items() if k in cop.body_fields} if isinstance(v, dict) else {})
     return values
 
 
 def _model_fields(cop: ClientOperation) -> list[str]:
-    props = speclib.resolve(cop.spec.request_schema or {}).get("properties", {})
-    return sorted(name for name, prop in props.items() if "$ref" in prop)
+    schema = cop.spec.request_schema_ref
+    props = speclib.resolve(schema.node).get("properties", {}) if schema is not None else {}
+    return sorted(name for name, prop in props.items() if component_name(prop) is not None)
 
 
 @st.composite
@@ -93,17 +95,17 @@ def calls(
     return call
 
 
-def success_bodies(schema: dict[str, Any] | None) -> st.SearchStrategy[Any]:
+def success_bodies(schema: SchemaRef | None) -> st.SearchStrategy[Any]:
     """Valid success bodies for ``schema``: component strategies for ``$ref`` and arrays of them."""
     if schema is None:
         return st.none()
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        return component_strategy(ref.rsplit("/", 1)[-1])
-    items = schema.get("items", {})
-    if schema.get("type") == "array" and isinstance(items.get("$ref"), str):
-        return st.lists(component_strategy(items["$ref"].rsplit("/", 1)[-1]), max_size=3)
-    return from_spec_schema(schema)
+    if schema.component is not None:
+        return component_strategy(schema.component)
+    node = schema.node
+    item = component_name(node.get("items")) if isinstance(node, dict) and node.get("type") == "array" else None
+    if item is not None:
+        return st.lists(component_strategy(item), max_size=3)
+    return from_spec_schema(node)
 
 
 def path_text(value: Any) -> str:

@@ -63,7 +63,7 @@ class LiveTarget:
 
     def may_send(self, cop: ClientOperation) -> bool:
         """Whether authenticated requests of ``cop`` are allowed (safe method, sandbox or opt-in)."""
-        return self.unsafe or cop.spec.method in SAFE_METHODS
+        return self.unsafe or cop.http_method in SAFE_METHODS
 
     def stored_ids(self, cop: ClientOperation) -> list[str]:
         """Ids of resources the sandbox stores for ``cop``'s path parameters (empty for other servers)."""

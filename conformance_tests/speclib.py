@@ -1,159 +1,119 @@
-"""Read the normalized spec as the judge: self-contained JSON Schemas for components and bodies.
+"""The spec as the judge: the suite reads :class:`generator.spec.model.Spec`, loaded once per file.
 
-Every schema handed to jsonschema or hypothesis-jsonschema is made standalone: the spec's
-``#/components/schemas/X`` references are rewritten to ``#/$defs/X`` and the components are
-attached as ``$defs`` (JSON Schema 2020-12, section 8.2.4), so validation needs no registry.
+Everything the checks need from the spec comes from the typed model (operations, parameters,
+request bodies, responses, security schemes with their credential format, rate limits); ``$ref``s
+are resolved by its one resolver (:class:`generator.spec.refs.Refs`) and instances are judged by
+its cached Draft 2020-12 validators, formats checked (:func:`is_valid`, :func:`errors`). Standalone
+schemas, for hypothesis-jsonschema, come from :meth:`Refs.bundle <generator.spec.refs.Refs.bundle>`
+(:func:`component`). Nothing here imports the normalizer.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
+from generator.diagnostics import Diagnostics
+from generator.spec.model import Operation, SchemaRef, Spec
+from generator.spec.model import load_spec as _load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
-_PREFIX = "#/components/schemas/"
 
 
-@functools.lru_cache(maxsize=4)
-def load_spec(path: Path = SPEC) -> dict[str, Any]:
-    """The OpenAPI document at ``path`` (cached; treat as read-only)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # type: ignore[no-any-return]
+@functools.lru_cache(maxsize=8)
+def spec(path: Path = SPEC) -> Spec:
+    """The model of the spec at ``path``, read once (cached; treat as read-only).
 
-
-def _rewrite(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {k: _rewrite(v) for k, v in node.items() if k not in ("example", "examples")}
-        ref = out.get("$ref")
-        if isinstance(ref, str) and ref.startswith(_PREFIX):
-            out["$ref"] = "#/$defs/" + ref[len(_PREFIX) :]
-        return out
-    if isinstance(node, list):
-        return [_rewrite(v) for v in node]
-    return node
-
-
-@functools.lru_cache(maxsize=4)
-def _defs(path: Path) -> dict[str, Any]:
-    return {name: _rewrite(schema) for name, schema in load_spec(path)["components"]["schemas"].items()}
-
-
-def standalone(schema: dict[str, Any], path: Path = SPEC) -> dict[str, Any]:
-    """``schema`` with the components it reaches attached as ``$defs``."""
-    out = copy.deepcopy(_rewrite(schema))
-    defs = _defs(path)
-    reached: dict[str, Any] = {}
-    pending = _refs(out)
-    while pending:
-        name = pending.pop()
-        if name in reached or name not in defs:
-            continue
-        reached[name] = defs[name]
-        pending |= _refs(defs[name])
-    out["$defs"] = {name: reached[name] for name in sorted(reached)}
-    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return out
-
-
-def _refs(node: Any) -> set[str]:
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                found.add(ref[len("#/$defs/") :])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-@functools.cache
-def component(name: str, path: Path = SPEC) -> dict[str, Any]:
-    """The standalone schema of component ``name`` (cached: treat as read-only)."""
-    return standalone({"$ref": _PREFIX + name}, path)
-
-
-def resolve(schema: dict[str, Any], path: Path = SPEC) -> dict[str, Any]:
-    """Follow ``$ref``/nullable ``anyOf`` to the schema that has the type (for walking)."""
-    defs = _defs(path)
-    while True:
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
-            schema = defs[ref.rsplit("/", 1)[-1]]
-            continue
-        branches = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
-        if len(branches) == 1 and "type" not in schema:
-            schema = branches[0]
-            continue
-        return schema
-
-
-def is_valid(instance: Any, schema: dict[str, Any]) -> bool:
-    """jsonschema Draft 2020-12 with format checks: the judge."""
-    return not list(validator(schema).iter_errors(instance))
-
-
-def errors(instance: Any, schema: dict[str, Any]) -> list[str]:
-    """The judge's complaints about ``instance``, one line each."""
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-        for e in validator(schema).iter_errors(instance)
-    ]
-
-
-_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.Draft202012Validator]] = {}
-
-
-def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    """A Draft 2020-12 validator that also checks formats (uuid, date-time, uri); cached per schema."""
-    cached = _VALIDATORS.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    made = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    _VALIDATORS[id(schema)] = (schema, made)
-    return made
+    Raises ValueError when the file cannot be read or the model has problems (a spec with a
+    dangling ``$ref`` or an unreadable operation cannot judge anything).
+    """
+    diags = Diagnostics()
+    loaded = _load_model(path, diags)
+    if loaded is None:
+        raise ValueError(f"{path}: {[d.format() for d in diags]}")
+    if loaded.problems:
+        raise ValueError(f"{path}: {[f'#{p.pointer}: {p.message}' for p in loaded.problems]}")
+    return loaded
 
 
 @dataclass(frozen=True)
-class OperationSpec:
-    """One operation of the spec, as the conformance checks need it."""
+class OperationSpec(Operation):
+    """An operation of the model (:class:`generator.spec.model.Operation`) with ``source``, the
+    :class:`Spec` it belongs to (its resolver and validators judge the operation's schemas)."""
 
-    operation_id: str
-    method: str
-    path: str
-    operation: dict[str, Any]
+    source: Spec | None = field(default=None, compare=False, repr=False)
 
     @property
-    def request_schema(self) -> dict[str, Any] | None:
-        body = self.operation.get("requestBody", {}).get("content", {}).get("application/json")
-        return body["schema"] if body else None
+    def within(self) -> Spec:
+        """The spec this operation was read from."""
+        assert self.source is not None, f"{self.operation_id}: no source spec"
+        return self.source
 
     @property
-    def success(self) -> tuple[str, dict[str, Any] | None]:
-        """(status, response schema or None for an empty body)."""
-        for status, response in sorted(self.operation["responses"].items()):
-            if status.startswith("2"):
-                content = response.get("content", {}).get("application/json")
-                return status, (content["schema"] if content else None)
-        raise KeyError(f"{self.operation_id} has no 2xx response")
+    def request_schema_ref(self) -> SchemaRef | None:
+        """The JSON requestBody schema (None when the operation takes no JSON body)."""
+        media = self.request_body.json if self.request_body is not None else None
+        return media.schema if media is not None else None
+
+    @property
+    def success_schema(self) -> SchemaRef | None:
+        """The JSON schema of the success response (None: the success response has no body)."""
+        success = self.success
+        assert success is not None, f"{self.operation_id} has no 2xx response"
+        media = success.json
+        return media.schema if media is not None else None
+
+    @property
+    def success_status(self) -> int:
+        """The lowest documented 2xx status."""
+        success = self.success
+        assert success is not None and success.code is not None, f"{self.operation_id} has no 2xx response"
+        return success.code
 
 
 def operations(path: Path = SPEC) -> list[OperationSpec]:
-    """Every operation of the spec, sorted by operationId."""
-    spec = load_spec(path)
+    """Every operation of the spec at ``path``, sorted by operationId."""
+    return list(_operations(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _operations(path: Path) -> tuple[OperationSpec, ...]:
+    model = spec(path)
     found = [
-        OperationSpec(op["operationId"], method, route, op)
-        for route, item in spec["paths"].items()
-        for method, op in item.items()
-        if isinstance(op, dict) and "operationId" in op
+        OperationSpec(**{f.name: getattr(op, f.name) for f in dataclasses.fields(op)}, source=model)
+        for op in model.operations
     ]
-    return sorted(found, key=lambda o: o.operation_id)
+    return tuple(sorted(found, key=lambda o: o.operation_id))
+
+
+def component_ref(name: str, path: Path = SPEC) -> SchemaRef:
+    """Component schema ``name`` as a :class:`SchemaRef` (its node is the schema itself)."""
+    return spec(path).schema_ref(name)
+
+
+@functools.lru_cache(maxsize=256)
+def component(name: str, path: Path = SPEC) -> dict[str, Any]:
+    """The standalone schema of component ``name`` (``$defs`` attached, :meth:`Refs.bundle`; cached:
+    treat as read-only), for tools that take no registry (hypothesis-jsonschema)."""
+    return spec(path).refs.bundle(spec(path).schema_ref(name).node)
+
+
+def resolve(schema: Any, path: Path = SPEC) -> dict[str, Any]:
+    """The schema carrying the type of ``schema`` (a node of the spec at ``path``): ``$ref``s and a
+    nullable ``anyOf`` followed (:meth:`Refs.unwrap <generator.spec.refs.Refs.unwrap>`), for walking."""
+    return spec(path).refs.unwrap(schema)
+
+
+def is_valid(instance: Any, schema: SchemaRef, within: Spec | None = None) -> bool:
+    """The judge: ``instance`` is valid against ``schema`` of ``within`` (default: the seed spec),
+    Draft 2020-12 with format checks."""
+    return (within or spec()).refs.is_valid(instance, schema.pointer)
+
+
+def errors(instance: Any, schema: SchemaRef, within: Spec | None = None) -> list[str]:
+    """The judge's complaints about ``instance`` (deepest first, at most five), one line each."""
+    return (within or spec()).refs.errors(instance, schema.pointer)

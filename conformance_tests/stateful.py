@@ -28,7 +28,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, rule
 
 from conformance_tests import speclib
+from conformance_tests.adapter import Call, client_operation, credential_arguments, invoke, security_headers
 from conformance_tests.speclib import OperationSpec
+from generator.spec.model import Spec
 
 API_KEY = "sandbox-key"
 CALENDAR_TOKEN = "sandbox-calendar-token"
@@ -43,6 +45,16 @@ METADATA = st.dictionaries(
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=10),
     max_size=3,
 )
+
+
+def sandbox_secrets(within: Spec) -> dict[str, str]:
+    """The sandbox's default credential for every security scheme of ``within`` (README, Sandbox): the
+    API key for the scheme sent in ``Authorization``, the calendar token for any other header."""
+    out = {}
+    for name, scheme in within.security_schemes.items():
+        header = scheme.format.parameter.lower() if scheme.format is not None else ""
+        out[name] = API_KEY if header == "authorization" else CALENDAR_TOKEN
+    return out
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -82,16 +94,16 @@ class Family:
 
 def families(path: Path) -> list[Family]:
     """The resource families of the spec at ``path`` (see the module docstring)."""
-    ops = {(op.method.upper(), op.path): op for op in speclib.operations(path)}
+    ops = {(op.method, op.path): op for op in speclib.operations(path)}
     found = []
     for (method, template), patch in sorted(ops.items()):
-        params = [s[1:-1] for s in template.split("/") if s.startswith("{")]
-        if method != "PATCH" or len(params) != 1 or not template.endswith("}/") or not _takes_metadata(patch, path):
+        params = [p.name for p in patch.path_parameters]
+        if method != "PATCH" or len(params) != 1 or not template.endswith("}/") or not _takes_metadata(patch):
             continue
         collection = template[: template.rindex("{")]
         create = ops.get(("POST", collection))
-        body = _example(create, path) if create is not None else None
-        if create is not None and (body is None or "id" not in _properties(create, path)):
+        body = _example(create) if create is not None else None
+        if create is not None and (body is None or "id" not in _properties(create)):
             create = None
         found.append(
             Family(template, params[0], patch, ops.get(("GET", template)), ops.get(("DELETE", template)), create, body)
@@ -99,54 +111,39 @@ def families(path: Path) -> list[Family]:
     return found
 
 
-def _properties(op: OperationSpec, path: Path) -> dict[str, Any]:
-    _, schema = op.success
-    return speclib.resolve(schema, path).get("properties", {}) if schema else {}
+def _properties(op: OperationSpec) -> dict[str, Any]:
+    schema = op.success_schema
+    return op.within.refs.unwrap(schema.node).get("properties", {}) if schema else {}
 
 
-def _takes_metadata(op: OperationSpec, path: Path) -> bool:
-    schema = op.request_schema
-    return schema is not None and speclib.is_valid({"metadata": {"k": "v"}}, judge_schema(path, schema))
+def _takes_metadata(op: OperationSpec) -> bool:
+    schema = op.request_schema_ref
+    return schema is not None and speclib.is_valid({"metadata": {"k": "v"}}, schema, op.within)
 
 
-def _example(op: OperationSpec, path: Path) -> Any:
+def _example(op: OperationSpec) -> Any:
     """The create request's example when the spec accepts it (no example: not creatable)."""
-    media = op.operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-    example = media.get("example")
-    schema = op.request_schema
-    if example is None or schema is None or not speclib.is_valid(example, judge_schema(path, schema)):
+    media = op.request_body.json if op.request_body is not None else None
+    if media is None or not media.has_example or media.schema is None:
         return None
-    return example
+    return media.example if speclib.is_valid(media.example, media.schema, op.within) else None
 
 
-_JUDGES: dict[tuple[Path, str], dict[str, Any]] = {}
-
-
-def judge_schema(path: Path, schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` made standalone for the spec at ``path``; cached so validators are built once."""
-    key = (path, repr(schema))
-    if key not in _JUDGES:
-        _JUDGES[key] = speclib.standalone(schema, path)
-    return _JUDGES[key]
-
-
-def judge_response(path: Path, op: OperationSpec, response: httpx.Response) -> Any:
+def judge_response(op: OperationSpec, response: httpx.Response) -> Any:
     """Assert a documented status and a schema-valid body; returns the JSON body (None when empty)."""
-    where = f"{op.operation_id}: stateful_conformance: {op.method.upper()} {response.request.url.path}"
-    responses = op.operation["responses"]
-    status = str(response.status_code)
-    assert status in responses, f"{where}: status {status} not documented ({sorted(responses)}): {response.text[:200]}"
-    declared = responses[status]
-    if "$ref" in declared:
-        declared = speclib.load_spec(path)["components"]["responses"][declared["$ref"].rsplit("/", 1)[-1]]
-    media = declared.get("content", {}).get("application/json")
+    where = f"{op.operation_id}: stateful_conformance: {op.method} {response.request.url.path}"
+    declared = op.response(response.status_code)
+    documented = sorted(r.status for r in op.responses)
+    status = response.status_code
+    assert declared is not None, f"{where}: status {status} not documented ({documented}): {response.text[:200]}"
+    media = declared.json
     if not response.content:
         assert media is None, f"{where}: empty {status} body, the spec declares one"
         return None
-    assert media is not None, f"{where}: a {status} body where the spec declares none"
+    assert media is not None and media.schema is not None, f"{where}: a {status} body where the spec declares none"
     body = response.json()
-    judge = judge_schema(path, media["schema"])
-    assert speclib.is_valid(body, judge), f"{where}: {status} body fails its schema: {speclib.errors(body, judge)[:3]}"
+    valid = speclib.is_valid(body, media.schema, op.within)
+    assert valid, f"{where}: {status} body fails its schema: {speclib.errors(body, media.schema, op.within)[:3]}"
     return body
 
 
@@ -168,12 +165,14 @@ class HttpDriver(Driver):
         self.http = http
 
     def send(self, op: OperationSpec, rid: str | None, body: Any) -> httpx.Response:
-        """See :meth:`Driver.send`; ``Idempotency-Key`` is not sent (a fresh request every time)."""
+        """See :meth:`Driver.send`; ``Idempotency-Key`` is not sent (a fresh request every time).
+        The credentials are those ``op``'s security requires, each in its scheme's format."""
         path = op.path
         if rid is not None:
             path = path[: path.index("{")] + rid + path[path.index("}") + 1 :]
-        headers = {"Authorization": f"Token {API_KEY}", "x-recallcalendarauthtoken": CALENDAR_TOKEN}
-        return self.http.request(op.method.upper(), BASE + path, json=body, headers=headers)
+        headers = security_headers(op, sandbox_secrets(op.within))
+        assert headers is not None, f"{op.operation_id}: the sandbox's credentials cannot satisfy its security"
+        return self.http.request(op.method, BASE + path, json=body, headers=headers)
 
 
 class ClientDriver(Driver):
@@ -183,15 +182,12 @@ class ClientDriver(Driver):
         from recall_client import RecallClient
 
         self.spec_path = spec_path
-        self.client = RecallClient(
-            base_url=BASE, api_key=API_KEY, calendar_auth_token=CALENDAR_TOKEN, http_client=http, max_retries=0
-        )
+        secrets = credential_arguments(sandbox_secrets(speclib.spec(spec_path)))
+        self.client = RecallClient(base_url=BASE, http_client=http, max_retries=0, **secrets)
 
     def send(self, op: OperationSpec, rid: str | None, body: Any) -> httpx.Response:
         """See :meth:`Driver.send`: a raw call; error statuses come back as their response."""
         import recall_client
-
-        from conformance_tests.adapter import Call, client_operation, invoke
 
         cop = client_operation(op)
         call = Call(path={p.name: rid for p in cop.path_params}, body=body)
@@ -216,11 +212,10 @@ class ResourceMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        from generator.diagnostics import Diagnostics
-        from generator.sandbox import SandboxConfig, create_app, load_spec
+        from generator.sandbox import SandboxConfig, create_app
         from generator.sandbox.testing import FakeClock
 
-        spec = _sandbox_spec(self.spec_path, load_spec, Diagnostics)
+        spec = _servable(self.spec_path)
         self.app = create_app(spec, SandboxConfig(clock=FakeClock(), check_responses=True))
         self.http = httpx.Client(transport=SyncASGITransport(self.app))
         self.driver = self.driver_class(self.spec_path, self.http)
@@ -228,7 +223,7 @@ class ResourceMachine(RuleBasedStateMachine):
 
     def _send(self, op: OperationSpec, rid: str | None, body: Any) -> tuple[int, Any]:
         response = self.driver.send(op, rid, body)
-        return response.status_code, judge_response(self.spec_path, op, response)
+        return response.status_code, judge_response(op, response)
 
     def _read(self, ref: Ref) -> tuple[int, Any]:
         family = self.families[ref[0]]
@@ -321,10 +316,13 @@ class ResourceMachine(RuleBasedStateMachine):
 
 
 @functools.cache
-def _sandbox_spec(path: Path, load_spec: Any, diagnostics: Any) -> Any:
-    diags = diagnostics()
-    spec = load_spec(path, diags)
-    assert spec is not None, [d.format() for d in diags]
+def _servable(path: Path) -> Spec:
+    """The judge's model of the spec at ``path`` (one read for judge and server), checked servable."""
+    from generator.diagnostics import Diagnostics
+    from generator.sandbox.spec import servable
+
+    spec, diags = speclib.spec(path), Diagnostics()
+    assert servable(spec, diags), [d.format() for d in diags]
     return spec
 
 

@@ -94,19 +94,23 @@ def _size(schema: dict[str, Any]) -> int:
 
 @functools.cache
 def component_strategy(name: str) -> st.SearchStrategy[Any]:
-    """Valid instances of component ``name``: generated, edge cases, and unknown extra fields."""
-    schema = speclib.component(name)
-    if _size(schema) <= SMALL_SCHEMA:
-        generated = from_schema(_patterns_for_formats(schema))
+    """Valid instances of component ``name``: generated, edge cases, and unknown extra fields.
+
+    hypothesis-jsonschema gets the standalone schema (:func:`speclib.component`); our own builder
+    walks the spec's node, ``$ref``s resolved by the spec's resolver.
+    """
+    standalone = speclib.component(name)
+    if _size(standalone) <= SMALL_SCHEMA:
+        generated = from_schema(_patterns_for_formats(standalone))
     else:
-        generated = from_spec_schema(schema)
+        generated = from_spec_schema(speclib.component_ref(name).node)
     edges = st.sampled_from(edge_instances(name))
     return st.one_of(edges, generated, generated.map(with_unknown_field))
 
 
 def edge_instances(name: str) -> list[Any]:
     """Full and minimal instances, and the full instance with each nullable field set to null."""
-    schema = speclib.component(name)
+    schema = speclib.component_ref(name).node
     full = instance(schema, speclib.resolve)
     out = [full, instance(schema, speclib.resolve, full=False), with_unknown_field(full)]
     out.extend(set_at(full, site.path, None) for site in sites(schema, full, speclib.resolve) if site.nullable)

@@ -1,254 +1,55 @@
-"""Live checks: a server (the bundled sandbox, or ``--base-url``) answers as the spec says.
+"""Live checks against a server (checks in :mod:`conformance_tests.live_checks`).
 
 Run with ``pytest conformance_tests --live [--base-url URL] [--live-unsafe]``; skipped otherwise.
-Requests go through the generated client (``max_retries=0``, so every status is seen; its rate
-limiter on, so no check collects 429s by accident). Which checks reach a ``--base-url`` server
-is decided by :class:`conformance_tests.live.LiveTarget` (README: safe traffic only by default).
-
-- ``server_response_conformance``: valid arguments -> a documented status whose body (and
-  declared headers) validate against the schema declared for that status; success bodies parse
-  with the client;
-- ``auth_conformance``: no credentials, or wrong ones, get 401 with a schema-valid body; so does a
-  request missing one of several required credentials (``authentication`` page);
-- ``rate_limit_conformance``: ``limit + 1`` requests within the period get 429 with a
-  ``Retry-After`` valid against its header schema (``errors`` page);
-- ``idempotency_conformance``: a second request with the same ``Idempotency-Key`` (and another
-  body) gets the first response back (``idempotency`` page); for an operation without a body a
-  replay cannot be told from a rerun, so there it only checks that both answers agree.
 """
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
-import httpx
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
 
-from conformance_tests import speclib
-from conformance_tests.adapter import (
-    Call,
-    ClientOperation,
-    all_operations,
-    documented_statuses,
-    invoke,
-    judge,
-    response_headers,
-    response_schema,
-    security_headers,
+from conformance_tests.adapter import ClientOperation, all_operations
+from conformance_tests.live import LiveTarget
+from conformance_tests.live_checks import (
+    auth_conformance,
+    idempotency_conformance,
+    rate_limit_conformance,
+    server_response_conformance,
 )
-from conformance_tests.arguments import calls
-from conformance_tests.live import LIVE_MAX_EXAMPLES, LiveTarget
-from conformance_tests.test_request_conformance import template_regex
 
 pytestmark = pytest.mark.live
 OPS = all_operations()
-IDS = [c.spec.operation_id for c in OPS]
+IDEMPOTENT = [c for c in OPS if c.idempotent]
+RATE_LIMITED = [c for c in OPS if c.spec.rate_limit is not None]
 
 
-def live_settings(cap: int = LIVE_MAX_EXAMPLES) -> settings:
-    """The active profile with at most ``cap`` examples (rate limits are per minute)."""
-    return settings(
-        max_examples=min(settings.default.max_examples, cap),
-        suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture],
-    )
-
-
-def require_secrets(target: LiveTarget, cop: ClientOperation, secrets: dict[str, str] | None = None) -> None:
-    """Skip when the target's credentials cannot satisfy ``cop``'s security."""
-    if security_headers(cop.spec, target.secrets if secrets is None else secrets) is None:
-        pytest.skip(f"{cop.spec.operation_id}: no credentials for its security (RECALL_API_KEY/RECALL_CALENDAR_TOKEN)")
-
-
-def require_unsafe(target: LiveTarget, cop: ClientOperation, what: str, always: bool = False) -> None:
-    """Skip authenticated non-GET traffic (``always``: any traffic of this kind, e.g. rate-limit
-    exhaustion) to a ``--base-url`` server without ``--live-unsafe``."""
-    if not (target.unsafe if always else target.may_send(cop)):
-        pytest.skip(f"{cop.spec.operation_id}: {what} is sent only to the sandbox or with --live-unsafe")
-
-
-def send(client: Any, cop: ClientOperation, call: Call) -> httpx.Response:
-    """Send ``call`` through the generated client; returns the HTTP response (success or error).
-
-    A success body the client cannot parse fails the check (``ResponseValidationError``).
-    """
-    import recall_client
-
-    try:
-        raw = invoke(client, cop, call, raw=True)
-    except recall_client.APIStatusError as exc:
-        return exc.response
-    raw.parse()
-    return raw.http_response  # type: ignore[no-any-return]
-
-
-def assert_server_response(cop: ClientOperation, response: httpx.Response, check: str) -> Any:
-    """A documented status; body and declared headers valid for it. Returns the parsed JSON body."""
-    op = cop.spec
-    where = (
-        f"{op.operation_id}: {check}: {response.request.method} {response.request.url.path} -> {response.status_code}"
-    )
-    assert response.status_code in documented_statuses(op), (
-        f"{where}: status_code_conformance: undocumented status (documented: {sorted(documented_statuses(op))}); "
-        f"body {response.text[:300]!r}"
-    )
-    for name, schema in response_headers(op, response.status_code).items():
-        value = response.headers.get(name)
-        assert value is not None, f"{where}: header {name} is declared for this status but missing"
-        parsed: Any = int(value) if schema.get("type") == "integer" and value.strip().lstrip("-").isdigit() else value
-        assert speclib.is_valid(parsed, schema), f"{where}: header {name}={value!r} fails {schema}"
-    media = response.headers.get("content-type", "").split(";")[0].strip()
-    json_schema = response_schema(op, response.status_code)
-    if not response.content:
-        assert json_schema is None, f"{where}: empty body, the spec declares a JSON body for this status"
-        return None
-    if media != "application/json":
-        assert response_schema(op, response.status_code, media) is not None, f"{where}: undeclared media type {media}"
-        return response.text
-    assert json_schema is not None, f"{where}: a JSON body where the spec declares none"
-    body = response.json()
-    standalone = judge(json_schema)
-    assert speclib.is_valid(body, standalone), (
-        f"{where}: response_schema_conformance: {speclib.errors(body, standalone)[:5]}"
-    )
-    return body
+def _ids(cops: list[ClientOperation]) -> list[str]:
+    return [c.spec.operation_id for c in cops]
 
 
 @pytest.mark.conformance("server_response_conformance", subject="cop")
-@pytest.mark.parametrize("cop", OPS, ids=IDS)
+@pytest.mark.parametrize("cop", OPS, ids=_ids(OPS))
 def test_server_response_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
     """Valid arguments (stored ids and random ones) -> documented status, schema-valid body."""
-    require_unsafe(live_target, cop, "a write")
-    require_secrets(live_target, cop)
-    ids = live_target.stored_ids(cop)
-    with live_target.client(max_retries=0) as client:
-
-        @live_settings()
-        @given(call=calls(cop, ids=ids))
-        def check(call: Call) -> None:
-            note(f"operation {cop.spec.operation_id}; call {call!r}")
-            response = send(client, cop, call)
-            assert response.status_code != 429, f"{cop.spec.operation_id}: throttled although the client limits itself"
-            assert_server_response(cop, response, "server_response_conformance")
-
-        check()
-
-
-def bare_request(target: LiveTarget, cop: ClientOperation, headers: dict[str, str]) -> httpx.Request:
-    """A minimal valid request for ``cop`` built without the client, with only ``headers`` as credentials
-    (the client refuses to send without the credentials an operation needs)."""
-    ids = target.stored_ids(cop) or [str(uuid.UUID(int=0))]
-    path = cop.spec.path
-    for param in cop.path_params:
-        path = path.replace("{" + param.name + "}", ids[0])
-    assert template_regex(cop.spec.path).match(path), path
-    send_headers = {"Accept": "application/json", **headers}
-    content = None
-    if cop.body_kind == "fields":  # an object body with no property set is valid when none is required
-        content = b"{}"
-        send_headers["Content-Type"] = "application/json"
-    return httpx.Request(cop.http_method, target.base_url + path, headers=send_headers, content=content)
-
-
-def _auth_probes(target: LiveTarget, cop: ClientOperation) -> list[tuple[str, dict[str, str]]]:
-    """(label, credential headers) that must get 401; partial credentials only where writes are allowed."""
-    required = security_headers(cop.spec, {"RecallApiKey": "x", "CalendarAuthToken": "x"}) or {}
-    probes: list[tuple[str, dict[str, str]]] = [("no credentials", {})]
-    wrong = {name: ("Token " if name == "authorization" else "") + "wrong-" + uuid.uuid4().hex for name in required}
-    probes.append(("wrong credentials", wrong))
-    good = security_headers(cop.spec, target.secrets)
-    if good and len(good) > 1 and target.may_send(cop):
-        for missing in sorted(good):
-            probes.append((f"without {missing}", {k: v for k, v in good.items() if k != missing}))
-    return probes
+    server_response_conformance(cop, live_target)
 
 
 @pytest.mark.conformance("auth_conformance", subject="cop")
-@pytest.mark.parametrize("cop", OPS, ids=IDS)
+@pytest.mark.parametrize("cop", OPS, ids=_ids(OPS))
 def test_auth_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
-    """Missing, wrong or incomplete credentials -> 401 with a schema-valid body; the client raises
-    ``UnauthorizedError`` for a wrong key."""
-    import recall_client
-
-    if security_headers(cop.spec, {}) == {}:
-        pytest.skip(f"{cop.spec.operation_id} needs no credentials")
-    with httpx.Client(timeout=30.0) as http:
-        for label, headers in _auth_probes(live_target, cop):
-            response = http.send(bare_request(live_target, cop, headers))
-            assert response.status_code == 401, (
-                f"{cop.spec.operation_id}: auth_conformance: {label} -> {response.status_code}"
-            )
-            assert_server_response(cop, response, f"auth_conformance ({label})")
-    wrong = {name: "wrong-" + uuid.uuid4().hex for name in ("RecallApiKey", "CalendarAuthToken")}
-    with live_target.client(secrets=wrong, max_retries=0) as client:
-        call = Call(path={p.name: str(uuid.UUID(int=0)) for p in cop.path_params})
-        with pytest.raises(recall_client.UnauthorizedError) as info:
-            invoke(client, cop, call)
-    assert info.value.status_code == 401
+    """Missing, wrong or incomplete credentials -> 401 with a schema-valid body."""
+    auth_conformance(cop, live_target)
 
 
 @pytest.mark.conformance("idempotency_conformance", subject="cop")
-@pytest.mark.parametrize(
-    "cop", [c for c in OPS if c.idempotent], ids=[c.spec.operation_id for c in OPS if c.idempotent]
-)
+@pytest.mark.parametrize("cop", IDEMPOTENT, ids=_ids(IDEMPOTENT))
 def test_idempotency_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
-    """The same ``Idempotency-Key`` with another body -> the first response again (status and body)."""
-    require_unsafe(live_target, cop, "an idempotency replay", always=True)
-    require_secrets(live_target, cop)
-    ids = live_target.stored_ids(cop)
-    with live_target.client(max_retries=0) as client:
-
-        @live_settings(cap=10)
-        @given(first=calls(cop, ids=ids, keys=False), second=calls(cop, ids=ids, keys=False))
-        def check(first: Call, second: Call) -> None:
-            assume(cop.body_kind == "none" or second.body != first.body)  # a rerun would answer differently
-            key = f"conformance-{uuid.uuid4()}"
-            first.idempotency_key, second.idempotency_key = key, key
-            if ids:  # a stored resource, so the first response is a success that the replay must repeat
-                first.path = {p.name: ids[0] for p in cop.path_params}
-            second.path = first.path  # the key is scoped to the path (idempotency page)
-            note(f"operation {cop.spec.operation_id}; first {first!r}; replay {second!r}")
-            original = send(client, cop, first)
-            body = assert_server_response(cop, original, "idempotency_conformance")
-            replay = send(client, cop, second)
-            where = f"{cop.spec.operation_id}: idempotency_conformance: key {key}"
-            assert replay.status_code == original.status_code, f"{where}: replay status {replay.status_code}"
-            assert assert_server_response(cop, replay, "idempotency_conformance") == body, f"{where}: body differs"
-
-        check()
-
-
-RATE_LIMITED = [c for c in OPS if "x-rate-limit" in c.spec.operation]
+    """The same ``Idempotency-Key`` with another body -> the first response again (skipped as
+    inconclusive on a server that answers every request alike)."""
+    idempotency_conformance(cop, live_target)
 
 
 @pytest.mark.conformance("rate_limit_conformance", subject="cop")
-@pytest.mark.parametrize("cop", RATE_LIMITED, ids=[c.spec.operation_id for c in RATE_LIMITED])
+@pytest.mark.parametrize("cop", RATE_LIMITED, ids=_ids(RATE_LIMITED))
 def test_rate_limit_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
-    """``limit + 1`` requests within the period -> 429 with a valid ``Retry-After`` (at most ``limit + 1`` sent)."""
-    import recall_client
-
-    require_unsafe(live_target, cop, "rate-limit exhaustion", always=True)
-    require_secrets(live_target, cop, live_target.limit_secrets)
-    limit = cop.spec.operation["x-rate-limit"]
-    call = Call(path={p.name: str(uuid.uuid4()) for p in cop.path_params})  # unknown ids: nothing is changed
-    where = f"{cop.spec.operation_id}: rate_limit_conformance ({limit['limit']} per {limit['period']} s)"
-    throttled: recall_client.RateLimitError | None = None
-    sent = 0
-    with live_target.client(secrets=live_target.limit_secrets, max_retries=0, rate_limit=False) as client:
-        while throttled is None and sent <= int(limit["limit"]):
-            sent += 1
-            try:
-                invoke(client, cop, call)
-            except recall_client.RateLimitError as exc:
-                throttled = exc
-            except recall_client.APIStatusError as exc:
-                assert_server_response(cop, exc.response, "rate_limit_conformance")
-    assert throttled is not None, f"{where}: no 429 after {limit['limit'] + 1} requests"
-    if live_target.is_sandbox:  # a fresh bucket: exactly the documented limit is admitted
-        assert sent == limit["limit"] + 1, f"{where}: 429 at request {sent}"
-    assert_server_response(cop, throttled.response, "rate_limit_conformance")
-    header = throttled.response.headers.get("retry-after")
-    assert header is not None and header.strip().isdigit(), f"{where}: Retry-After {header!r} is not delay-seconds"
-    assert 0 <= int(header) <= int(limit["period"]), f"{where}: Retry-After {header} outside the period"
-    assert throttled.retry_after == float(header), f"{where}: the client read Retry-After as {throttled.retry_after}"
+    """``limit + 1`` requests within the period -> 429 with a valid ``Retry-After``."""
+    rate_limit_conformance(cop, live_target)

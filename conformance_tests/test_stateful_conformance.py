@@ -4,16 +4,15 @@ Two state machines (:mod:`conformance_tests.stateful`), both over an in-process 
 
 - the seed spec through the generated client: PATCH metadata of recordings and participant
   events, read back with a PATCH without body (the seed pages document no GET), unknown ids 404;
-- the whole corpus (``../shared/corpus``, normalized once; skipped when absent) through plain
-  httpx: POST creates (bots, calendars, Zoom OAuth apps), PATCH metadata, GET, DELETE, then 404.
+- the whole corpus (``../shared/corpus``, normalized once per session; skipped when absent)
+  through plain httpx: POST creates (bots, calendars, Zoom OAuth apps), PATCH metadata, GET,
+  DELETE, then 404.
 
 Bounded for the ``ci`` profile: at most 20 runs of at most 15 steps each; ``thorough`` takes 100 x 50.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,6 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance_tests import speclib
 from conformance_tests.stateful import ClientDriver, HttpDriver, families, machine_for
-
-CORPUS = speclib.ROOT.parent / "shared" / "corpus" / "recall-docs"
 
 
 def machine_settings() -> settings:
@@ -42,23 +39,11 @@ def test_stateful_conformance_seed() -> None:
     run_state_machine_as_test(machine_for(speclib.SPEC, ClientDriver), settings=machine_settings())
 
 
-@pytest.fixture(scope="module")
-def corpus_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The corpus normalized as ``make corpus`` does (once per module)."""
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus not found at {CORPUS}")
-    out = tmp_path_factory.mktemp("corpus") / "openapi.yaml"
-    command = [sys.executable, "-m", "generator.cli", "normalize", str(CORPUS)]
-    command += ["--overlay", str(speclib.ROOT / "spec" / "overlay.yaml"), "-o", str(out)]
-    run = subprocess.run(command, capture_output=True, text=True, cwd=speclib.ROOT, check=False)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return out
-
-
 @pytest.mark.conformance("stateful_conformance", subject="corpus spec (httpx)", family="specs")
-def test_stateful_conformance_corpus(corpus_spec: Path) -> None:
-    """Corpus spec: created resources read back, deleted ones are 404 everywhere, bodies schema-valid."""
-    found = families(corpus_spec)
+def test_stateful_conformance_corpus(corpus_spec_file: Path) -> None:
+    """Corpus spec (normalized once per session, root ``conftest.py``): created resources read back,
+    deleted ones are 404 everywhere, bodies schema-valid."""
+    found = families(corpus_spec_file)
     assert any(f.create is not None for f in found), "no creatable family in the corpus"
     assert any(f.delete is not None and f.read is not None for f in found), "no family with GET and DELETE"
-    run_state_machine_as_test(machine_for(corpus_spec, HttpDriver), settings=machine_settings())
+    run_state_machine_as_test(machine_for(corpus_spec_file, HttpDriver), settings=machine_settings())

@@ -214,7 +214,7 @@ def diff(
     if len(diags):
         _report(diags)
     try:
-        changes = diff_specs(dict(before.document), dict(after.document))
+        changes = diff_specs(before, after)
     except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "breaking" (1)
         diags.error(str(new), 0, "internal-error", f"cannot compare the specs ({type(exc).__name__}: {exc})")
         _report(diags)

@@ -1,4 +1,10 @@
-"""Shared fixtures: the normalized seed spec, the corpus location, and a $ref resolver."""
+"""Shared fixtures and helpers: the normalized seed spec, and look-ups in a normalized document.
+
+The corpus fixtures (``corpus``, ``corpus_result``, ``corpus_spec_file``...) are in the root
+``conftest.py``. The look-ups read a document through the typed spec model
+(:class:`generator.spec.model.Spec`, ``$ref``s resolved by :class:`generator.spec.refs.Refs`),
+built once per document; they return the nodes as written, so tests assert on the document itself.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import pytest
 
 from generator.diagnostics import Diagnostics
 from generator.normalize.pipeline import NormalizeResult, normalize
+from generator.spec.model import Spec
 from generator.spec.overlay import load_overlay
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,55 +37,35 @@ def seed() -> NormalizeResult:
     return run_normalize(PAGES)
 
 
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    """``../shared/corpus``; tests that need it are skipped where it is absent."""
-    if not (CORPUS / "recall-docs").is_dir():
-        pytest.skip("../shared/corpus is not present")
-    return CORPUS
+_MODELS: dict[int, tuple[dict[str, Any], Spec]] = {}
 
 
-@pytest.fixture(scope="session")
-def corpus_result(corpus: Path) -> NormalizeResult:
-    """All newest pages of ``../shared/corpus/recall-docs`` normalized with the project overlay,
-    once per test session (what ``make corpus`` writes)."""
-    return run_normalize(corpus / "recall-docs")
+def model(doc: dict[str, Any]) -> Spec:
+    """The spec model of ``doc``, built once per document (``doc`` must not change afterwards)."""
+    cached = _MODELS.get(id(doc))
+    if cached is None or cached[0] is not doc:
+        cached = _MODELS[id(doc)] = (doc, Spec.from_document(doc))
+    return cached[1]
 
 
-@pytest.fixture(scope="session")
-def versions_result(corpus: Path) -> NormalizeResult:
-    """Every dated version of every page (``recall-docs-versions``), normalized once per session."""
-    return run_normalize(corpus / "recall-docs-versions")
-
-
-def request_schema(op: dict[str, Any]) -> dict[str, Any]:
-    """The JSON schema of an operation's request body."""
-    return op["requestBody"]["content"]["application/json"]["schema"]
+def request_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema (as written) of the request body of ``op`` (an Operation Object of ``doc``)."""
+    body = model(doc).operation(op["operationId"]).request_body
+    media = body.json if body is not None else None
+    if media is None or media.schema is None:
+        raise KeyError(f"{op['operationId']}: no JSON request body")
+    return media.schema.node  # type: ignore[no-any-return]
 
 
 def deref(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Follow ``$ref`` (and a nullable ``anyOf [ref, null]``) to the component schema."""
-    while True:
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            schema = doc["components"]["schemas"][name]
-            continue
-        any_of = schema.get("anyOf")
-        if any_of:
-            non_null = [s for s in any_of if s.get("type") != "null"]
-            if len(non_null) == 1:
-                schema = non_null[0]
-                continue
-        return schema
+    """Follow ``$ref`` (and a nullable ``anyOf [ref, null]``) to the schema that carries the type."""
+    return model(doc).refs.unwrap(schema)
 
 
 def operation(doc: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]]:
-    """(path, method, operation object) of an operationId; KeyError when absent."""
-    for path, item in doc["paths"].items():
-        for method, op in item.items():
-            if isinstance(op, dict) and op.get("operationId") == operation_id:
-                return path, method, op
-    raise KeyError(operation_id)
+    """(path, method in lower case, Operation Object as written) of an operationId; KeyError when absent."""
+    found = model(doc).operation(operation_id)
+    return found.path, found.method.lower(), model(doc).refs.at(found.pointer)
 
 
 def prop(doc: dict[str, Any], schema: dict[str, Any], dotted: str) -> dict[str, Any]:
@@ -98,12 +85,13 @@ def is_nullable(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
     t = schema.get("type")
     if isinstance(t, list) and "null" in t:
         return True
-    return any(s.get("type") == "null" for s in schema.get("anyOf", []))
+    return any(deref(doc, s).get("type") == "null" for s in schema.get("anyOf", []))
 
 
-def response_schema(op: dict[str, Any]) -> dict[str, Any]:
-    """The JSON schema of the success response of an operation."""
-    for status in ("200", "201"):
-        if status in op["responses"]:
-            return op["responses"][status]["content"]["application/json"]["schema"]
-    raise KeyError("no 200/201 response")
+def response_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema (as written) of the success response of ``op`` (an Operation Object of ``doc``)."""
+    success = model(doc).operation(op["operationId"]).success
+    media = success.json if success is not None else None
+    if media is None or media.schema is None:
+        raise KeyError(f"{op['operationId']}: no JSON success response")
+    return media.schema.node  # type: ignore[no-any-return]

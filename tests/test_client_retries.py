@@ -1,15 +1,15 @@
 """Errors, retries, Retry-After, idempotency keys and client-side rate limiting (time patched).
 
-Sleeps are recorded, never taken: ``time.sleep``/``asyncio.sleep`` are replaced and
-``time.monotonic`` is a fake clock that the fake sleep advances.
+Sleeps are recorded, never taken: the client's own ``time``/``asyncio`` see the suites' one fake
+clock (:mod:`conformance_tests.fakes`), which the fake sleep advances. The error classes are the
+documented table (``conformance_tests.adapter.ERROR_CLASSES``, generated/README.md "Errors").
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ import yaml
 from recall_client import AsyncRecallClient, RecallClient
 from recall_client._retry import parse_retry_after
 
+from conformance_tests.adapter import ERROR_CLASSES
+from conformance_tests.fakes import FakeTime, patched_time
+
 SPEC = yaml.safe_load((Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml").read_text())
 BASE = "https://us-east-1.recall.ai"
 UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -28,48 +31,13 @@ REC_PATH = f"/api/v1/recording/{UUID}/"
 REC_SAMPLE = SPEC["paths"]["/api/v1/recording/{id}/"]["patch"]["responses"]["200"]["content"]["application/json"][
     "example"
 ]
-EXPECTED_CLASSES = {
-    400: "BadRequestError",
-    401: "UnauthorizedError",
-    402: "PaymentRequiredError",
-    403: "ForbiddenError",
-    404: "NotFoundError",
-    405: "MethodNotAllowedError",
-    409: "ConflictError",
-    429: "RateLimitError",
-    502: "BadGatewayError",
-    503: "ServiceUnavailableError",
-    504: "GatewayTimeoutError",
-    507: "BotPoolExhaustedError",
-}
-
-
-class FakeTime:
-    """A monotonic clock advanced by the recorded sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-    def monotonic(self) -> float:
-        return self.now
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    monkeypatch.setattr(time, "sleep", fake.sleep)
-    monkeypatch.setattr(time, "monotonic", fake.monotonic)
-    monkeypatch.setattr(asyncio, "sleep", fake.async_sleep)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTime]:
     monkeypatch.setattr("random.random", lambda: 0.0)  # no jitter: exact backoff values
-    return fake
+    with patched_time() as fake:
+        yield fake
 
 
 def documented_statuses() -> set[int]:
@@ -83,14 +51,14 @@ def documented_statuses() -> set[int]:
 
 
 def test_every_documented_status_has_its_class() -> None:
-    assert documented_statuses() == set(EXPECTED_CLASSES)
-    for status, name in EXPECTED_CLASSES.items():
+    assert documented_statuses() == set(ERROR_CLASSES)
+    for status, name in ERROR_CLASSES.items():
         cls = getattr(recall_client, name)
         assert issubclass(cls, recall_client.APIStatusError)
         assert issubclass(cls, recall_client.ServerError) == (status >= 500)
 
 
-@pytest.mark.parametrize(("status", "name"), sorted(EXPECTED_CLASSES.items()))
+@pytest.mark.parametrize(("status", "name"), sorted(ERROR_CLASSES.items()))
 def test_error_status_raises_its_class_with_context(clock: FakeTime, status: int, name: str) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.patch(REC_PATH).respond(
@@ -179,8 +147,8 @@ def test_retry_table(
     assert len(keys) == expected_keys
 
 
-def test_retry_after_http_date(clock: FakeTime, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+def test_retry_after_http_date(clock: FakeTime) -> None:
+    clock.wall = 1_700_000_000.0
     with respx.mock(base_url=BASE) as mock:
         mock.patch(REC_PATH).mock(
             side_effect=[
@@ -240,21 +208,25 @@ def test_507_with_caller_key_is_not_retried(clock: FakeTime) -> None:
     assert route.call_count == 1 and clock.sleeps == []
 
 
-def test_unsafe_method_without_idempotency_key_is_not_retried(clock: FakeTime) -> None:
-    """A POST without an Idempotency-Key is final; with one (here via extra_headers) it is retried."""
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_unsafe_method_without_idempotency_key_is_not_retried(clock: FakeTime, method: str) -> None:
+    """A 503 then a 200: without an Idempotency-Key the request goes once and the 503 is raised;
+    with one (here via extra_headers) the same replies are retried and succeed."""
     from recall_client._operation import Operation
     from recall_client._response import JSONDecoder
 
-    op = Operation(operation_id="plain_post", method="POST", path="/plain/", decoder=JSONDecoder())
+    op = Operation(operation_id="plain", method=method, path="/plain/", decoder=JSONDecoder())
     with respx.mock(base_url=BASE) as mock:
-        route = mock.post("/plain/").respond(503)
-        client = RecallClient(api_key="k")
+        route = mock.route(method=method, path="/plain/")
+        route.side_effect = [httpx.Response(503), httpx.Response(200, json=[1])]
         with pytest.raises(recall_client.ServiceUnavailableError):
-            client.request(op)
-        with pytest.raises(recall_client.ServiceUnavailableError):
-            client.request(op, extra_headers={"Idempotency-Key": "given"})
-    assert route.call_count == 1 + 3
-    assert clock.sleeps == [0.5, 1.0]
+            RecallClient(api_key="k").request(op)
+        assert route.call_count == 1 and clock.sleeps == []
+        assert "idempotency-key" not in route.calls[0].request.headers
+        route.side_effect = [httpx.Response(503), httpx.Response(200, json=[1])]
+        assert RecallClient(api_key="k").request(op, extra_headers={"Idempotency-Key": "given"}) == [1]
+    assert route.call_count == 1 + 2
+    assert clock.sleeps == [0.5]
 
 
 def test_get_is_retried_without_a_key(clock: FakeTime) -> None:
@@ -334,7 +306,7 @@ def test_rate_limiter_waits_instead_of_exceeding_the_documented_limit(clock: Fak
         assert clock.sleeps == []
         client.with_raw_response.recording.partial_update(UUID)
         assert clock.sleeps == pytest.approx([0.2])
-        clock.now += 60.0  # a quiet minute refills the bucket
+        clock.advance(60.0)  # a quiet minute refills the bucket
         _calls(300, lambda: client.with_raw_response.recording.partial_update(UUID))
         assert len(clock.sleeps) == 1
 

@@ -1,4 +1,8 @@
-"""Every real page of ../shared/corpus normalizes without a crash into a valid spec."""
+"""Every real page of ../shared/corpus normalizes without a crash into a valid spec.
+
+The corpus is normalized once per session (root ``conftest.py``: ``corpus_result``,
+``versions_result``).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,17 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.diagnostics import Diagnostics
 from generator.normalize.pipeline import NormalizeResult, discover, read_pages
-from tests.conftest import operation, response_schema
+from tests.conftest import deref, operation, response_schema
 
 SETTLED = {"duplicate-operation", "superseded-version"}
+NORMALIZED = {"recall-docs": "corpus_result", "recall-docs-versions": "versions_result"}
 
 
-@pytest.mark.parametrize("folder", ["recall-docs", "recall-docs-versions"])
+@pytest.mark.parametrize("folder", sorted(NORMALIZED))
 def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(
     corpus: Path, folder: str, request: pytest.FixtureRequest
 ) -> None:
-    result: NormalizeResult = request.getfixturevalue("corpus_result" if folder == "recall-docs" else "versions_result")
+    result: NormalizeResult = request.getfixturevalue(NORMALIZED[folder])
     assert not result.diagnostics.has_errors, [d.format() for d in result.diagnostics if d.severity.value == "error"]
     pages = read_pages(discover([corpus / folder], Diagnostics()), Diagnostics())
     used = {op.page.path for op in result.operations}
@@ -57,12 +62,10 @@ def test_corpus_facts(corpus_result: NormalizeResult) -> None:
         "start_time_after",
         "start_time_before",
     }
-    assert response_schema(recording_list) == {"$ref": "#/components/schemas/PaginatedRecordingList"}
+    assert response_schema(doc, recording_list) == {"$ref": "#/components/schemas/PaginatedRecordingList"}
     # digit-stripped payload keys are restored from the table
     _, _, audio = operation(doc, "bot_output_audio_create")
-    body = doc["components"]["schemas"][
-        audio["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/")[-1]
-    ]
+    body = deref(doc, audio["requestBody"]["content"]["application/json"]["schema"])
     assert set(body["properties"]) == {"kind", "b64_data"}
     assert body["properties"]["kind"]["enum"] == ["mp3"]
     # bot create is a create: 201

@@ -24,7 +24,8 @@ from generator.spec import load_spec
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 GOLDEN = ROOT / "generated"
-RECALLGEN = Path(sys.executable).parent / "recallgen"
+#: The toolkit of this checkout (never whatever ``recallgen`` is first on PATH).
+RECALLGEN = [sys.executable, "-m", "generator.cli"]
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -60,7 +61,7 @@ def test_regeneration_is_byte_identical_under_two_hash_seeds(tmp_path: Path, reg
         out = tmp_path / f"seed-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         done = subprocess.run(
-            [str(RECALLGEN), "generate", str(SPEC_PATH), "-o", str(out)], env=env, capture_output=True, text=True
+            [*RECALLGEN, "generate", str(SPEC_PATH), "-o", str(out)], env=env, capture_output=True, text=True, cwd=ROOT
         )
         assert done.returncode == 0, done.stderr
         assert_same_tree(regenerated, tree(out))

@@ -1,6 +1,7 @@
 """The sandbox serves the spec of the whole corpus (``../shared/corpus``), not only the seeds.
 
-The corpus is normalized once (through the CLI, as ``make corpus`` does); then every operation
+The corpus is normalized once per session (root ``conftest.py``: ``corpus_spec_file``, written as
+``make corpus`` writes it); then every operation
 gets one valid request: path parameters addressing stored resources, a body from the request
 example (or synthesized when the example fails its schema), required query parameters. Each must
 answer a documented 2xx status with a body valid against the declared schema. Skipped when the
@@ -9,8 +10,6 @@ corpus is not beside the repository.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,9 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found a
 
 
 @pytest.fixture(scope="module")
-def corpus_spec(tmp_path_factory: pytest.TempPathFactory) -> Spec:
-    out = tmp_path_factory.mktemp("corpus") / "openapi.yaml"
-    command = [sys.executable, "-m", "generator.cli", "normalize", str(CORPUS)]
-    command += ["--overlay", str(ROOT / "spec" / "overlay.yaml"), "-o", str(out)]
-    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert run.returncode == 0, run.stderr[-3000:]
+def corpus_spec(corpus_spec_file: Path) -> Spec:
     diags = Diagnostics()
-    spec = load_spec(out, diags)
+    spec = load_spec(corpus_spec_file, diags)
     assert spec is not None, [d.format() for d in diags]
     return spec
 

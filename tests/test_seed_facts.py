@@ -54,9 +54,9 @@ def test_path_parameter_typed_from_table_and_no_literal_id_path(seed: NormalizeR
 def test_recording_status_code_enum(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "recording_partial_update")
-    status = prop(doc, response_schema(op), "status")
+    status = prop(doc, response_schema(doc, op), "status")
     assert sorted(status["properties"]) == ["code", "sub_code", "updated_at"]
-    assert prop(doc, response_schema(op), "status.code")["enum"] == [
+    assert prop(doc, response_schema(doc, op), "status.code")["enum"] == [
         "processing",
         "paused",
         "done",
@@ -64,14 +64,14 @@ def test_recording_status_code_enum(seed: NormalizeResult) -> None:
         "deleted",
     ]
     assert is_nullable(doc, status["properties"]["sub_code"])
-    assert prop(doc, response_schema(op), "status.updated_at")["format"] == "date-time"
+    assert prop(doc, response_schema(doc, op), "status.updated_at")["format"] == "date-time"
     assert "enum" not in status  # the enum written on the parent row moved to its child
 
 
 def test_attendee_status_enum_moved_from_parent_row(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "calendar_meetings_refresh_create")
-    schema = response_schema(op)
+    schema = response_schema(doc, op)
     assert schema["type"] == "array"
     attendee = prop(doc, schema["items"], "attendees[]")
     assert list(attendee["properties"]) == ["name", "email", "is_organizer", "status"]
@@ -83,7 +83,7 @@ def test_attendee_status_enum_moved_from_parent_row(seed: NormalizeResult) -> No
 def test_visibility_union_of_both_platforms_and_nullable(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "calendar_meetings_refresh_create")
-    visibility = prop(doc, response_schema(op)["items"], "visibility")
+    visibility = prop(doc, response_schema(doc, op)["items"], "visibility")
     values = [v for v in visibility["enum"] if v is not None]
     assert set(values) == {"default", "public", "private", "confidential", "normal", "personal"}
     assert len(values) == 6
@@ -93,7 +93,7 @@ def test_visibility_union_of_both_platforms_and_nullable(seed: NormalizeResult) 
 def test_calendar_user_nesting_rebuilt_from_sample(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "calendar_user_update")
-    user = response_schema(op)
+    user = response_schema(doc, op)
     assert list(deref(doc, user)["properties"]) == ["id", "external_id", "connections", "preferences"]
     prefs = prop(doc, user, "preferences")
     assert list(prefs["properties"]) == ["id", *PREFERENCES]
@@ -109,10 +109,10 @@ def test_calendar_user_nesting_rebuilt_from_sample(seed: NormalizeResult) -> Non
 def test_recording_nesting_and_nullable_fields(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "recording_partial_update")
-    recording = deref(doc, response_schema(op))
+    recording = deref(doc, response_schema(doc, op))
     assert is_nullable(doc, recording["properties"]["started_at"])
     assert not is_nullable(doc, recording["properties"]["created_at"])
-    shortcuts = prop(doc, response_schema(op), "media_shortcuts")
+    shortcuts = prop(doc, response_schema(doc, op), "media_shortcuts")
     assert sorted(shortcuts["properties"]) == ["meeting_metadata", "participant_events", "transcript", "video_mixed"]
     assert all(is_nullable(doc, s) for s in shortcuts["properties"].values())
     assert recording["properties"]["metadata"]["additionalProperties"] == {"type": "string"}
@@ -136,19 +136,19 @@ def test_post_without_payload_has_no_body_and_array_response(seed: NormalizeResu
     assert method == "post"
     assert "requestBody" not in op
     assert "200" in op["responses"]  # an action, not a create: 200
-    schema = response_schema(op)
+    schema = response_schema(seed.document, op)
     assert schema["type"] == "array" and schema["items"] == {"$ref": "#/components/schemas/CalendarMeeting"}
 
 
 def test_participant_events_data_urls_are_nullable_uris(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "participant_events_partial_update")
-    data = prop(doc, response_schema(op), "data")
+    data = prop(doc, response_schema(doc, op), "data")
     for name in ("participant_events_download_url", "speaker_timeline_download_url", "participants_download_url"):
         assert data["properties"][name]["type"] == ["string", "null"]
         assert data["properties"][name]["format"] == "uri"
         assert "See response format here" not in data["properties"][name].get("description", "")
-    assert prop(doc, response_schema(op), "status.code")["enum"] == ARTIFACT_CODES
+    assert prop(doc, response_schema(doc, op), "status.code")["enum"] == ARTIFACT_CODES
 
 
 def test_named_components_from_meaning(seed: NormalizeResult) -> None:
@@ -227,7 +227,7 @@ def test_provenance_and_clean_text(seed: NormalizeResult) -> None:
 def test_placeholder_values_give_formats_never_enums(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "recording_partial_update")
-    video = prop(doc, response_schema(op), "media_shortcuts.video_mixed")
+    video = prop(doc, response_schema(doc, op), "media_shortcuts.video_mixed")
     assert video["properties"]["format"] == {"type": "string"}  # "mp4" in the sample is not an enum
     assert video["properties"]["id"] == {"type": "string", "format": "uuid"}
     assert video["properties"]["created_at"] == {"type": "string", "format": "date-time"}
@@ -236,9 +236,10 @@ def test_placeholder_values_give_formats_never_enums(seed: NormalizeResult) -> N
 def test_nested_short_form_takes_facts_from_its_resource_pages(seed: NormalizeResult) -> None:
     doc = seed.document
     _, _, op = operation(doc, "recording_partial_update")
-    shortcut = prop(doc, response_schema(op), "media_shortcuts.participant_events")
+    shortcut = prop(doc, response_schema(doc, op), "media_shortcuts.participant_events")
     # the recording's table never lists these (names are not repeated); seed 004 describes them
     assert {"id", "created_at"} <= set(shortcut["required"])
-    assert prop(doc, response_schema(op), "media_shortcuts.participant_events.status.code")["enum"] == ARTIFACT_CODES
-    video = prop(doc, response_schema(op), "media_shortcuts.video_mixed")
+    code = prop(doc, response_schema(doc, op), "media_shortcuts.participant_events.status.code")
+    assert code["enum"] == ARTIFACT_CODES
+    video = prop(doc, response_schema(doc, op), "media_shortcuts.video_mixed")
     assert "required" not in video  # no page describes video_mixed: nothing is invented

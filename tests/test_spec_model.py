@@ -137,6 +137,20 @@ def test_unreadable_file_is_a_diagnostic(tmp_path: Path) -> None:
     assert [d.code for d in diags] == ["spec-unreadable"]
 
 
+def test_unwrap_follows_refs_and_nullable_any_of(seed_spec: Spec) -> None:
+    refs = seed_spec.refs
+    recording = seed_spec.schemas["Recording"]
+    assert refs.unwrap({"$ref": "#/components/schemas/Recording"}) is recording
+    nullable = {"anyOf": [{"$ref": "#/components/schemas/Recording"}, {"type": "null"}]}
+    assert refs.unwrap(nullable) is recording
+    assert refs.unwrap({"type": ["string", "null"]}) == {"type": ["string", "null"]}
+    both = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+    assert refs.unwrap(both) is both  # a real union stays
+    assert refs.unwrap(True) == {}
+    with pytest.raises(SpecRefError):
+        refs.unwrap({"anyOf": [{"$ref": "#/components/schemas/Missing"}, {"type": "null"}]})
+
+
 def test_properties_follow_refs_and_merge_all_of() -> None:
     document = _minimal()
     document["components"]["schemas"] = {

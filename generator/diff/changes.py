@@ -11,15 +11,22 @@ Rules follow the usual API-evolution conventions (as in oasdiff's breaking-chang
   limits) is reported as non-breaking.
 
 Schemas are compared after following ``$ref`` (component renames are not changes in themselves).
+Both specs are read through the typed model (:class:`generator.spec.model.Spec`): operations,
+parameters (path-level ones included), bodies, rate limits and the security requirements in
+force; ``$ref``s are resolved by its resolver.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+from generator.spec.model import MediaType, Operation, Spec
+
+#: Follows ``$ref``s to the schema object (``{}`` when there is none): :meth:`Spec.resolve`.
+_Resolver = Callable[[Any], dict[str, Any]]
 
 
 @dataclass(frozen=True, order=True)
@@ -37,38 +44,23 @@ class Change:
         return f"{tag} {self.operation} {self.where}: {self.message}"
 
 
-def _ops(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {
-        (path, method): op
-        for path, item in doc.get("paths", {}).items()
-        for method, op in item.items()
-        if method in METHODS and isinstance(op, dict)
-    }
+def _resolver(spec: Spec) -> _Resolver:
+    def resolve(schema: Any) -> dict[str, Any]:
+        found = spec.resolve(schema)
+        return found if isinstance(found, dict) else {}
+
+    return resolve
 
 
-class _Resolver:
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.doc = doc
-
-    def __call__(self, schema: Any) -> dict[str, Any]:
-        seen = 0
-        while isinstance(schema, dict) and "$ref" in schema and seen < 50:
-            ref = str(schema["$ref"])
-            node: Any = self.doc
-            for part in ref.lstrip("#/").split("/"):
-                node = node.get(part, {}) if isinstance(node, dict) else {}
-            schema, seen = node, seen + 1
-        return schema if isinstance(schema, dict) else {}
-
-
-def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def diff_specs(old: Spec, new: Spec) -> list[Change]:
     """Every change from ``old`` to ``new``, sorted (breaking first, then by operation)."""
     changes: list[Change] = []
-    old_ops, new_ops = _ops(old), _ops(new)
-    ro, rn = _Resolver(old), _Resolver(new)
+    old_ops = {(op.path, op.method.lower()): op for op in old.operations}
+    new_ops = {(op.path, op.method.lower()): op for op in new.operations}
+    ro, rn = _resolver(old), _resolver(new)
     for key in sorted(set(old_ops) | set(new_ops)):
         path, method = key
-        label = (new_ops.get(key) or old_ops.get(key) or {}).get("operationId", f"{method.upper()} {path}")
+        label = (new_ops.get(key) or old_ops[key]).operation_id
         if key not in new_ops:
             changes.append(Change(label, f"{method.upper()} {path}", "operation removed", True))
             continue
@@ -80,36 +72,31 @@ def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 
 
 def _compare_operation(
-    label: str, old: dict[str, Any], new: dict[str, Any], ro: _Resolver, rn: _Resolver, out: list[Change]
+    label: str, old: Operation, new: Operation, ro: _Resolver, rn: _Resolver, out: list[Change]
 ) -> None:
-    old_params = {(p.get("in"), p.get("name")): p for p in (ro(p) for p in old.get("parameters", []))}
-    new_params = {(p.get("in"), p.get("name")): p for p in (rn(p) for p in new.get("parameters", []))}
+    old_params = {(p.location, p.name): p for p in old.parameters}
+    new_params = {(p.location, p.name): p for p in new.parameters}
     for key in sorted(set(old_params) | set(new_params), key=str):
         where = f"parameter {key[1]} ({key[0]})"
         if key not in new_params:
             out.append(Change(label, where, "parameter removed", True))
         elif key not in old_params:
-            required = bool(new_params[key].get("required"))
+            required = new_params[key].required
             out.append(Change(label, where, "required parameter added" if required else "parameter added", required))
         else:
-            if new_params[key].get("required") and not old_params[key].get("required"):
+            before, after = old_params[key], new_params[key]
+            if after.required and not before.required:
                 out.append(Change(label, where, "parameter became required", True))
-            _compare_schema(
-                label,
-                where,
-                old_params[key].get("schema", {}),
-                new_params[key].get("schema", {}),
-                ro,
-                rn,
-                "request",
-                out,
-                set(),
-            )
-    old_body, new_body = _body(old), _body(new)
+            old_schema = before.schema.node if before.schema is not None else {}
+            new_schema = after.schema.node if after.schema is not None else {}
+            _compare_schema(label, where, old_schema, new_schema, ro, rn, "request", out, set())
+    old_body = _schema(old.request_body.json if old.request_body is not None else None)
+    new_body = _schema(new.request_body.json if new.request_body is not None else None)
     if old_body is not None and new_body is None:
         out.append(Change(label, "requestBody", "request body removed", True))
     elif old_body is None and new_body is not None:
-        out.append(Change(label, "requestBody", "request body added", bool(new.get("requestBody", {}).get("required"))))
+        required = new.request_body is not None and new.request_body.required
+        out.append(Change(label, "requestBody", "request body added", required))
     elif old_body is not None and new_body is not None:
         _compare_schema(label, "request", old_body, new_body, ro, rn, "request", out, set())
     old_status, old_schema = _success(old)
@@ -122,23 +109,31 @@ def _compare_operation(
         out.append(Change(label, "response", "response body removed", True))
     elif new_schema is not None:
         out.append(Change(label, "response", "response body added", False))
-    if old.get("x-rate-limit") != new.get("x-rate-limit"):
-        out.append(Change(label, "x-rate-limit", f"{old.get('x-rate-limit')} -> {new.get('x-rate-limit')}", False))
-    if old.get("security") != new.get("security"):
-        out.append(Change(label, "security", f"{old.get('security')} -> {new.get('security')}", True))
+    if old.rate_limit != new.rate_limit:
+        was, now = old.extensions.get("x-rate-limit"), new.extensions.get("x-rate-limit")
+        out.append(Change(label, "x-rate-limit", f"{was} -> {now}", False))
+    old_security, new_security = _security(old), _security(new)
+    if old_security != new_security:
+        out.append(Change(label, "security", f"{old_security} -> {new_security}", True))
 
 
-def _body(op: dict[str, Any]) -> dict[str, Any] | None:
-    media = op.get("requestBody", {}).get("content", {}).get("application/json")
-    return media.get("schema", {}) if isinstance(media, dict) else None
+def _schema(media: MediaType | None) -> Any:
+    """The schema of a JSON media type (``{}`` when it declares none); None without JSON content."""
+    if media is None:
+        return None
+    return media.schema.node if media.schema is not None else {}
 
 
-def _success(op: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
-    for status in sorted(op.get("responses", {})):
-        if status.startswith("2"):
-            media = op["responses"][status].get("content", {}).get("application/json")
-            return status, (media.get("schema", {}) if isinstance(media, dict) else None)
-    return "", None
+def _success(op: Operation) -> tuple[str, Any]:
+    success = op.success
+    if success is None:
+        return "", None
+    return success.status, _schema(success.json)
+
+
+def _security(op: Operation) -> list[dict[str, list[str]]]:
+    """The security requirements in force (the operation's, else the root's), as written in a spec."""
+    return [{scheme.name: [] for scheme in alternative} for alternative in op.security]
 
 
 def _types(schema: dict[str, Any], resolve: _Resolver) -> tuple[set[str], bool, dict[str, Any]]:

@@ -158,6 +158,25 @@ class Refs:
             node = self.target(ref)[1]
         return node
 
+    def unwrap(self, node: Any) -> dict[str, Any]:
+        """The schema that carries the type of ``node``: ``$ref``s followed, and a nullable
+        ``anyOf`` whose only other branch is one schema (``anyOf: [{$ref: X}, {type: 'null'}]``,
+        the normalizer's nullable reference) replaced by that branch, repeatedly. ``{}`` for a
+        boolean schema; the node of the document itself otherwise (not a copy: treat it as
+        read-only). Raises :class:`SpecRefError` like :meth:`resolve`."""
+        for _ in range(MAX_CHAIN):
+            node = self.resolve(node)
+            if not isinstance(node, Mapping):
+                return {}
+            branches = node.get("anyOf")
+            if "type" in node or not isinstance(branches, list):
+                return _as_dict(node)
+            rest = [b for b in branches if not _is_null(self.resolve(b))]
+            if len(rest) != 1 or len(rest) == len(branches):
+                return _as_dict(node)
+            node = rest[0]
+        raise SpecRefError("nullable anyOf nested too deeply")
+
     def check(self) -> list[tuple[str, str]]:
         """``(pointer, problem)`` for every ``$ref`` of the document that does not resolve, sorted."""
         found = []
@@ -261,3 +280,11 @@ def _defs_used(node: Any) -> set[str]:
         if ref.startswith("#/$defs/"):
             found.add(unquote(ref[len("#/$defs/") :]).replace("~1", "/").replace("~0", "~"))
     return found
+
+
+def _is_null(node: Any) -> bool:
+    return isinstance(node, Mapping) and node.get("type") == "null"
+
+
+def _as_dict(node: Mapping[str, Any]) -> dict[str, Any]:
+    return node if isinstance(node, dict) else dict(node)
