@@ -40,7 +40,7 @@ check: $(STAMP)
 	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) -o .check/openapi.yaml
 	diff -u $(SPEC) .check/openapi.yaml || (echo "spec/openapi.yaml is stale: run 'make generate'" && exit 1)
 	$(BIN)/recallgen generate $(SPEC) -o .check/generated
-	diff -ru $(OUT) .check/generated || (echo "generated/ is stale: run 'make generate'" && exit 1)
+	diff -ru -x __pycache__ $(OUT) .check/generated || (echo "generated/ is stale: run 'make generate'" && exit 1)
 	rm -rf .check
 	$(MAKE) lint
 

@@ -1,12 +1,16 @@
 """The ``recallgen`` command line (typer).
 
 Exit codes (the CLI contract other checks depend on): 0 success (warnings allowed), 1 errors
-in the input or output (``--strict``: warnings too), 2 usage errors. Diagnostics are printed
-``path:line: severity[code]: message`` to stderr, with a summary count at the end.
+in the input or output (``--strict``: warnings too), 2 usage errors (``diff``: also an input it
+cannot read). Diagnostics are printed ``path:line: severity[code]: message`` to stderr, with a
+summary count at the end. Every input is checked and answered with diagnostics: a failure the
+commands did not foresee is printed as one ``internal-error`` diagnostic (exit 1), never as a
+traceback (``RECALLGEN_TRACEBACK=1`` re-raises it for debugging).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +25,7 @@ from generator.diagnostics import Diagnostics, Severity
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,  # a rich traceback of a deep document takes ~40 s to print
     help="Reference pages -> normalized OpenAPI 3.1 -> typed Python client -> conformance suite.",
 )
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -78,14 +83,14 @@ def normalize(
     with _err.status("normalizing pages..."):
         result = run(inputs, loaded, diags)
         valid = validate_document(result.document, str(output), diags) if validate else True
-    if valid and not diags.has_errors:
+    if valid and _exit_code(diags, strict) == 0:  # a run that fails (--strict: on warnings) writes nothing
         try:
             write_atomic(output, dump_yaml(result.document))
         except OSError as exc:
             diags.error(str(output), 0, "file-unwritable", f"cannot write: {exc}")
+        else:
+            _err.print(f"wrote {output} ({len(result.operations)} operations)", markup=False)
     _report(diags, quiet_notes=not verbose)
-    if not diags.has_errors:
-        _err.print(f"wrote {output} ({len(result.operations)} operations)", markup=False)
     raise typer.Exit(_exit_code(diags, strict))
 
 
@@ -95,8 +100,11 @@ def lint(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
     overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors (text format).")
+    ] = False,
 ) -> None:
-    """Report diagnostics for pages without writing anything."""
+    """Report diagnostics for pages without writing anything (``--format json``: all of them)."""
     from generator.normalize.pipeline import normalize as run
     from generator.spec.document import validate_document
     from generator.spec.overlay import load_overlay
@@ -106,7 +114,7 @@ def lint(
     result = run(inputs, loaded, diags)
     if result.operations:
         validate_document(result.document, "<normalized>", diags)
-    _report(diags, fmt)
+    _report(diags, fmt, quiet_notes=not verbose)
     raise typer.Exit(_exit_code(diags, strict))
 
 
@@ -117,16 +125,34 @@ def generate(
     templates: Annotated[
         Path | None, typer.Option("--templates", help="Template directory (default: templates/).")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a non-empty directory a previous generate did not write."),
+    ] = False,
+    allow_external_refs: Annotated[
+        bool,
+        typer.Option("--allow-external-refs", help="Bundle $refs to files inside the spec's folder (never URLs)."),
+    ] = False,
 ) -> None:
-    """Generate the installable ``recall_client`` package from a spec (nothing is written on errors)."""
-    from generator.client.render import render_package
+    """Generate the installable ``recall_client`` package from a spec (nothing is written on errors).
+
+    Only the files a previous ``generate`` listed in the directory's ``.recallgen-manifest`` are
+    replaced or removed; other files are kept.
+    """
+    from generator.spec.bundle import is_external
     from generator.spec.model import load_spec
+    from generator.spec.refs import iter_refs
 
     diags = Diagnostics()
-    loaded = load_spec(spec, diags)
+    loaded = load_spec(spec, diags, allow_external_refs=allow_external_refs)
     if loaded is not None:
+        from generator.client.render import render_package  # jinja2 and the client stages: only when needed
+
         with _err.status("generating client package..."):
-            render_package(loaded, output, diags, templates_dir=templates)
+            render_package(loaded, output, diags, templates_dir=templates, force=force)
+        if not allow_external_refs and any(is_external(ref) for _, ref in iter_refs(loaded.document)):
+            message = "references to other documents are refused; --allow-external-refs bundles relative paths"
+            diags.info(str(spec), 0, "ir-bad-ref", message + " inside the spec's folder (URLs never)")
     _report(diags)
     if not diags.has_errors:
         _err.print(f"wrote {output}", markup=False)
@@ -169,20 +195,30 @@ def diff(
     ] = DiffFormat.text,
     allow_breaking: Annotated[bool, typer.Option("--allow-breaking", help="Exit 0 even on breaking changes.")] = False,
 ) -> None:
-    """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking)."""
+    """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking).
+
+    Exit 2 when a spec cannot be read or is not valid OpenAPI (``spec-unreadable``,
+    ``spec-invalid``, ``spec-bad-ref``), so CI can tell unreadable input from breaking changes.
+    """
     from generator.diff.changes import diff_specs, to_json, to_markdown
     from generator.spec.model import load_spec
 
     diags = Diagnostics()
     before, after = load_spec(old, diags), load_spec(new, diags)
-    if before is None or after is None:
+    for spec in (before, after):  # a part that cannot be read would show up as removed: refused
+        if spec is not None:
+            spec.report(diags, _DIFF_CODES, frozenset({"bad-ref", "bad-operation"}))
+    if before is None or after is None or diags.has_errors:
         _report(diags)
-        raise typer.Exit(1)
-    for spec in (before, after):  # a part of a spec that cannot be read would show up as removed
-        spec.report(diags, {"bad-ref": "spec-bad-ref", "bad-operation": "spec-unreadable"}, frozenset())
-    if diags.count(Severity.WARNING):
+        raise typer.Exit(2)
+    if len(diags):
         _report(diags)
-    changes = diff_specs(before, after)
+    try:
+        changes = diff_specs(before, after)
+    except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "breaking" (1)
+        diags.error(str(new), 0, "internal-error", f"cannot compare the specs ({type(exc).__name__}: {exc})")
+        _report(diags)
+        raise typer.Exit(2) from None
     if fmt is DiffFormat.json:
         sys.stdout.write(to_json(changes) + "\n")
     elif fmt is DiffFormat.markdown:
@@ -195,6 +231,10 @@ def diff(
     raise typer.Exit(1 if any(c.breaking for c in changes) and not allow_breaking else 0)
 
 
+#: Problems of a spec that ``diff`` refuses, and their codes.
+_DIFF_CODES = {"bad-ref": "spec-bad-ref", "bad-operation": "spec-invalid"}
+
+
 @app.command()
 def version() -> None:
     """Print the toolkit version."""
@@ -202,8 +242,21 @@ def version() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: usage errors exit 2 (click's convention)."""
-    app()
+    """Console-script entry point: usage errors exit 2 (click's convention).
+
+    An exception no command foresaw (a bug) is one ``internal-error`` diagnostic and exit 1, not a
+    traceback; set ``RECALLGEN_TRACEBACK=1`` to see the traceback.
+    """
+    try:
+        app()
+    except (Exception, RecursionError, MemoryError) as exc:  # SystemExit (typer.Exit) passes through
+        if os.environ.get("RECALLGEN_TRACEBACK"):
+            raise
+        diags = Diagnostics()
+        message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+        diags.error("recallgen", 0, "internal-error", f"{message[:500]} (please report this)")
+        _report(diags)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ CODES: dict[str, str] = {
     "spec-invalid": "the normalized document fails OpenAPI 3.1 validation",
     "spec-unreadable": "the OpenAPI document could not be read",
     "generate-failed": "code generation failed",
+    "internal-error": "a failure the command did not foresee (a bug): reported instead of a traceback; exit 1",
+    "output-not-owned": "the output directory holds files `generate` did not write (see `.recallgen-manifest`); "
+    "nothing is written unless --force, and other files are never removed",
     # reading a spec (generator/spec/model.py), reported by each consumer with its own prefix
     "spec-bad-ref": "a $ref is not a reference into the document (`#/...`), points at nothing, or loops",
     # client generation (`recallgen generate`, generator/client/): errors leave the output untouched
@@ -85,6 +88,13 @@ CODES: dict[str, str] = {
     "ir-retry": "an `x-retry` is malformed or cannot be followed by the client runtime; nothing is generated",
     "ir-models-failed": "datamodel-code-generator failed on `components.schemas`; nothing is generated",
     "ir-format-failed": "the ruff post-step failed on the rendered package (a template bug); nothing is generated",
+    "ir-import-failed": "the rendered package fails to import (checked in a subprocess); nothing is generated",
+    "ir-unsafe-name": "a name with characters outside ASCII or that is no Python name: the Python name spells "
+    "them out (`u0441lass`), so look-alike names never pass through",
+    "ir-name-clash": "two names of one object give the same Python name (e.g. equal under Unicode NFKC); "
+    "the later one gets a `_` suffix",
+    "ir-version": "`info.version` is not a PEP 440 version; the package version is derived from it (a date "
+    "`2024-06-10` -> `2024.6.10`) or `0.0.0`",
     # sandbox (`recallgen sandbox`, generator/sandbox/)
     "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",
     "sandbox-bad-operation": "an operation cannot be read (bad parameter, response or security); the spec is refused",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from generator.cli import app
-from tests.conftest import OVERLAY, PAGES
+from tests.conftest import OVERLAY, PAGES, ROOT
 
 runner = CliRunner()
 
@@ -180,3 +181,70 @@ def test_written_spec_has_the_usual_file_mode(tmp_path: Path) -> None:
     out = tmp_path / "openapi.yaml"
     assert runner.invoke(app, ["normalize", str(PAGES), "-o", str(out)]).exit_code == 0
     assert out.stat().st_mode & 0o644 == 0o644  # readable by others, not mkstemp's 0600
+
+
+def test_strict_run_that_fails_writes_nothing(tmp_path: Path) -> None:
+    """--strict turns the seeds' method-mismatch warning into a failure: the output is not written."""
+    out = write(tmp_path, "openapi.yaml", "previous: content\n")
+    result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(OVERLAY), "-o", str(out), "--strict"])
+    assert result.exit_code == 1 and "warning[method-mismatch]" in result.output
+    assert out.read_text() == "previous: content\n"
+    assert not (tmp_path / "fresh.yaml").exists()
+    fresh = runner.invoke(app, ["normalize", str(PAGES), "-o", str(tmp_path / "fresh.yaml"), "--strict"])
+    assert fresh.exit_code == 1 and not (tmp_path / "fresh.yaml").exists()
+    assert "wrote" not in fresh.output
+
+
+def test_diff_exits_2_on_input_it_cannot_read(tmp_path: Path) -> None:
+    """CI tells unreadable or invalid input (2) from breaking changes (1)."""
+    good = write(tmp_path, "good.yaml", (ROOT / "spec" / "openapi.yaml").read_text())
+    cases = {
+        "list.yaml": ("- a\n- b\n", "spec-unreadable"),
+        "paths.yaml": ("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: []\n", "spec-invalid"),
+        "dangling.yaml": (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/:\n    get:\n      responses:\n"
+            "        '200': {$ref: '#/components/responses/Nope'}\n",
+            "spec-bad-ref",
+        ),
+        "bomb.yaml": (
+            "openapi: 3.1.0\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join(['*a' if i == 1 else f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)),
+            "spec-unreadable",
+        ),
+    }
+    for name, (text, code) in cases.items():
+        bad = write(tmp_path, name, text)
+        for args in ([str(good), str(bad)], [str(bad), str(good)]):
+            result = runner.invoke(app, ["diff", *args])
+            assert result.exit_code == 2, (name, result.output)
+            assert f"error[{code}]" in result.output, (name, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_no_rich_tracebacks_and_an_unforeseen_failure_is_one_diagnostic(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import generator.cli as cli
+
+    assert cli.app.pretty_exceptions_enable is False
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("generator.spec.model.load_spec", broken)
+    monkeypatch.setattr(sys, "argv", ["recallgen", "generate", "spec.yaml", "-o", "out"])
+    monkeypatch.delenv("RECALLGEN_TRACEBACK", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "recallgen:0: error[internal-error]: RecursionError: maximum recursion depth exceeded" in err
+    assert "Traceback" not in err
+
+
+def test_lint_verbose_shows_the_notes() -> None:
+    quiet = runner.invoke(app, ["lint", str(PAGES)])
+    verbose = runner.invoke(app, ["lint", str(PAGES), "-v"])
+    assert quiet.exit_code == verbose.exit_code == 0, verbose.output
+    assert ": info[" not in quiet.output and ": info[" in verbose.output
+    assert "warning[method-mismatch]" in quiet.output and "warning[method-mismatch]" in verbose.output

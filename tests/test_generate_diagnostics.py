@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.cli import app
+from generator.client.output import MANIFEST
 from generator.client.render import DEFAULT_TEMPLATES
 from generator.spec.document import dump_yaml
 
@@ -113,7 +114,8 @@ def line_of(text: str, *keys: str) -> int:
 def generate(tmp_path: Path, document: dict[str, Any], *extra: str) -> tuple[int, str, Path, str]:
     """Run ``recallgen generate`` on ``document``: (exit code, output, spec path, spec text).
 
-    The output directory exists beforehand with one sentinel file; a failed run must leave it so.
+    The output directory exists beforehand as a previous run left it: one sentinel file, listed in
+    the manifest; a failed run must leave it so.
     """
     spec = tmp_path / "spec.yaml"
     text = dump_yaml(document)
@@ -121,6 +123,7 @@ def generate(tmp_path: Path, document: dict[str, Any], *extra: str) -> tuple[int
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
     (out / "previous.txt").write_text("the previous package", encoding="utf-8")
+    (out / MANIFEST).write_text("# a previous run\nprevious.txt\n", encoding="utf-8")
     result = runner.invoke(app, ["generate", str(spec), "-o", str(out), *extra])
     return result.exit_code, result.output, spec, text
 
@@ -130,8 +133,9 @@ def assert_refused(tmp_path: Path, code: int, output: str) -> None:
     assert code == 1, output
     assert "Traceback" not in output
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["previous.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "previous.txt"]
     assert (out / "previous.txt").read_text(encoding="utf-8") == "the previous package"
+    assert (out / MANIFEST).read_text(encoding="utf-8") == "# a previous run\nprevious.txt\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".recallgen-")]
 
 
@@ -145,7 +149,7 @@ def test_the_valid_inline_spec_generates(tmp_path: Path) -> None:
     code, output, _, _ = generate(tmp_path, mini())
     assert code == 0, output
     assert (tmp_path / "out" / "recall_client" / "resources" / "thing.py").is_file()
-    assert not (tmp_path / "out" / "previous.txt").exists()  # the new package replaced the old one
+    assert not (tmp_path / "out" / "previous.txt").exists()  # the new package replaced the old one's files
 
 
 @pytest.mark.parametrize(
@@ -224,13 +228,29 @@ def test_dangling_or_non_local_ref_is_an_error(tmp_path: Path, ref: str, fragmen
 
 def test_datamodel_code_generator_failure_is_a_diagnostic(tmp_path: Path) -> None:
     document = mini()
-    document["components"]["schemas"]["Thing"]["required"] = "id"  # a string, not a list
+    document["components"]["schemas"]["Thing"]["discriminator"] = {"propertyName": "id", "mapping": {"a": 5}}
     code, output, _, text = generate(tmp_path, document)
     assert_refused(tmp_path, code, output)
     found = errors(output, "ir-models-failed")
     assert len(found) == 1 and "datamodel-code-generator" in found[0][1], output
-    assert "#/components/schemas/Thing" in found[0][1] and "required | Input should be a valid list" in found[0][1]
+    assert "#/components/schemas/Thing" in found[0][1] and "mapping.a | Input should be a valid string" in found[0][1]
     assert found[0][0] == line_of(text, "components", "schemas", "Thing")
+
+
+def test_a_wrongly_typed_schema_keyword_is_refused_before_the_models(tmp_path: Path) -> None:
+    """The structure is checked when the spec is read: datamodel-code-generator never sees it."""
+    document = mini()
+    document["components"]["schemas"]["Thing"]["required"] = "id"  # a string, not a list
+    code, output, _, text = generate(tmp_path, document)
+    assert_refused(tmp_path, code, output)
+    found = errors(output, "spec-invalid")
+    assert found == [
+        (
+            line_of(text, "components", "schemas", "Thing", "required"),
+            "#/components/schemas/Thing/required: `required` must be a list of property names",
+        )
+    ]
+    assert not errors(output, "ir-models-failed")
 
 
 def test_ruff_failure_in_the_post_step_is_a_diagnostic(tmp_path: Path) -> None:
@@ -243,7 +263,7 @@ def test_ruff_failure_in_the_post_step_is_a_diagnostic(tmp_path: Path) -> None:
     found = errors(output, "ir-format-failed")
     assert len(found) == 1 and found[0][0] == 0, output
     assert "ruff format failed" in found[0][1] and "recall_client/_types.py" in found[0][1]
-    assert str(tmp_path / ".recallgen-") not in found[0][1]  # staging paths are not shown
+    assert "recallgen-" not in found[0][1]  # staging paths are not shown
 
 
 def test_malformed_retry_is_an_error(tmp_path: Path) -> None:
@@ -351,7 +371,7 @@ def test_retry_errors_are_reported_with_the_spec_problems_before_models(tmp_path
     _inline_response(document, GET, "409", "backoff")
     _inline_response(document, PATCH, "409", "retry-after")
     at(document, *GET)["x-rate-limit"] = "often"
-    document["components"]["schemas"]["Thing"]["required"] = "id"  # models are not even attempted
-    code, output, _, _ = generate(tmp_path, document)
+    document["components"]["schemas"]["Thing"]["discriminator"] = {"propertyName": "id", "mapping": {"a": 5}}
+    code, output, _, _ = generate(tmp_path, document)  # models are not even attempted
     assert_refused(tmp_path, code, output)
     assert errors(output, "ir-retry") and errors(output, "ir-rate-limit") and not errors(output, "ir-models-failed")

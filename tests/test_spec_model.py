@@ -11,6 +11,7 @@ import pytest
 
 from generator.diagnostics import Diagnostics
 from generator.spec import Problem, Spec, SpecError, load_spec
+from generator.spec.document import dump_yaml
 from generator.spec.refs import SpecRefError
 from generator.spec.rules import CredentialFormat, RateLimit, RetryRule, parse_rate_limit
 
@@ -202,3 +203,109 @@ def test_report_maps_kinds_to_codes_and_can_split_a_kind_by_place() -> None:
         ("t.yaml", "warning", "sandbox-unsupported-security", "#/components/securitySchemes/OAuth"),
         ("t.yaml", "error", "sandbox-bad-operation", "#/paths/~1x~1{id}~1/get/security/0"),
     ]
+
+
+def test_wrongly_typed_nodes_are_structure_problems() -> None:
+    document = _minimal()
+    document["info"] = None
+    document["components"]["schemas"]["A"] = {"type": "object", "properties": ["a"]}
+    spec = Spec.from_document(document)
+    assert [(p.pointer, p.kind) for p in spec.problems if p.kind == "structure"] == [
+        ("/components/schemas/A/properties", "structure"),
+        ("/info", "structure"),
+    ]
+    assert spec.title == "API"  # reading stays lenient: consumers decide
+
+
+def test_load_spec_refuses_a_wrong_structure_with_lines(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    text = dump_yaml({**_minimal(), "components": "x"})
+    path.write_text(text, encoding="utf-8")
+    diags = Diagnostics()
+    assert load_spec(path, diags) is None
+    line = text.splitlines().index("components: x") + 1
+    assert [(d.code, d.line, d.message) for d in diags] == [
+        ("spec-invalid", line, "#/components: `components` must be a mapping, not str")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("openapi: 3.1.0\nx: &a [*a]\n", "refers to a node that contains it"),
+        ("openapi: 3.1.0\nx: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than"),
+        ("openapi: 3.1.0\nopenapi: 3.1.0\n", "duplicate key"),
+    ],
+)
+def test_load_spec_reads_through_the_safe_loader(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    diags = Diagnostics()
+    assert load_spec(path, diags) is None
+    assert [d.code for d in diags] == ["spec-unreadable"] and fragment in diags.items[0].message
+    assert diags.items[0].line == 2
+
+
+def _split_spec(root: Path, ref: str) -> Path:
+    """A spec in ``root`` whose operation's response schema is ``ref``; ``root/parts/a.yaml`` holds
+    ``components.schemas.Thing`` (which refers to its own ``Owner``) and ``List``."""
+    (root / "parts").mkdir(parents=True, exist_ok=True)
+    part = {
+        "components": {
+            "schemas": {
+                "Thing": {"type": "object", "properties": {"owner": {"$ref": "#/components/schemas/Owner"}}},
+                "Owner": {"type": "object", "properties": {"boss": {"$ref": "#/components/schemas/Owner"}}},
+            }
+        },
+        "List": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+    }
+    (root / "parts" / "a.yaml").write_text(dump_yaml(part), encoding="utf-8")
+    media = {"application/json": {"schema": {"$ref": ref}}}
+    document = _minimal(responses={"200": {"description": "ok", "content": media}})
+    path = root / "openapi.yaml"
+    path.write_text(dump_yaml(document), encoding="utf-8")
+    return path
+
+
+def test_external_refs_are_bad_refs_unless_allowed(tmp_path: Path) -> None:
+    path = _split_spec(tmp_path, "parts/a.yaml#/components/schemas/Thing")
+    refused = load_spec(path, Diagnostics())
+    assert refused is not None and [p.kind for p in refused.problems] == ["bad-ref"]
+    diags = Diagnostics()
+    bundled = load_spec(path, diags, allow_external_refs=True)
+    assert bundled is not None and bundled.problems == () and len(diags) == 0
+    assert sorted(bundled.schemas) == ["A", "Owner", "Thing"]  # hoisted under their names, cycle kept
+    assert bundled.schemas["Owner"]["properties"]["boss"] == {"$ref": "#/components/schemas/Owner"}
+    response = bundled.operations[0].responses[0].json
+    assert response is not None and response.schema is not None
+    assert response.schema.node == {"$ref": "#/components/schemas/Thing"}
+
+
+def test_an_allowed_ref_to_another_node_is_copied(tmp_path: Path) -> None:
+    spec = load_spec(_split_spec(tmp_path, "parts/a.yaml#/List"), Diagnostics(), allow_external_refs=True)
+    assert spec is not None and spec.problems == ()
+    response = spec.operations[0].responses[0].json
+    assert response is not None and response.schema is not None
+    assert response.schema.node == {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+
+
+@pytest.mark.parametrize(
+    ("ref", "fragment"),
+    [
+        ("../outside.yaml#/X", "leaves the spec's folder"),
+        ("parts/../../outside.yaml#/X", "leaves the spec's folder"),
+        ("file://{outside}#/X", "never read"),
+        ("{outside}#/X", "never read"),
+        ("https://example.test/x.yaml#/X", "never read"),
+        ("parts/missing.yaml#/X", "no such file"),
+        ("parts/a.yaml#/Nope", "points at nothing"),
+    ],
+)
+def test_allowed_refs_never_leave_the_folder(tmp_path: Path, ref: str, fragment: str) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("X: {type: string, description: CANARY}\n", encoding="utf-8")
+    path = _split_spec(tmp_path / "spec", ref.format(outside=outside))
+    diags = Diagnostics()
+    assert load_spec(path, diags, allow_external_refs=True) is None
+    assert [d.code for d in diags] == ["spec-bad-ref"] and fragment in diags.items[0].message
+    assert "CANARY" not in diags.items[0].message

@@ -50,8 +50,13 @@ _SKIPPED_HEADERS = frozenset({"content-type", "accept", "content-length"})
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
-def build_client(ir: ClientIR, spec: Spec, index: pytypes.ModelIndex) -> None:
-    """Fill the client part of ``ir`` from ``spec`` and the models ``index`` (in place)."""
+def build_client(
+    ir: ClientIR, spec: Spec, index: pytypes.ModelIndex, component_classes: Mapping[str, str] | None = None
+) -> None:
+    """Fill the client part of ``ir`` from ``spec`` and the models ``index`` (in place).
+
+    ``component_classes`` maps component schema names to model class names (default: the same).
+    """
     ir.client_class = class_name(ir.package)
     ir.async_client_class = f"Async{ir.client_class}"
     ir.env_prefix = (words(ir.package) or ["API"])[0].upper()
@@ -61,7 +66,8 @@ def build_client(ir: ClientIR, spec: Spec, index: pytypes.ModelIndex) -> None:
     ir.errors = error_classes(spec)
     secret = sorted({py_str(cred.parameter.lower()) for cred in ir.credentials if cred.location == "header"})
     ir.secret_headers_literal = "frozenset({" + ", ".join(secret) + "})" if secret else "frozenset()"
-    types = pytypes.SchemaTypes(index, {n: n for n in spec.schemas}, spec.refs)
+    classes = dict(component_classes) if component_classes is not None else {n: n for n in spec.schemas}
+    types = pytypes.SchemaTypes(index, classes, spec.refs)
     ctx = _Context(spec, types, ir)
     by_tag: dict[str, list[Operation]] = {}
     for op in sorted(spec.operations, key=lambda o: (o.path, o.method.lower())):
@@ -230,6 +236,9 @@ class _Context:
         wanted = target.get("required") if isinstance(target, Mapping) else None
         required_props = {str(n) for n in wanted} if isinstance(wanted, list) else set()
         examples = media.example if isinstance(media.example, Mapping) else {}
+        # ASCII names take their Python names first, as model fields do (generator.client.models_input):
+        # ``fullwidth`` stays ``fullwidth`` and a fullwidth-letter twin becomes ``fullwidth_``.
+        names = {wire: _unique(identifier(wire), used) for wire in sorted(props, key=lambda w: not w.isascii())}
         args = []
         for wire, pointer in props.items():
             prop_schema = self.spec.refs.at(pointer)
@@ -240,7 +249,7 @@ class _Context:
             doc = one_line(_description(self.spec.resolve(prop_schema)))
             args.append(
                 Argument(
-                    _unique(identifier(wire), used),
+                    names[wire],
                     wire,
                     "body",
                     node,

@@ -186,13 +186,16 @@ class ClientIR:
     readme_servers: tuple[str, ...] = ()
 
 
-def build_ir(spec: Spec, sha256: str, generator_version: str, package: str = "recall_client") -> ClientIR:
+def build_ir(
+    spec: Spec, sha256: str, generator_version: str, package: str = "recall_client", version: str | None = None
+) -> ClientIR:
     """The package facts of ``spec`` (title, version, literals).
 
-    :func:`generator.client.build.build_client` adds the operations and the client part (it
-    needs the models module).
+    ``version`` is the package version (default: ``info.version`` as written; the renderer passes
+    a PEP 440 one). :func:`generator.client.build.build_client` adds the operations and the client
+    part (it needs the models module).
     """
-    title, version = spec.title, spec.version
+    title, version = spec.title, spec.version if version is None else version
     return ClientIR(
         package=package,
         distribution=package.replace("_", "-"),

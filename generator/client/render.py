@@ -1,20 +1,22 @@
 """Stage 4: render the installable ``recall_client`` package from a normalized spec.
 
 Models come from datamodel-code-generator (pydantic v2, no timestamp) fed with the spec's
-``components.schemas``; every other file comes from a Jinja template in ``templates/`` fed only by
-the IR (:mod:`generator.client.ir`), which reads the spec through its one typed model
-(:class:`~generator.spec.model.Spec`). The package is built in a temporary directory, formatted
-with the pinned ruff, and swapped into place, so a failed run leaves the previous package
-untouched. What would make the package wrong is an ``ir-*`` error diagnostic and nothing is
-written: a spec the model cannot read (``$ref``, operation, ``x-rate-limit``, security scheme,
-``x-retry``), models datamodel-code-generator refuses, rendered code ruff cannot format.
+``components.schemas`` prepared by :mod:`generator.client.models_input` (ASCII names, local
+``$ref``s only); every other file comes from a Jinja template in ``templates/`` fed only by the IR
+(:mod:`generator.client.ir`), which reads the spec through its one typed model
+(:class:`~generator.spec.model.Spec`). The package is built in a temporary directory, formatted with
+the pinned ruff (no cache: nothing is written outside the temporary directory), imported once in a
+subprocess, and only then written into the output directory, replacing only what a previous run
+wrote there (:mod:`generator.client.output`). What would make the package wrong is an ``ir-*``
+error diagnostic and nothing is written: a spec the model cannot read (``$ref``, operation,
+``x-rate-limit``, security scheme, ``x-retry``), models datamodel-code-generator refuses, rendered
+code ruff cannot format, a package that does not import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,17 +29,22 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
+from generator.client.models_input import ModelsInput, ModelsInputError, check_models, models_input
+from generator.client.output import commit, plan_output
 from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
 from generator.diagnostics import Diagnostics
+from generator.naming import pep440_version
 from generator.spec.document import dump_yaml
 from generator.spec.model import Spec
 from generator.spec.refs import SpecRefError
 
 PACKAGE = "recall_client"
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-#: ruff settings for generated code, explicit so the output never depends on a user config.
-RUFF_ARGS = ("--isolated", "--line-length", "120", "--target-version", "py311")
+#: ruff settings for generated code, explicit so the output never depends on a user config; no cache.
+RUFF_ARGS = ("--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311")
+#: Seconds the import check of the rendered package may take.
+IMPORT_TIMEOUT = 120
 #: Diagnostic code of each kind of :class:`~generator.spec.model.Problem` for the client.
 IR_CODES: Mapping[str, str] = {
     "bad-ref": "ir-bad-ref",
@@ -46,6 +53,7 @@ IR_CODES: Mapping[str, str] = {
     "rate-limit": "ir-rate-limit",
     "security": "ir-security",
     "retry": "ir-retry",
+    "structure": "spec-invalid",
 }
 #: Problems that would make the generated client wrong (every kind but ``no-operations``).
 IR_ERRORS = frozenset(IR_CODES) - {"no-operations"}
@@ -82,54 +90,73 @@ def render_package(
     diags: Diagnostics,
     templates_dir: Path | None = None,
     package: str = PACKAGE,
+    force: bool = False,
 ) -> bool:
-    """Write the package for ``spec`` to ``output``; False (with diagnostics, nothing written) on failure.
+    """Write the package for ``spec`` into ``output``; False (with diagnostics, nothing written) on failure.
 
     ``package`` names the importable package (tests use other names to load several at once).
+    Only files listed in ``output``'s manifest are replaced or removed; a non-empty directory
+    without one is refused (``output-not-owned``) unless ``force`` (:mod:`generator.client.output`).
     Diagnostics name ``spec.source`` with the line of the node at fault when it is known.
     """
     spec.report(diags, IR_CODES, IR_ERRORS)
     retry = retry_policy(spec, diags)
     if retry is None or any(problem.kind in IR_ERRORS for problem in spec.problems):
         return False
-    ir = build_ir(spec, spec_sha256(spec.document), __version__, package=package)
+    version, note = pep440_version(spec.version)
+    if note:
+        diags.warning(spec.source, spec.line_of("/info/version"), "ir-version", f"#/info/version: {note}")
+    ir = build_ir(spec, spec_sha256(spec.document), __version__, package=package, version=version)
     ir.retry = retry
     env = _environment(templates_dir or DEFAULT_TEMPLATES)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp_root = Path(tempfile.mkdtemp(prefix=".recallgen-", dir=output.parent))
-    except OSError as exc:
-        diags.error(spec.source, 0, "file-unwritable", f"cannot write {output}: {exc}")
-        return False
-    staging = tmp_root / output.name
-    try:
-        for path, text in render_files(spec, ir, env).items():
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="\n")
-        format_python(staging)
-        _swap(staging, output)
+        with tempfile.TemporaryDirectory(prefix="recallgen-") as tmp:
+            staging = Path(tmp) / "package"
+            files = build_files(spec, ir, env, staging, diags)
+            plan, refusals = plan_output(output, files, force)
+            for message in refusals:
+                diags.error(spec.source, 0, "output-not-owned", message)
+            if plan is None or diags.has_errors:
+                return False
+            commit(plan, files, file_header(ir))
         return True
     except GenerateError as exc:
         diags.error(spec.source, exc.line, exc.code, exc.message)
-        return False
+    except ModelsInputError as exc:
+        diags.error(spec.source, spec.line_of(exc.pointer), "ir-bad-ref", f"#{exc.pointer}: {exc.message}")
     except SpecRefError as exc:
         diags.error(spec.source, 0, "ir-bad-ref", str(exc))
-        return False
-    except (OSError, TemplateError) as exc:
+    except (OSError, UnicodeError) as exc:
+        diags.error(spec.source, 0, "file-unwritable", f"cannot write {output}: {exc}")
+    except TemplateError as exc:
         diags.error(spec.source, 0, "generate-failed", f"{type(exc).__name__}: {exc}")
-        return False
-    finally:
-        shutil.rmtree(tmp_root, ignore_errors=True)
+    return False
 
 
-def render_files(spec: Spec, ir: ClientIR, env: Environment) -> dict[str, str]:
+def build_files(spec: Spec, ir: ClientIR, env: Environment, staging: Path, diags: Diagnostics) -> dict[str, bytes]:
+    """Render, format and import-check the package in ``staging``: relative path -> content.
+
+    Raises :class:`GenerateError` when a step fails (models, ruff, the import check).
+    """
+    for path, text in render_files(spec, ir, env, diags).items():
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+    format_python(staging)
+    check_import(staging, ir.package)
+    return {p.relative_to(staging).as_posix(): p.read_bytes() for p in sorted(staging.rglob("*")) if p.is_file()}
+
+
+def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics | None = None) -> dict[str, str]:
     """Every file of the package (relative path -> text), before formatting; fills ``ir``.
 
-    Raises :class:`GenerateError` when datamodel-code-generator fails.
+    Name warnings (:mod:`generator.client.models_input`) go to ``diags``. Raises
+    :class:`GenerateError` when datamodel-code-generator fails and :class:`ModelsInputError` for a
+    reference it must not follow.
     """
-    models = generate_models(spec, ir)
-    build_client(ir, spec, ModelIndex.from_source(models))
+    prepared = models_input(spec, diags if diags is not None else Diagnostics())
+    models = generate_models(spec, ir, prepared)
+    build_client(ir, spec, ModelIndex.from_source(models), prepared.component_classes)
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
     for template, target in ir.files:
@@ -151,26 +178,22 @@ def _environment(templates_dir: Path) -> Environment:
     )
 
 
-def generate_models(spec: Spec, ir: ClientIR) -> str:
+def generate_models(spec: Spec, ir: ClientIR, prepared: ModelsInput | None = None) -> str:
     """pydantic v2 models of ``components.schemas`` via datamodel-code-generator.
 
+    ``prepared`` is what it reads (default: :func:`models_input` of ``spec``, warnings dropped).
     Unknown response fields are allowed and kept (``extra="allow"``); field names are
     snake_case with aliases; enums are ``StrEnum`` classes named after their parent. Raises
-    :class:`GenerateError` (``ir-models-failed``) when datamodel-code-generator fails.
+    :class:`GenerateError` (``ir-models-failed``) when datamodel-code-generator fails or writes a
+    module :func:`check_models` refuses.
     """
     from datamodel_code_generator import InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import DataModelType
 
-    document = spec.document
-    models_only = {
-        "openapi": document.get("openapi", "3.1.0"),
-        "info": document.get("info", {"title": "API", "version": "0"}),
-        "paths": {},
-        "components": {"schemas": dict(spec.schemas)},
-    }
+    prepared = prepared or models_input(spec, Diagnostics())
     try:
         result = generate(
-            models_only,
+            prepared.document,
             input_file_type=InputFileType.OpenAPI,
             output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=PythonVersion.PY_311,
@@ -187,6 +210,7 @@ def generate_models(spec: Spec, ir: ClientIR) -> str:
             use_union_operator=True,
             formatters=[],
             custom_file_header=file_header(ir).rstrip("\n"),
+            aliases=prepared.aliases or None,
         )
     except Exception as exc:  # any failure of the third-party generator is a diagnostic, not a traceback
         message = _first_lines(str(exc), _QUOTED_LINES) or type(exc).__name__
@@ -195,6 +219,9 @@ def generate_models(spec: Spec, ir: ClientIR) -> str:
         raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line) from exc
     if not isinstance(result, str):
         raise GenerateError("ir-models-failed", "datamodel-code-generator returned several modules; expected one")
+    problem = check_models(result)
+    if problem is not None:
+        raise GenerateError("ir-models-failed", f"datamodel-code-generator: {problem}")
     return result
 
 
@@ -216,7 +243,7 @@ def format_python(root: Path) -> None:
         ("check --fix", fix, (0,)),
     )
     for step, command, accepted in steps:
-        done = subprocess.run(command, check=False, capture_output=True, text=True)
+        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=root)
         if done.returncode not in accepted:
             output = (done.stderr.strip() or done.stdout).replace(str(root) + "/", "")
             message = f"ruff {step} failed (exit {done.returncode}): {_first_lines(output, _QUOTED_LINES)}"
@@ -229,18 +256,22 @@ def _first_lines(text: str, count: int) -> str:
     return " | ".join(lines[:count]) + more
 
 
-def _swap(staging: Path, output: Path) -> None:
-    """Replace ``output`` with ``staging`` (the old tree is removed only after the copy exists)."""
-    old = output.with_name(f".{output.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if output.exists():
-        output.rename(old)
+def check_import(root: Path, package: str) -> None:
+    """Import ``package`` and every module in it from ``root`` in a fresh interpreter (isolated
+    mode, no bytecode written); raises :class:`GenerateError` (``ir-import-failed``) with the
+    error's last line when it fails or takes longer than :data:`IMPORT_TIMEOUT` seconds."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        f"package = importlib.import_module({package!r})\n"
+        "for found in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+        "    importlib.import_module(found.name)\n"
+    )
+    command = [sys.executable, "-I", "-B", "-c", code]
     try:
-        staging.rename(output)
-    except OSError:
-        if old.exists():
-            old.rename(output)
-        raise
-    if old.exists():
-        shutil.rmtree(old)
+        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=root, timeout=IMPORT_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise GenerateError("ir-import-failed", f"importing the package took over {IMPORT_TIMEOUT} s") from exc
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.replace(str(root) + "/", "").splitlines() if line.strip()]
+        raise GenerateError("ir-import-failed", f"the generated package does not import: {lines[-1] if lines else ''}")

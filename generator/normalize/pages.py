@@ -4,7 +4,7 @@ The page format and its quirks are catalogued in ``../shared/corpus/README.md``.
 knows markdown and the page layout; it knows nothing of OpenAPI. Every element keeps the
 1-based line of the original file (frontmatter included) so diagnostics can cite it.
 
-Libraries do the generic work: python-frontmatter reads the header, ftfy repairs mojibake
+Libraries do the generic work: the toolkit's safe YAML loader reads the header, ftfy repairs mojibake
 (``ðŸ“˜`` for 📘), markdown-it-py tokenizes the body (with GFM tables).
 """
 
@@ -15,17 +15,24 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import frontmatter
 import ftfy
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from generator.diagnostics import Diagnostics, Severity
-from generator.normalize.samples import CodeSample, parse_code_sample
+from generator.normalize.samples import CodeSample, load_json, parse_code_sample
+from generator.spec.document import error_message, load_yaml_text
 
 #: Pages larger than this are refused (bytes); real pages are under 100 kB.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
+
+#: Most parameter-table rows read from one page (the corpus' longest table has under 100).
+MAX_TABLE_ROWS = 2_000
+
+#: Frontmatter limits: nesting levels and nodes once aliases are expanded (pages have about 10 keys).
+_FRONTMATTER_DEPTH = 20
+_FRONTMATTER_NODES = 10_000
 
 #: Theme-toggle text that ends every title of the vendor site.
 THEME_TOGGLE = "Moon (Dark Mode)Sun (Light Mode)"
@@ -33,10 +40,11 @@ THEME_TOGGLE = "Moon (Dark Mode)Sun (Light Mode)"
 _HEADING = re.compile(r"^(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(?P<url>\S+)\s*$")
 _MOJIBAKE_HINT = re.compile("[ÃÂâð][\u0080-\u00ff\u0152-\u0178\u02c6-\u02dc\u2013-\u203a\u20ac\u2122]")
 _RATE = re.compile(
-    r"(?P<limit>\d[\d,]*)\s+requests?\s+per\s+(?P<unit>second|sec|minute|min|hour|hr|day)\b"
+    r"(?<![\d,])(?P<limit>\d[\d,]*)\s+requests?\s+per\s+(?P<unit>second|sec|minute|min|hour|hr|day)\b"
     r"(?:\s+per\s+(?P<scope>[A-Za-z_][A-Za-z0-9_]*))?",
     re.I,
 )
+_MAX_LIMIT_DIGITS = 12
 _PERIODS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "hr": 3600, "day": 86400}
 _SECTION_NAMES = {"parameters", "python code sample", "sample response", "response", "body params"}
 
@@ -215,12 +223,14 @@ def _split_frontmatter(text: str, path: str, diags: Diagnostics) -> tuple[dict[s
     close = text.find("\n", end + 1)
     close = len(text) if close < 0 else close + 1
     header_lines = text.count("\n", 0, close)
-    try:
-        post = frontmatter.loads(text[:close])
-        meta = dict(post.metadata)
-    except (yaml.YAMLError, ValueError) as exc:
-        diags.warning(path, 1, "frontmatter-invalid", f"frontmatter is not YAML: {str(exc).splitlines()[0]}")
-        meta = {}
+    try:  # the toolkit's safe loader: depth, size and alias expansion bounded, JSON-compatible values
+        loaded = load_yaml_text(text[4:end], max_depth=_FRONTMATTER_DEPTH, max_nodes=_FRONTMATTER_NODES)
+    except yaml.YAMLError as exc:
+        diags.warning(path, 1, "frontmatter-invalid", f"frontmatter is not YAML: {error_message(exc)}")
+        loaded = {}
+    if loaded is not None and not isinstance(loaded, dict):
+        diags.warning(path, 1, "frontmatter-invalid", "frontmatter is not a mapping of keys to values")
+    meta = loaded if isinstance(loaded, dict) else {}
     return meta, text[close:], header_lines
 
 
@@ -239,7 +249,10 @@ def _slug(source_file: object, fallback: str) -> str:
 def _rate_limits(text: str, line: int, where: str) -> list[RateLimit]:
     out = []
     for match in _RATE.finditer(text):
-        limit = int(match.group("limit").replace(",", ""))
+        digits = match.group("limit").replace(",", "")
+        if len(digits) > _MAX_LIMIT_DIGITS:
+            continue  # not a rate limit anyone states (and int() refuses over 4,300 digits)
+        limit = int(digits)
         period = _PERIODS[match.group("unit").lower()]
         scope = (match.group("scope") or "workspace").lower()
         out.append(RateLimit(limit, period, scope, line, where))
@@ -461,11 +474,13 @@ MAX_SAMPLE_DEPTH = 64
 
 def _json_sample(content: str, line: int) -> JsonSample:
     try:
-        value = json.loads(content)
+        value = load_json(content)
     except json.JSONDecodeError as exc:
         return JsonSample(line, None, f"{exc.msg} (sample line {exc.lineno})")
     except RecursionError:
         return JsonSample(line, None, "nested too deeply to read")
+    except ValueError as exc:  # a number load_json refuses
+        return JsonSample(line, None, str(exc))
     if nesting_depth(value) > MAX_SAMPLE_DEPTH:
         return JsonSample(line, None, f"nested deeper than {MAX_SAMPLE_DEPTH} levels")
     return JsonSample(line, value)
@@ -549,6 +564,10 @@ def _read_table(page: DocPage, tokens: list[Token], offset: int, diags: Diagnost
         )
         return
     seen: set[str] = set()
+    if len(rows) - 1 > MAX_TABLE_ROWS:  # placing rows costs more than linear time; real tables have < 100
+        message = f"the table has {len(rows) - 1} rows; rows after the first {MAX_TABLE_ROWS} are ignored"
+        diags.warning(page.path, rows[MAX_TABLE_ROWS + 1][0], "table-malformed", message)
+        rows = rows[: MAX_TABLE_ROWS + 1]
     for line, cells in rows[1:]:
         if len(cells) < len(header) or not _cell(cells, cols["name"]):
             diags.warning(

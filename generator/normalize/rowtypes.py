@@ -11,12 +11,11 @@ URL was lost. :func:`parse_description` separates these from the prose.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.normalize.samples import NotLiteral, literal_value
+from generator.normalize.samples import NotLiteral, literal_value, load_json
 from generator.normalize.schema import Schema
 
 _SCALARS: dict[str, tuple[str, str | None]] = {
@@ -179,12 +178,12 @@ _NO_VALUE = object()
 def _default_value(text: str) -> object:
     """A ``Default:`` value written as JSON (``null``, ``[]``) or as a Python literal (``{'a': 1}``)."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return load_json(text)
+    except (ValueError, RecursionError):
         pass
     try:
         return literal_value(ast.parse(text, mode="eval").body)
-    except (SyntaxError, NotLiteral, ValueError):
+    except (SyntaxError, NotLiteral, ValueError, RecursionError, MemoryError):
         return _NO_VALUE
 
 

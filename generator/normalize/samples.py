@@ -9,24 +9,66 @@ A sample looks like (``../shared/corpus/README.md``, "The page format")::
 It is parsed with :mod:`ast`; only literal nodes (dicts, lists, strings, numbers, ``True``,
 ``False``, ``None``) are turned into values. Nothing from a page is ever evaluated or executed.
 Seven corpus samples carry a stray quote after a value (``"max_speakers": 0"``); those are
-repaired line by line before parsing and reported.
+repaired line by line before parsing and reported. Work is bounded: samples over
+:data:`MAX_SAMPLE_CHARS` are not parsed (the verb and URL are still read), repairs stop after
+``_MAX_REPAIRS`` attempts or ``_PARSE_BUDGET`` characters parsed, and literals are JSON numbers
+(integers up to :data:`MAX_INT_BITS` bits, finite floats).
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import math
 import re
 from dataclasses import dataclass, field
 
 #: HTTP verbs of the ``requests`` module that a sample may call.
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 
-_STRAY_QUOTE = re.compile(r'^(?P<body>.*?[^"\s])"(?P<tail>\s*[,}\]]?\s*)$')
 _MAX_REPAIRS = 32
+#: Longest sample parsed with :mod:`ast` (characters; real samples are under 5,000): ``ast`` needs
+#: about 250 bytes of memory per character of source. Longer samples are read by the regex fallback.
+MAX_SAMPLE_CHARS = 200_000
+#: Characters parsed in all, over the repair attempts of one sample (keeps repairs linear).
+_PARSE_BUDGET = 4_000_000
+#: Largest integer a sample literal may hold (bits); 0xfff... literals are otherwise unbounded.
+MAX_INT_BITS = 256
 
 
 #: Separates a key from its occurrence number when a sample repeats a key (``a#2``).
 DUPLICATE_MARK = "#"
+
+
+#: Longest number read from JSON text (characters); ``int()`` refuses over 4,300 digits.
+MAX_NUMBER_CHARS = 100
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too long or not finite")
+    return value
+
+
+def _json_constant(text: str) -> float:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def load_json(text: str) -> object:
+    """``json.loads`` of ``text`` with JSON numbers only: integers of at most
+    :data:`MAX_NUMBER_CHARS` digits, finite floats, no ``NaN``/``Infinity``.
+
+    Raises ``json.JSONDecodeError`` for malformed JSON, ValueError for a refused number and
+    RecursionError for deep nesting.
+    """
+    return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
 
 
 class NotLiteral(ValueError):
@@ -60,9 +102,14 @@ def literal_value(node: ast.AST) -> object:
     else, so no page text is ever evaluated.
     """
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, (str, int, float, bool)) or node.value is None:
-            return node.value
-        raise NotLiteral(f"unsupported constant {type(node.value).__name__}")
+        constant = node.value
+        if isinstance(constant, int) and not isinstance(constant, bool) and constant.bit_length() > MAX_INT_BITS:
+            raise NotLiteral(f"an integer of {constant.bit_length()} bits")  # hex literals are unbounded
+        if isinstance(constant, float) and not math.isfinite(constant):
+            raise NotLiteral(f"{constant} is not a JSON number")  # 1e999
+        if isinstance(constant, (str, int, float, bool)) or constant is None:
+            return constant
+        raise NotLiteral(f"unsupported constant {type(constant).__name__}")
     if isinstance(node, ast.Dict):
         out: dict[str, object] = {}
         for key, value in zip(node.keys, node.values, strict=False):
@@ -85,7 +132,11 @@ def literal_value(node: ast.AST) -> object:
 
 
 def _repair(source: str, error: SyntaxError) -> str | None:
-    """Drop one stray trailing quote on the line the parser choked on, or give up."""
+    """Drop one stray trailing quote on the line the parser choked on, or give up.
+
+    The quote is the line's last ``"``, preceded by neither a quote nor a space, and followed only
+    by spaces and at most one of ``,}]`` (``"max_speakers": 0",``). Linear in the line's length.
+    """
     lines = source.split("\n")
     index = (error.lineno or 0) - 1
     if not 0 <= index < len(lines):
@@ -93,23 +144,30 @@ def _repair(source: str, error: SyntaxError) -> str | None:
     line = lines[index]
     if line.count('"') % 2 == 0:
         return None
-    match = _STRAY_QUOTE.match(line)
-    if not match:
+    quote = line.rfind('"')
+    tail = line[quote + 1 :]
+    rest = tail.strip()
+    if quote < 1 or line[quote - 1] == '"' or line[quote - 1].isspace() or (rest and rest not in (",", "}", "]")):
         return None
-    lines[index] = match.group("body") + match.group("tail")
+    lines[index] = line[:quote] + tail
     return "\n".join(lines)
 
 
 def _parse_module(source: str) -> tuple[ast.Module | None, list[int], str]:
     """Parse, repairing stray quotes; return (tree, sample lines repaired, last error text)."""
     repaired: list[int] = []
+    if len(source) > MAX_SAMPLE_CHARS:
+        return None, repaired, f"{len(source)} characters; at most {MAX_SAMPLE_CHARS} are parsed"
+    parsed = 0
     while True:
+        parsed += len(source)
         try:
             return ast.parse(source), repaired, ""
         except (RecursionError, MemoryError):
             return None, repaired, "nested too deeply to parse"
         except SyntaxError as exc:
-            fixed = _repair(source, exc) if len(repaired) < _MAX_REPAIRS else None
+            within = len(repaired) < _MAX_REPAIRS and parsed + len(source) <= _PARSE_BUDGET
+            fixed = _repair(source, exc) if within else None
             if fixed is None:
                 return None, repaired, f"{exc.msg} (sample line {exc.lineno})"
             source = fixed

@@ -32,6 +32,7 @@ from generator.spec.refs import join_pointer
 
 #: Problem kinds of the model reported as errors, and their codes.
 _ERRORS = {
+    "structure": "spec-invalid",
     "bad-operation": "sandbox-bad-operation",
     "rate-limit": "sandbox-bad-rate-limit",
     "no-operations": "sandbox-no-operations",

@@ -1,20 +1,254 @@
-"""Read, validate and write OpenAPI documents deterministically and atomically.
+"""Read, validate and write OpenAPI documents deterministically, atomically and safely.
 
 YAML is written with keys in document order, block style, no line wrapping, so a re-run on
 the same input is byte-identical. Files are written to a temporary sibling and renamed, so a
 failed run never leaves a half-written file.
+
+Reading (:func:`load_yaml_text`, :func:`read_document`, :func:`load_document`) is the toolkit's one
+loader for YAML and JSON it did not write (specs, overlays, page frontmatter). A text is refused
+before anything walks it when it exceeds :data:`MAX_DOCUMENT_BYTES`, nests collections deeper than
+:data:`MAX_DEPTH` levels, or would hold more than :data:`MAX_NODES` nodes once its aliases are
+expanded (a "billion laughs" document): libyaml's event stream is scanned first (the parser keeps
+its own stack, so a 50,000-deep flow cannot overflow the C stack as the C composer would). Only
+JSON-compatible values are constructed: timestamps stay strings; ``!!binary``, ``!!set``,
+``!!omap``, ``!!pairs`` and ``!!timestamp`` are refused; numbers are at most
+:data:`MAX_NUMBER_CHARS` characters; strings hold no lone surrogates; mapping keys are strings (an
+unquoted integer key such as the status code ``200`` becomes ``"200"``) and appear once.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
 from generator.diagnostics import Diagnostics
+
+#: Largest document read (bytes); the whole-API spec is about 1.2 MB.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+#: Deepest nesting of mappings and sequences, aliases expanded (the whole-API spec reaches 21).
+MAX_DEPTH = 100
+#: Most nodes (scalars, mappings, sequences; keys included) once aliases are expanded (the
+#: whole-API spec has about 70,000).
+MAX_NODES = 1_000_000
+#: Longest number scalar (characters): Python prints integers of at most 4,300 digits.
+MAX_NUMBER_CHARS = 256
+
+_CLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class LimitError(yaml.YAMLError):
+    """The text is refused before it is constructed: too large, too deep, too many nodes after
+    alias expansion, a recursive alias or a lone surrogate. ``line`` is 1-based (0: unknown)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Loader(_CLoader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader that constructs JSON-compatible values only (module docstring)."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in _CLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                    if key_node.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping",
+                            node.start_mark,
+                            f"found duplicate key {key_node.value!r}",
+                            key_node.start_mark,
+                        )
+                    seen.add(key_node.value)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        if all(type(key) is str for key in mapping):
+            return mapping
+        out: dict[str, Any] = {}
+        for key, value in mapping.items():
+            if type(key) is int:
+                key = str(key)
+            elif type(key) is not str:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"mapping keys must be strings, found {type(key).__name__} {key!r}", node.start_mark
+                )
+            if key in out:
+                raise yaml.constructor.ConstructorError(None, None, f"found duplicate key {key!r}", node.start_mark)
+            out[key] = value
+        return out
+
+
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the tag {node.tag} is not JSON-compatible (not allowed here)", node.start_mark
+    )
+
+
+def _bounded(construct: Any) -> Any:
+    def number(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_NUMBER_CHARS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value)} characters (at most {MAX_NUMBER_CHARS})", node.start_mark
+            )
+        return construct(loader, node)
+
+    return number
+
+
+for _tag in ("binary", "set", "omap", "pairs", "timestamp"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded(yaml.constructor.SafeConstructor.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float", _bounded(yaml.constructor.SafeConstructor.construct_yaml_float))
+
+
+def check_limits(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
+    """Scan ``text``'s YAML events; raise :class:`LimitError` (or another ``yaml.YAMLError`` for
+    malformed YAML) when composing it would exceed ``max_depth`` nesting levels or ``max_nodes``
+    nodes with aliases expanded, uses a recursive alias, or holds a lone surrogate.
+
+    Time and memory are linear in the length of ``text``; nothing is composed or constructed.
+    """
+    # Per open collection: [anchor, expanded size, height]; per finished anchor: (size, height).
+    stack: list[list[Any]] = []
+    anchors: dict[str, tuple[int, int]] = {}
+    total = 0
+
+    def count(nodes: int, line: int) -> None:
+        nonlocal total
+        total += nodes
+        if total > max_nodes:
+            raise LimitError(f"more than {max_nodes} nodes once aliases are expanded (an alias bomb?)", line)
+
+    def finished(size: int, height: int, line: int) -> None:
+        """A node of ``size`` nodes and ``height`` levels below it ends inside the open collections."""
+        if len(stack) + height > max_depth:
+            raise LimitError(f"nested deeper than {max_depth} levels", line)
+        if stack:
+            stack[-1][1] += size
+            stack[-1][2] = max(stack[-1][2], height + 1)
+
+    for event in yaml.parse(text, Loader=_CLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.ScalarEvent):
+            if not event.value.isascii() and _SURROGATE.search(event.value):
+                raise LimitError("a string holds a lone surrogate (an escape such as \\ud800)", line)
+            count(1, line)
+            finished(1, 0, line)
+            if event.anchor is not None:
+                anchors[event.anchor] = (1, 0)
+        elif isinstance(event, _COLLECTION_START):
+            if len(stack) + 1 > max_depth:
+                raise LimitError(f"nested deeper than {max_depth} levels", line)
+            count(1, line)
+            stack.append([event.anchor, 1, 1])
+        elif isinstance(event, _COLLECTION_END):
+            anchor, size, height = stack.pop()
+            finished(size, height, line)
+            if anchor is not None:
+                anchors[anchor] = (size, height)
+        elif isinstance(event, yaml.AliasEvent):
+            anchor = event.anchor or ""
+            if any(frame[0] == anchor for frame in stack):
+                raise LimitError(f"the alias *{anchor} refers to a node that contains it", line)
+            size, height = anchors.get(anchor, (1, 0))  # an undefined alias fails when composed
+            count(size, line)
+            finished(size, height, line)
+
+
+def load_yaml_text(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
+    """Parse one YAML (or JSON) document within the limits of :func:`check_limits`.
+
+    Returns plain JSON-compatible data (dict, list, str, int, float, bool, None). Raises
+    ``yaml.YAMLError`` (:class:`LimitError` for a refused text) on any failure.
+    """
+    check_limits(text, max_depth, max_nodes)
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def compose_yaml_text(text: str) -> yaml.Node | None:
+    """The YAML node tree of ``text`` (for line numbers), or None when it cannot be composed
+    within the limits; aliases are shared, not expanded."""
+    try:
+        check_limits(text)
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+
+
+def error_line(exc: yaml.YAMLError) -> int:
+    """The 1-based line a ``yaml.YAMLError`` points at (0 when it names none)."""
+    if isinstance(exc, LimitError):
+        return exc.line
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 1 if mark is not None else 0
+
+
+def error_message(exc: yaml.YAMLError) -> str:
+    """One line saying what is wrong with the text (no file positions, no snippets)."""
+    if isinstance(exc, LimitError):
+        return exc.message
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    text = " ".join(str(p) for p in (context, problem) if p) or str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_document(
+    path: Path, diags: Diagnostics, code: str = "spec-unreadable", what: str = "spec"
+) -> tuple[Any, str] | None:
+    """Read and parse the YAML or JSON file at ``path`` safely: ``(data, text)``.
+
+    None, with one ``code`` error diagnostic naming the line, when the file cannot be read, is
+    larger than :data:`MAX_DOCUMENT_BYTES`, is not UTF-8, or is not YAML within the limits of
+    :func:`check_limits`; ``what`` names the file in the message (``cannot read the spec: ...``).
+    ``data`` may be any JSON-compatible value (the caller checks its shape).
+    """
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            diags.error(name, 0, code, f"the file has {size} bytes; at most {MAX_DOCUMENT_BYTES} are read")
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            diags.error(name, 0, code, f"the file has more than {MAX_DOCUMENT_BYTES} bytes")
+            return None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        diags.error(name, 0, code, f"not UTF-8 text (byte {exc.start})")
+        return None
+    except OSError as exc:
+        diags.error(name, 0, code, f"cannot read the {what}: {exc.strerror or exc}")
+        return None
+    try:
+        return load_yaml_text(text), text
+    except yaml.YAMLError as exc:
+        diags.error(name, error_line(exc), code, f"not readable YAML or JSON: {error_message(exc)}")
+        return None
 
 
 class _Dumper(yaml.CSafeDumper):
@@ -63,7 +297,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, limit: int = 20) -> bool:
-    """Validate against OpenAPI 3.1 (openapi-spec-validator); each error is a ``spec-invalid`` error."""
+    """Validate against OpenAPI 3.1 (openapi-spec-validator); each error is a ``spec-invalid`` error.
+
+    Only for documents whose ``$ref``s are all local (the normalizer's output): the validator
+    follows references itself.
+    """
     from openapi_spec_validator import OpenAPIV31SpecValidator  # slow to import; only when validating
 
     errors = 0
@@ -78,12 +316,12 @@ def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, l
 
 
 def load_document(path: Path, diags: Diagnostics) -> dict[str, Any] | None:
-    """Read a YAML or JSON OpenAPI document; None with a ``spec-unreadable`` error on failure."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        diags.error(str(path), 0, "spec-unreadable", f"cannot read the spec: {exc}")
+    """Read a YAML or JSON OpenAPI document safely (:func:`read_document`); None with a
+    ``spec-unreadable`` error when it cannot be read or is not a mapping with an ``openapi`` key."""
+    found = read_document(path, diags)
+    if found is None:
         return None
+    data = found[0]
     if not isinstance(data, dict) or "openapi" not in data:
         diags.error(str(path), 0, "spec-unreadable", "not an OpenAPI document (no `openapi` key)")
         return None

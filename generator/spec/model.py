@@ -13,9 +13,12 @@ Schemas stay JSON Schema (dicts): a :class:`SchemaRef` holds the node as written
 ``$ref``) and its JSON pointer, which :class:`~generator.spec.refs.Refs` resolves and validates.
 
 Reading is lenient: what cannot be read (a dangling ``$ref``, a malformed ``x-rate-limit``, an
-unsupported security scheme, an operation that is not an object) becomes a :class:`Problem` and
-is left out; each consumer decides which problems are errors for it. A document that is not an
-OpenAPI 3.x mapping raises :class:`SpecError`.
+unsupported security scheme, an operation that is not an object, a node of the wrong type found by
+:func:`generator.spec.structure.check_structure`) becomes a :class:`Problem` and is left out; each
+consumer decides which problems are errors for it. A document that is not an OpenAPI 3.x mapping
+raises :class:`SpecError`. :func:`load_spec` reads a file through the toolkit's one safe loader
+(:func:`generator.spec.document.read_document`: size, depth and alias expansion bounded) and refuses
+a document whose structure is wrong (``spec-invalid``) before any consumer walks it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostics
+from generator.spec.document import compose_yaml_text, read_document
 from generator.spec.refs import Refs, SpecRefError, component_name, join_pointer
 from generator.spec.rules import (
     METHODS,
@@ -39,9 +43,8 @@ from generator.spec.rules import (
     parse_rate_limit,
     parse_retry,
 )
+from generator.spec.structure import check_structure
 
-#: libyaml's loader when PyYAML was built with it (about 20x faster on the corpus spec).
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 JSON_MEDIA = "application/json"
 
 
@@ -54,7 +57,7 @@ class Problem:
     """Something the model could not read: where (JSON pointer), what kind, and why.
 
     ``kind`` is one of ``bad-ref``, ``bad-operation``, ``rate-limit``, ``security``, ``retry``,
-    ``no-operations``.
+    ``no-operations``, ``structure`` (a node of the wrong type, :mod:`generator.spec.structure`).
     """
 
     pointer: str
@@ -296,10 +299,7 @@ class Spec:
         if self.text is None:
             return 0
         if not self._composed:
-            try:
-                self._composed.append(yaml.compose(self.text, Loader=_Loader))
-            except yaml.YAMLError:
-                self._composed.append(None)
+            self._composed.append(compose_yaml_text(self.text))
         return _line_of(self._composed[0], pointer)
 
     def report(
@@ -320,27 +320,37 @@ class Spec:
             add(self.source, self.line_of(problem.pointer), code, f"#{problem.pointer}: {problem.message}")
 
 
-def load_spec(path: Path, diags: Diagnostics) -> Spec | None:
-    """Read the spec at ``path`` (YAML or JSON); None with a ``spec-unreadable`` error on failure.
+def load_spec(path: Path, diags: Diagnostics, allow_external_refs: bool = False) -> Spec | None:
+    """Read the spec at ``path`` (YAML or JSON) safely; None with errors when it cannot be used.
 
-    Problems inside a readable spec are not reported here: see :meth:`Spec.report`.
+    Errors: ``spec-unreadable`` (cannot be read, too large, too deep, an alias bomb, not YAML, not
+    an OpenAPI 3.x mapping: :func:`generator.spec.document.read_document`) and ``spec-invalid``
+    (a node of the wrong type, each with its line: :mod:`generator.spec.structure`). Other problems
+    inside a readable spec are not reported here: see :meth:`Spec.report`.
+
+    ``allow_external_refs`` bundles ``$ref``s to other files first (:mod:`generator.spec.bundle`:
+    relative paths inside the spec's folder only, never a URL); otherwise they stay and are
+    ``bad-ref`` problems.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.load(text, Loader=_Loader)  # a safe loader (C or pure Python)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        diags.error(str(path), line, "spec-unreadable", f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
+    found = read_document(path, diags)
+    if found is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        diags.error(str(path), 0, "spec-unreadable", f"cannot read the spec: {exc}")
-        return None
+    document, text = found
+    if allow_external_refs and isinstance(document, Mapping):
+        from generator.spec.bundle import bundle_external_refs
+
+        document = bundle_external_refs(document, path, diags)
+        if document is None:
+            return None
     try:
-        return Spec.from_document(document, str(path), text)
+        spec = Spec.from_document(document, str(path), text)
     except SpecError as exc:
         diags.error(str(path), 0, "spec-unreadable", str(exc))
         return None
+    if any(problem.kind == "structure" for problem in spec.problems):
+        spec.report(diags, {"structure": "spec-invalid"}, frozenset({"structure"}))
+        return None
+    return spec
 
 
 def _line_of(node: yaml.Node | None, pointer: str) -> int:
@@ -378,6 +388,8 @@ class _Reader:
             self.problems.append(found)
 
     def read(self) -> Spec:
+        for pointer, message in check_structure(self.document):
+            self.problem(pointer, "structure", message)
         for pointer, message in self.refs.check():
             self.problem(pointer, "bad-ref", message)
         info = self.document.get("info")
@@ -409,7 +421,8 @@ class _Reader:
 
     def _servers(self) -> tuple[Server, ...]:
         out = []
-        for server in self.document.get("servers") or []:
+        servers = self.document.get("servers")
+        for server in servers if isinstance(servers, list) else []:  # another shape: a structure problem
             if not isinstance(server, Mapping) or not isinstance(server.get("url"), str):
                 continue
             url = server["url"]

@@ -4,7 +4,9 @@ An overlay is ``{overlay: 1.0.0, info, actions: [{target, update | remove, descr
 ``target`` is a JSONPath (RFC 9535, evaluated with python-jsonpath). ``update`` is merged into
 every matched node: objects recursively, arrays appended (items already present are skipped),
 scalars replaced; a ``$ref`` never overwrites an object the document already has there.
-``remove: true`` deletes every matched node. Actions run in order.
+``remove: true`` deletes every matched node. Actions run in order. An ``update`` that does not fit
+its target (a scalar matched, or a non-object update for an object) is an ``overlay-invalid``
+error and is not applied. The file is read with the toolkit's safe loader.
 
 The overlay may also carry toolkit facts as extensions on its root (Overlay 1.0, section 4.3):
 ``x-recallgen-families`` maps a family name to the property names that mark its members. An
@@ -25,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonpath
-import yaml
 
 from generator.diagnostics import Diagnostics
+from generator.spec.document import read_document
 
 
 @dataclass
@@ -49,16 +51,10 @@ class Overlay:
 def load_overlay(path: Path, diags: Diagnostics) -> Overlay | None:
     """Read and check an overlay file; None (with an ``overlay-invalid`` error) when unusable."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        diags.error(name, 0, "overlay-invalid", f"cannot read overlay: {exc}")
+    found = read_document(path, diags, code="overlay-invalid", what="overlay")  # the toolkit's safe loader
+    if found is None:
         return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        diags.error(name, (mark.line + 1) if mark else 0, "overlay-invalid", f"overlay is not YAML: {exc}")
-        return None
+    data, text = found
     if not isinstance(data, dict) or not str(data.get("overlay", "")).startswith("1."):
         diags.error(name, 1, "overlay-invalid", "not an Overlay 1.x document (missing `overlay: 1.0.0`)")
         return None
@@ -141,8 +137,29 @@ def apply_overlay(
                     del parent[key]
             continue
         for match in matches:
+            misfit = _misfit(match.obj, action["update"])
+            if misfit:
+                target = action["target"]
+                diags.error(overlay.path, line, "overlay-invalid", f"action {index}: target {target!r} {misfit}")
+                continue
             merge_update(match.obj, action["update"])
     return doc
+
+
+def _misfit(target: Any, update: Any) -> str:
+    """Why ``update`` cannot be merged into ``target`` (Overlay 1.0 section 4.4.3: an object is
+    merged into an object, values are appended to an array), or ``""`` when it can."""
+    if isinstance(target, dict):
+        return (
+            "" if isinstance(update, dict) else f"matches an object; the update must be an object, not {_kind(update)}"
+        )
+    if isinstance(target, list):
+        return ""
+    return f"matches a {_kind(target)}; an update can only go into an object or an array"
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(type(value), type(value).__name__)
 
 
 def merge_update(target: Any, update: Any) -> None:

@@ -130,7 +130,7 @@ class Refs:
             raise SpecRefError(f"only references into the document (#/...) are allowed, got {ref!r}")
         try:
             resolved = self._resolver.lookup(ref)
-        except Unresolvable as exc:
+        except (Unresolvable, ValueError, TypeError, LookupError) as exc:  # a pointer into a scalar: ValueError
             raise SpecRefError(f"$ref {ref!r} points at nothing") from exc
         found = self._targets[ref] = (unquote(ref[1:]), resolved.contents)
         return found
