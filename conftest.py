@@ -4,12 +4,15 @@ Profiles: ``ci`` (derandomized, bounded; the default, used by ``make test``) and
 ``thorough`` (``HYPOTHESIS_PROFILE=thorough``). ``HYPOTHESIS_MAX_EXAMPLES`` overrides the
 ``ci`` example count.
 
-The corpus (``../shared/corpus``) is normalized once per test session (per pytest-xdist worker),
-in-process, with the project overlay: ``corpus`` (its folder), ``corpus_result`` and
-``versions_result`` (the ``NormalizeResult`` of ``recall-docs`` and
-``recall-docs-versions``), ``corpus_spec_file`` (the ``recall-docs`` spec written as ``make corpus``
-writes it). Tests that need the corpus are skipped where it is absent. The conformance suite's
-modules never import the normalizer; only these fixtures do, when a test asks for them.
+The pages are normalized once per test session (per pytest-xdist worker), in-process, with the
+project overlay: ``corpus_result``, the ``NormalizeResult`` of ``spec/pages`` (the product's
+input: every reference page of ``../shared/corpus/recall-docs``, so the same document as
+``spec/openapi.yaml`` when that is fresh); ``versions_result``, the dated versions of
+``../shared/corpus/recall-docs-versions``; ``seed_spec_file``, the four seed pages of
+``tests/fixtures/seed_pages`` normalized alone and written as a spec file (for tests about the seed
+operations only). ``corpus`` is the ``../shared/corpus`` folder; tests that need it are skipped
+where it is absent. The conformance suite's modules never import the normalizer; only these
+fixtures do, when a test asks for them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT.parent / "shared" / "corpus"
+PAGES = ROOT / "spec" / "pages"
+SEED_PAGES = ROOT / "tests" / "fixtures" / "seed_pages"
 GENERATED = ROOT / "generated"
 if str(GENERATED) not in sys.path:
     sys.path.insert(0, str(GENERATED))  # the committed client package, importable without installing
@@ -64,10 +69,10 @@ def _corpus_folder(name: str) -> Path:
     return folder
 
 
-def _normalized(name: str) -> Any:
-    from tests.conftest import run_normalize  # the normalizer, only when a test asks for the corpus
+def _normalized(folder: Path) -> Any:
+    from tests.conftest import run_normalize  # the normalizer, only when a test asks for it
 
-    result = run_normalize(_corpus_folder(name))
+    result = run_normalize(folder)
     errors = [d.format() for d in result.diagnostics if d.severity.value == "error"]
     assert not errors, errors[:20]
     return result
@@ -82,22 +87,23 @@ def corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_result() -> Any:
-    """``recall-docs`` normalized with the project overlay, once per session (a ``NormalizeResult``;
-    treat it as read-only)."""
-    return _normalized("recall-docs")
+    """``spec/pages`` (every reference page) normalized with the project overlay, once per session
+    (a ``NormalizeResult``; treat it as read-only)."""
+    return _normalized(PAGES)
 
 
 @pytest.fixture(scope="session")
 def versions_result() -> Any:
     """``recall-docs-versions`` (three dated versions of every page) normalized once per session."""
-    return _normalized("recall-docs-versions")
+    return _normalized(_corpus_folder("recall-docs-versions"))
 
 
 @pytest.fixture(scope="session")
-def corpus_spec_file(corpus_result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The normalized ``recall-docs`` written as ``make corpus`` writes it (``dump_yaml``)."""
+def seed_spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed pages (``tests/fixtures/seed_pages``) normalized alone with the project overlay and
+    written as ``recallgen normalize`` writes a spec: the four seed operations, for tests about them."""
     from generator.spec.document import dump_yaml, write_atomic
 
-    out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
-    write_atomic(out, dump_yaml(corpus_result.document))
+    out = tmp_path_factory.mktemp("seed-spec") / "openapi.yaml"
+    write_atomic(out, dump_yaml(_normalized(SEED_PAGES).document))
     return out
