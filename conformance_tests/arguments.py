@@ -45,6 +45,9 @@ def _param_value(param: Param, ids: Sequence[str] | None) -> st.SearchStrategy[A
         known = st.sampled_from(list(ids)) if ids else st.nothing()
         fresh = st.uuids()
         return st.one_of(known, fresh.map(str), fresh)  # the client takes ``str | UUID``
+    if param.location == "path":  # one non-empty segment: "", "." and ".." address another resource
+        known = st.sampled_from(list(ids)) if ids else st.nothing()
+        return st.one_of(known, from_spec_schema(param.schema).filter(lambda v: str(v) not in ("", ".", "..")))
     return from_spec_schema(param.schema)
 
 

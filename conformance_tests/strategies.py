@@ -40,7 +40,8 @@ _FORMATS: dict[str, st.SearchStrategy[str]] = {
 
 def from_spec_schema(schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
     """Valid values of a schema the normalizer emits (type lists, enum, format, properties,
-    required, items, additionalProperties, ``anyOf [ref, null]``)."""
+    required, items, additionalProperties, ``anyOf [ref, null]``) and the overlay's unions
+    (``anyOf`` of several alternatives)."""
     target = speclib.resolve(schema)
     allowed = set(types_of(schema)) | set(types_of(target))
     nullable = "null" in allowed
@@ -50,6 +51,10 @@ def from_spec_schema(schema: dict[str, Any], depth: int = 0) -> st.SearchStrateg
         values = [v for v in target["enum"] if v is not None or nullable]
         base: st.SearchStrategy[Any] = st.sampled_from(values)
         return base
+    branches = [b for b in target.get("anyOf", []) if types_of(speclib.resolve(b)) != ["null"]]
+    if branches and "type" not in target:  # a union (``anyOf: [integer, {$ref}]``): any of its alternatives
+        union = st.one_of(*(from_spec_schema(b, depth + 1) for b in branches))
+        return st.one_of(st.none(), union) if nullable else union
     kinds = sorted(allowed - {"null"})
     options = [_kind_strategy(kind, target, depth) for kind in kinds] or [
         st.one_of(st.none(), st.booleans(), st.integers(), _TEXT)
