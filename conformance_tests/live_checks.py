@@ -23,6 +23,7 @@ Each check skips (``pytest.skip``) when the target may not receive its traffic o
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -41,7 +42,7 @@ from conformance_tests.adapter import (
     scheme_names,
     security_headers,
 )
-from conformance_tests.arguments import calls
+from conformance_tests.arguments import calls, minimal_call
 from conformance_tests.live import LIVE_MAX_EXAMPLES, LiveTarget
 from conformance_tests.request_checks import template_regex
 
@@ -138,19 +139,28 @@ def server_response_conformance(cop: ClientOperation, target: LiveTarget) -> Non
 
 
 def bare_request(target: LiveTarget, cop: ClientOperation, headers: dict[str, str]) -> httpx.Request:
-    """A minimal valid request for ``cop`` built without the client, with only ``headers`` as credentials
-    (the client refuses to send without the credentials an operation needs)."""
+    """The minimal valid request of ``cop`` (:func:`conformance_tests.arguments.minimal_call`, on a
+    stored id when there is one) built without the client, with only ``headers`` as credentials (the
+    client refuses to send without the credentials an operation needs): credentials are all it gets wrong."""
     ids = target.stored_ids(cop) or [str(uuid.UUID(int=0))]
+    call = minimal_call(cop, ids[0])
     path = cop.spec.path
     for param in cop.path_params:
-        path = path.replace("{" + param.name + "}", ids[0])
+        path = path.replace("{" + param.name + "}", call.path[param.name])
     assert template_regex(cop.spec.path).match(path), path
     send_headers = {"Accept": "application/json", **headers}
+    query: dict[str, Any] = {}
+    for param in cop.keyword_params:  # required ones: scalars (httpx writes query lists exploded)
+        if param.name in call.keywords and param.location == "query":
+            query[param.name] = call.keywords[param.name]
+        elif param.name in call.keywords:
+            send_headers[param.name] = str(call.keywords[param.name])
     content = None
-    if cop.body_kind == "fields":  # an object body with no property set is valid when none is required
-        content = b"{}"
+    if call.body is not None:
+        content = json.dumps(call.body).encode()
         send_headers["Content-Type"] = "application/json"
-    return httpx.Request(cop.http_method, target.base_url + path, headers=send_headers, content=content)
+    url = httpx.URL(target.base_url + path, params=query or None)
+    return httpx.Request(cop.http_method, url, headers=send_headers, content=content)
 
 
 def auth_probes(target: LiveTarget, cop: ClientOperation) -> list[tuple[str, dict[str, str]]]:
@@ -180,7 +190,7 @@ def auth_conformance(cop: ClientOperation, target: LiveTarget) -> None:
             assert_server_response(cop, response, f"auth_conformance ({label})")
     wrong = {name: "wrong-" + uuid.uuid4().hex for name in scheme_names()}
     with target.client(secrets=wrong, max_retries=0) as client:
-        call = Call(path={p.name: str(uuid.UUID(int=0)) for p in cop.path_params})
+        call = minimal_call(cop, str(uuid.UUID(int=0)))
         with pytest.raises(recall_client.UnauthorizedError) as info:
             invoke(client, cop, call)
     assert info.value.status_code == 401
@@ -239,7 +249,7 @@ def rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> None:
     require_secrets(target, cop, target.limit_secrets)
     limit = cop.spec.rate_limit
     assert limit is not None, f"{cop.spec.operation_id} has no x-rate-limit"
-    call = Call(path={p.name: str(uuid.uuid4()) for p in cop.path_params})  # unknown ids: nothing is changed
+    call = minimal_call(cop, str(uuid.uuid4()))  # unknown ids: a resource the path names is not changed
     where = f"{cop.spec.operation_id}: rate_limit_conformance ({limit.limit} per {limit.period:g} s)"
     throttled: recall_client.RateLimitError | None = None
     sent = 0
