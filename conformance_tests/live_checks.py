@@ -50,8 +50,13 @@ from conformance_tests.request_checks import template_regex
 IDEMPOTENCY_EXAMPLES = 10
 
 
-def live_settings(cap: int = LIVE_MAX_EXAMPLES) -> settings:
-    """The active profile with at most ``cap`` examples (rate limits are per minute)."""
+def live_settings(cap: int = LIVE_MAX_EXAMPLES, cop: ClientOperation | None = None, requests: int = 1) -> settings:
+    """The active profile with at most ``cap`` examples (rate limits are per minute), and, for
+    ``cop``, no more examples of ``requests`` requests each than its rate limit admits in one
+    period (at least one): the client's limiter would otherwise wait out the period."""
+    limit = cop.spec.rate_limit if cop is not None else None
+    if limit is not None:
+        cap = min(cap, max(1, limit.limit // requests))
     return settings(
         max_examples=min(settings.default.max_examples, cap),
         suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture],
@@ -127,7 +132,7 @@ def server_response_conformance(cop: ClientOperation, target: LiveTarget) -> Non
     ids = target.stored_ids(cop)
     with target.client(max_retries=0) as client:
 
-        @live_settings()
+        @live_settings(cop=cop)
         @given(call=calls(cop, ids=ids))
         def check(call: Call) -> None:
             note(f"operation {cop.spec.operation_id}; call {call!r}")
@@ -208,9 +213,9 @@ def idempotency_conformance(cop: ClientOperation, target: LiveTarget) -> None:
     require_secrets(target, cop)
     ids = target.stored_ids(cop)
     conclusive: list[str] = []
-    with target.client(max_retries=0) as client:
+    with target.client(secrets=target.idempotency_secrets or None, max_retries=0) as client:
 
-        @live_settings(cap=IDEMPOTENCY_EXAMPLES)
+        @live_settings(cap=IDEMPOTENCY_EXAMPLES, cop=cop, requests=3)
         @given(first=calls(cop, ids=ids, keys=False), second=calls(cop, ids=ids, keys=False))
         def check(first: Call, second: Call) -> None:
             assume(cop.body_kind == "none" or second.body != first.body)  # a rerun may answer differently
