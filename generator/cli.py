@@ -14,13 +14,15 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from generator import __version__
 from generator.diagnostics import Diagnostics, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     add_completion=False,
@@ -28,7 +30,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # a rich traceback of a deep document takes ~40 s to print
     help="Reference pages -> normalized OpenAPI 3.1 -> typed Python client -> conformance suite.",
 )
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Stderr:
+    """rich's stderr Console, made when first used (commands import only what they need)."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return getattr(self._console, name)
+
+
+_err = _Stderr()
 
 
 class OutputFormat(StrEnum):

@@ -16,6 +16,7 @@ code ruff cannot format, a package that does not import.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -35,7 +36,6 @@ from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
 from generator.diagnostics import Diagnostics
 from generator.naming import pep440_version
-from generator.spec.document import dump_yaml
 from generator.spec.model import Spec
 from generator.spec.refs import SpecRefError
 
@@ -72,8 +72,10 @@ class GenerateError(Exception):
 
 
 def spec_sha256(document: Mapping[str, Any]) -> str:
-    """sha256 of the spec's canonical YAML form (stable across whitespace-only edits)."""
-    return hashlib.sha256(dump_yaml(document).encode("utf-8")).hexdigest()
+    """sha256 of the spec's canonical JSON form: keys in document order, no whitespace, UTF-8
+    (stable across formatting-only edits and YAML/JSON spellings of the same document)."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def file_header(ir: ClientIR, comment: str = "#") -> str:

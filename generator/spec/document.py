@@ -174,12 +174,129 @@ def check_limits(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NOD
             finished(size, height, line)
 
 
+class _Unusual(Exception):
+    """The text leaves the subset :func:`_load_plain` builds in one pass (the careful path decides)."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _plain_scalar(value: str, cache: dict[str, Any], resolver: _Loader) -> Any:
+    """The value of a plain (unquoted, untagged) scalar, as :class:`_Loader` constructs it."""
+    tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == _STR_TAG:
+        result: Any = value
+    elif tag in _SCALAR_TAGS:  # the same constructors, number bounds included
+        result = _Loader.yaml_constructors[tag](resolver, yaml.ScalarNode(tag, value))
+    else:  # a merge key (<<), a value key (=): the careful path says what they mean
+        raise _Unusual
+    cache[value] = result
+    return result
+
+
+def _load_plain(text: str, max_depth: int, max_nodes: int) -> Any:
+    """Build the document from libyaml's events in one pass, for the texts specs are made of: no
+    anchors, aliases or explicit tags, string (or integer) keys each once, no lone surrogates,
+    within ``max_depth`` and ``max_nodes``. Anything else raises :class:`_Unusual` (so does
+    malformed YAML); the result is then exactly what :class:`_Loader` builds.
+    """
+    parser = _CLoader(text)
+    resolver = _Loader("")
+    cache: dict[str, Any] = {}
+    stack: list[Any] = []  # open collections: dict or list
+    keys: list[Any] = []  # per open mapping: the key waiting for its value (_NO_KEY: none)
+    nodes = 0
+    documents = 0
+    root: Any = None
+    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    try:
+        while True:
+            event = parser.get_event()  # type: ignore[no-untyped-call]
+            kind = event.__class__
+            if kind is scalar:
+                if event.anchor is not None or event.tag not in (None, "!"):
+                    raise _Unusual
+                value: Any = event.value
+                if not value.isascii() and _SURROGATE.search(value):
+                    raise _Unusual
+                if event.implicit[0]:
+                    value = cache[value] if value in cache else _plain_scalar(value, cache, resolver)
+                nodes += 1
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag not in (None, "!") or len(stack) >= max_depth:
+                    raise _Unusual
+                nodes += 1
+                value = {} if kind is mapping_start else []
+            elif kind is mapping_end or kind is sequence_end:  # placed when it started
+                stack.pop()
+                keys.pop()
+                continue
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return root
+            elif kind is yaml.AliasEvent:
+                raise _Unusual
+            else:  # stream start, document end
+                continue
+            if nodes > max_nodes:
+                raise _Unusual
+            if not stack:
+                root = value
+            elif keys[-1] is _NO_KEY:  # a sequence item
+                stack[-1].append(value)
+            elif keys[-1] is _KEY_NEXT:  # this node is a key
+                if type(value) is not str:
+                    if type(value) is not int:
+                        raise _Unusual
+                    value = str(value)
+                if value in stack[-1]:
+                    raise _Unusual
+                keys[-1] = value
+            else:
+                stack[-1][keys[-1]] = value
+                keys[-1] = _KEY_NEXT
+            if kind is mapping_start:
+                stack.append(value)
+                keys.append(_KEY_NEXT)
+            elif kind is sequence_start:
+                stack.append(value)
+                keys.append(_NO_KEY)
+    except yaml.YAMLError:
+        raise _Unusual from None
+    finally:
+        parser.dispose()
+        resolver.dispose()
+
+
+_NO_KEY = object()
+_KEY_NEXT = object()
+
+
 def load_yaml_text(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
     """Parse one YAML (or JSON) document within the limits of :func:`check_limits`.
 
     Returns plain JSON-compatible data (dict, list, str, int, float, bool, None). Raises
     ``yaml.YAMLError`` (:class:`LimitError` for a refused text) on any failure.
+
+    Specs are read in one pass over libyaml's events (:func:`_load_plain`); a text outside that
+    subset (anchors, tags, merge keys, an error of any kind) is scanned by :func:`check_limits` and
+    then constructed by :class:`_Loader`, which gives the same data for texts both read.
     """
+    try:
+        return _load_plain(text, max_depth, max_nodes)
+    except _Unusual:
+        pass
+    return _load_careful(text, max_depth, max_nodes)
+
+
+def _load_careful(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
+    """:func:`load_yaml_text` by the general path: :func:`check_limits`, then :class:`_Loader`."""
     check_limits(text, max_depth, max_nodes)
     loader = _Loader(text)
     try:
@@ -297,15 +414,16 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, limit: int = 20) -> bool:
-    """Validate against OpenAPI 3.1 (openapi-spec-validator); each error is a ``spec-invalid`` error.
+    """Validate against OpenAPI 3.1 (openapi-spec-validator's checks in linear time,
+    :mod:`generator.spec.validation`); each error is a ``spec-invalid`` error.
 
     Only for documents whose ``$ref``s are all local (the normalizer's output): the validator
     follows references itself.
     """
-    from openapi_spec_validator import OpenAPIV31SpecValidator  # slow to import; only when validating
+    from generator.spec.validation import SpecValidator  # slow to import; only when validating
 
     errors = 0
-    for error in OpenAPIV31SpecValidator(document).iter_errors():
+    for error in SpecValidator(document).iter_errors():
         errors += 1
         if errors <= limit:
             where = "/".join(str(p) for p in getattr(error, "absolute_path", []) or [])
