@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # jsonschema and referencing are imported when a validator or
     from referencing import Registry
     from referencing._core import Resolver
 
+    from generator.spec.checks import Checks
+
 #: Base URI under which the whole OpenAPI document is registered.
 SPEC_URI = "urn:recallgen:spec"
 #: Prefix of a reference to a schema component (OpenAPI 3.1.0 section 4.8.7).
@@ -128,6 +130,7 @@ class Refs:
         self._resolver: Resolver[Any] | None = None
         self._registry_made: Registry[Any] | None = None
         self._validators: dict[str, Draft202012Validator] = {}
+        self._checks: Checks | None = None
         self._targets: dict[str, tuple[str, Any]] = {}  # the document is read-only: lookups never change
 
     # -- look-ups ----------------------------------------------------------------------------
@@ -288,8 +291,13 @@ class Refs:
         return found
 
     def is_valid(self, instance: Any, pointer: str) -> bool:
-        """True when ``instance`` validates against the schema at ``pointer``."""
-        return bool(self.validator(pointer).is_valid(instance))
+        """True when ``instance`` validates against the schema at ``pointer``: the verdict of
+        :meth:`validator`, from the schema compiled into predicates (:mod:`generator.spec.checks`)."""
+        if self._checks is None:
+            from generator.spec.checks import Checks
+
+            self._checks = Checks(self)
+        return self._checks.is_valid(instance, pointer)
 
     def errors(self, instance: Any, pointer: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` messages ``where: message`` (where: ``a.b[0]`` or ``<root>``), deepest first."""
