@@ -185,3 +185,31 @@ def test_local_refs_resolve_as_referencing_resolves_them(ref: str) -> None:
     except SpecRefError:
         found = ("nowhere", None)
     assert found == expected
+
+
+@given(JSONISH)
+def test_yaml_is_written_as_yaml_dump_writes_it(data: Any) -> None:
+    from generator.spec.document import _DUMP_OPTIONS, _Dumper
+
+    assert dump_yaml(data) == yaml.dump(data, Dumper=_Dumper, **_DUMP_OPTIONS)
+
+
+def test_the_spec_is_written_back_byte_for_byte() -> None:
+    text = SPEC.read_text(encoding="utf-8")
+    assert dump_yaml(load_yaml_text(text)) == text
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_a_large_document_is_validated_beside_its_dump(valid: bool) -> None:
+    from generator.diagnostics import Diagnostics
+    from generator.spec.document import PARALLEL_VALIDATION_PATHS, dump_validated
+
+    schema: Any = {"type": "string"} if valid else {"type": "strin"}
+    document = _spec_with(schema)
+    document["paths"] = {f"/p{i}": {} for i in range(PARALLEL_VALIDATION_PATHS)} | document["paths"]
+    document["paths"]["/a/{id}"]["post"]["operationId"] = "b"  # _spec_with's duplicate operationId
+    diags = Diagnostics()
+    text = dump_validated(document, "big.yaml", diags)
+    assert (text == dump_yaml(document)) if valid else text is None
+    assert [d.code for d in diags] == ([] if valid else ["spec-invalid"] * len(diags.items))
+    assert valid or diags.items

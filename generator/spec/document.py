@@ -18,6 +18,7 @@ unquoted integer key such as the status code ``200`` becomes ``"200"``) and appe
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tempfile
@@ -26,7 +27,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import Diagnostic, Diagnostics
 
 #: Largest document read (bytes); the whole-API spec is about 1.2 MB.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -384,9 +385,66 @@ def _str_presenter(dumper: yaml.CSafeDumper, data: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_presenter)
 
 
+_DUMP_OPTIONS: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 1_000_000, "indent": 2}
+
+
 def dump_yaml(document: Any) -> str:
-    """Deterministic YAML text of ``document``."""
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, indent=2)
+    """Deterministic YAML text of ``document``.
+
+    JSON-compatible data is turned into YAML nodes directly (:func:`_node`: what the safe
+    representer and :func:`_str_presenter` make, without their per-node bookkeeping) and written by
+    libyaml's emitter; other data goes through ``yaml.dump``. Both write the same text.
+    """
+    try:
+        node = _node(document)
+    except _Unusual:
+        text: str = yaml.dump(document, Dumper=_Dumper, **_DUMP_OPTIONS)
+        return text
+    stream = io.StringIO()
+    dumper = _Dumper(stream, default_flow_style=False, **_DUMP_OPTIONS)
+    try:
+        dumper.open()
+        dumper.serialize(node)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+def _node(data: Any) -> yaml.Node:
+    """The node the safe representer makes of ``data`` (dict, list, str, int, float, bool, None);
+    :class:`_Unusual` for anything else."""
+    kind = type(data)
+    if kind is str:
+        return yaml.ScalarNode(_TAG + "str", data, style="|" if "\n" in data else None)
+    if kind is dict:
+        return yaml.MappingNode(_TAG + "map", [(_node(k), _node(v)) for k, v in data.items()], flow_style=False)
+    if kind is list:
+        return yaml.SequenceNode(_TAG + "seq", [_node(item) for item in data], flow_style=False)
+    if kind is bool:
+        return yaml.ScalarNode(_TAG + "bool", "true" if data else "false")
+    if data is None:
+        return yaml.ScalarNode(_TAG + "null", "null")
+    if kind is int:
+        return yaml.ScalarNode(_TAG + "int", str(data))
+    if kind is float:
+        return yaml.ScalarNode(_TAG + "float", _float_text(data))
+    raise _Unusual
+
+
+def _float_text(data: float) -> str:
+    """``SafeRepresenter.represent_float``'s text."""
+    if data != data:
+        return ".nan"
+    if data == float("inf"):
+        return ".inf"
+    if data == float("-inf"):
+        return "-.inf"
+    value = repr(data).lower()
+    return value.replace("e", ".0e", 1) if "." not in value and "e" in value else value
 
 
 def _umask() -> int:
@@ -431,6 +489,58 @@ def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, l
     if errors > limit:
         diags.error(name, 0, "spec-invalid", f"... and {errors - limit} more validation errors")
     return errors == 0
+
+
+#: Paths from which :func:`dump_validated` validates in a second process while it writes the YAML.
+PARALLEL_VALIDATION_PATHS = 20
+_VALIDATING: list[Any] = []
+
+
+def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> str | None:
+    """The YAML text of ``document`` (:func:`dump_yaml`), or None when :func:`validate_document`
+    finds it invalid (its ``spec-invalid`` errors are in ``diags``).
+
+    A large document is validated in a forked process (it inherits the document; only the
+    diagnostics come back) while this one writes the text: the two take about as long.
+    """
+    paths = document.get("paths")
+    if not isinstance(paths, dict) or len(paths) < PARALLEL_VALIDATION_PATHS or os.cpu_count() == 1:
+        return dump_yaml(document) if validate_document(document, name, diags) else None
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork here
+        return dump_yaml(document) if validate_document(document, name, diags) else None
+    receive, send = context.Pipe(duplex=False)
+    _VALIDATING[:] = [document, name, send]
+    try:
+        child = context.Process(target=_validate_child, daemon=True)
+        child.start()
+    finally:
+        _VALIDATING.clear()
+    send.close()
+    text = dump_yaml(document)
+    try:
+        found: list[Diagnostic] = receive.recv()
+    except (EOFError, OSError):  # the child died: validate here
+        found = []
+        child.join()
+        return text if validate_document(document, name, diags) else None
+    finally:
+        receive.close()
+    child.join()
+    diags.extend(found)
+    return None if any(d.code == "spec-invalid" for d in found) else text
+
+
+def _validate_child() -> None:
+    """In the forked process: validate the inherited document, send the diagnostics back."""
+    document, name, send = _VALIDATING
+    said = Diagnostics()
+    validate_document(document, name, said)
+    send.send(said.items)
+    send.close()
 
 
 def load_document(path: Path, diags: Diagnostics) -> dict[str, Any] | None:
