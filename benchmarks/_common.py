@@ -101,8 +101,9 @@ class Timed:
 
 def run_timed(command: Sequence[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Timed:
     """Run ``command`` as a fresh process (output discarded): what a user waits for, interpreter
-    start and imports included. CPU time from ``wait4``; memory: the largest sum of the resident
-    sets of the process and its descendants, sampled every 50 ms (Linux ``/proc``; 0 elsewhere)."""
+    start and imports included. CPU time from ``wait4``; memory: the largest sum of the
+    proportional set sizes of the process and its descendants, sampled every 50 ms (Linux
+    ``/proc``), and at least the process's own peak resident set (``wait4``)."""
     start = time.perf_counter()
     process = subprocess.Popen(
         list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -121,17 +122,18 @@ def run_timed(command: Sequence[str], *, cwd: Path = ROOT, env: dict[str, str] |
 
 
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and its descendants (0 when /proc cannot tell)."""
+    """Memory of ``pid`` and its descendants in bytes (0 when /proc cannot tell): the sum of their
+    proportional set sizes, so that pages forked workers share with their parent count once."""
     total = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/statm") as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/smaps_rollup") as handle:
+                total += next(int(line.split()[1]) * 1024 for line in handle if line.startswith("Pss:"))
             with open(f"/proc/{current}/task/{current}/children") as handle:
                 pending.extend(int(child) for child in handle.read().split())
-        except (OSError, ValueError):
+        except (OSError, ValueError, StopIteration):
             continue
     return total
 
