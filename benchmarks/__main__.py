@@ -29,7 +29,10 @@ def number(value: float | None, unit: str = "") -> str:
         return "-"
     if math.isinf(value) or math.isnan(value):
         return str(value)
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3f}"
+    if float(value).is_integer() and abs(value) < 1e15:
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3f}"
     return f"{text} {unit}".strip()
 
 

@@ -100,14 +100,16 @@ def normalize(
         raise typer.Exit(1)
     with _err.status("normalizing pages..."):
         result = run(inputs, loaded, diags)
-        text = dump_validated(result.document, str(output), diags) if validate else dump_yaml(result.document)
+        document, operations = result.document, len(result.operations)
+        del result  # the pages and operations: freed before the document is written and validated
+        text = dump_validated(document, str(output), diags) if validate else dump_yaml(document)
     if text is not None and _exit_code(diags, strict) == 0:  # a run that fails (--strict: on warnings) writes nothing
         try:
             write_atomic(output, text)
         except OSError as exc:
             diags.error(str(output), 0, "file-unwritable", f"cannot write: {exc}")
         else:
-            _err.print(f"wrote {output} ({len(result.operations)} operations)", markup=False)
+            _err.print(f"wrote {output} ({operations} operations)", markup=False)
     _report(diags, quiet_notes=not verbose)
     raise typer.Exit(_exit_code(diags, strict))
 
