@@ -391,48 +391,76 @@ _DUMP_OPTIONS: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "wid
 def dump_yaml(document: Any) -> str:
     """Deterministic YAML text of ``document``.
 
-    JSON-compatible data is turned into YAML nodes directly (:func:`_node`: what the safe
-    representer and :func:`_str_presenter` make, without their per-node bookkeeping) and written by
-    libyaml's emitter; other data goes through ``yaml.dump``. Both write the same text.
+    JSON-compatible data is written as a stream of events straight into libyaml's emitter
+    (:class:`_EventWriter`): the events the safe representer, :func:`_str_presenter` and the
+    serializer would give, without building the node tree (memory stays flat) and with each
+    scalar's implicit-tag test asked once per distinct text. Other data goes through
+    ``yaml.dump``. Both write the same text (tested).
     """
     try:
-        node = _node(document)
+        return _EventWriter().dump(document)
     except _Unusual:
         text: str = yaml.dump(document, Dumper=_Dumper, **_DUMP_OPTIONS)
         return text
-    stream = io.StringIO()
-    dumper = _Dumper(stream, default_flow_style=False, **_DUMP_OPTIONS)
-    try:
-        dumper.open()
-        dumper.serialize(node)
-        dumper.close()
-    finally:
-        dumper.dispose()
-    return stream.getvalue()
 
 
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
 
 
-def _node(data: Any) -> yaml.Node:
-    """The node the safe representer makes of ``data`` (dict, list, str, int, float, bool, None);
-    :class:`_Unusual` for anything else."""
-    kind = type(data)
-    if kind is str:
-        return yaml.ScalarNode(_TAG + "str", data, style="|" if "\n" in data else None)
-    if kind is dict:
-        return yaml.MappingNode(_TAG + "map", [(_node(k), _node(v)) for k, v in data.items()], flow_style=False)
-    if kind is list:
-        return yaml.SequenceNode(_TAG + "seq", [_node(item) for item in data], flow_style=False)
-    if kind is bool:
-        return yaml.ScalarNode(_TAG + "bool", "true" if data else "false")
-    if data is None:
-        return yaml.ScalarNode(_TAG + "null", "null")
-    if kind is int:
-        return yaml.ScalarNode(_TAG + "int", str(data))
-    if kind is float:
-        return yaml.ScalarNode(_TAG + "float", _float_text(data))
-    raise _Unusual
+class _EventWriter:
+    """One :func:`dump_yaml` call: emitter, the implicit flags of the scalars met so far."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+        self.dumper = _Dumper(self.stream, default_flow_style=False, **_DUMP_OPTIONS)
+        self.implicit: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+    def dump(self, document: Any) -> str:
+        emit = self.dumper.emit
+        try:
+            emit(yaml.StreamStartEvent())
+            emit(yaml.DocumentStartEvent(explicit=False))
+            self.write(document)
+            emit(yaml.DocumentEndEvent(explicit=False))
+            emit(yaml.StreamEndEvent())
+        finally:
+            self.dumper.dispose()
+        return self.stream.getvalue()
+
+    def scalar(self, tag: str, text: str, style: str | None = None) -> None:
+        """A scalar: plain when its text reads back as ``tag`` (the serializer's test), else quoted."""
+        flags = self.implicit.get((text, tag))
+        if flags is None:
+            detected = self.dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+            flags = self.implicit[(text, tag)] = (detected == tag, tag == _STR)
+        self.dumper.emit(yaml.ScalarEvent(None, tag, flags, text, style=style))
+
+    def write(self, data: Any) -> None:
+        kind = type(data)
+        if kind is str:
+            self.scalar(_STR, data, "|" if "\n" in data else None)
+        elif kind is dict:
+            self.dumper.emit(yaml.MappingStartEvent(None, _TAG + "map", True, flow_style=False))
+            for key, value in data.items():
+                self.write(key)
+                self.write(value)
+            self.dumper.emit(yaml.MappingEndEvent())
+        elif kind is list:
+            self.dumper.emit(yaml.SequenceStartEvent(None, _TAG + "seq", True, flow_style=False))
+            for item in data:
+                self.write(item)
+            self.dumper.emit(yaml.SequenceEndEvent())
+        elif kind is bool:
+            self.scalar(_TAG + "bool", "true" if data else "false")
+        elif data is None:
+            self.scalar(_TAG + "null", "null")
+        elif kind is int:
+            self.scalar(_TAG + "int", str(data))
+        elif kind is float:
+            self.scalar(_TAG + "float", _float_text(data))
+        else:
+            raise _Unusual
 
 
 def _float_text(data: float) -> str:
