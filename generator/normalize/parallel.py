@@ -4,7 +4,9 @@ Pages are independent until their operations are settled, so :func:`map_pages` r
 over them in worker processes (``fork``: the workers inherit the parsed pages and everything read
 before, nothing is sent to them but indexes) and returns the results in page order, each with the
 diagnostics it gave, which are added to the run's in that order: the output and the diagnostics
-are exactly those of a serial run (a test holds them byte-identical).
+are exactly those of a serial run (a test holds them byte-identical). What the workers inherit is
+frozen out of the garbage collector first (``gc.freeze``): a collection in a worker would touch
+every inherited object and so copy the parent's memory into each worker.
 
 Serial when there is one core, few pages, no ``fork`` (Windows), or ``RECALLGEN_JOBS=1``
 (``RECALLGEN_JOBS=N`` sets the number of workers).
@@ -12,6 +14,7 @@ Serial when there is one core, few pages, no ``fork`` (Windows), or ``RECALLGEN_
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -47,12 +50,14 @@ def map_pages(func: Callable[[T, Diagnostics], R], items: Sequence[T], diags: Di
     if workers == 1:
         return [func(item, diags) for item in items]
     _WORK[:] = [func, items]
+    gc.freeze()  # the workers' collector never walks (and so never copies) what they inherit
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             chunks = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
             done = list(pool.map(_run_chunk, chunks))
     finally:
+        gc.unfreeze()
         _WORK.clear()
     results: list[R] = []
     for chunk in done:

@@ -18,6 +18,7 @@ unquoted integer key such as the status code ``200`` becomes ``"200"``) and appe
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -542,10 +543,12 @@ def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> s
         return dump_yaml(document) if validate_document(document, name, diags) else None
     receive, send = context.Pipe(duplex=False)
     _VALIDATING[:] = [document, name, send]
+    gc.freeze()  # the child's collector never walks (and so never copies) the inherited document
     try:
         child = context.Process(target=_validate_child, daemon=True)
         child.start()
     finally:
+        gc.unfreeze()
         _VALIDATING.clear()
     send.close()
     text = dump_yaml(document)
