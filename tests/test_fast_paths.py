@@ -206,7 +206,7 @@ def test_a_large_document_is_validated_beside_its_dump(valid: bool) -> None:
 
     schema: Any = {"type": "string"} if valid else {"type": "strin"}
     document = _spec_with(schema)
-    document["paths"] = {f"/p{i}": {} for i in range(PARALLEL_VALIDATION_PATHS)} | document["paths"]
+    document["paths"] = {f"/p{i}": {} for i in range(PARALLEL_VALIDATION_PATHS.start)} | document["paths"]
     document["paths"]["/a/{id}"].pop("post")  # _spec_with's duplicate operationId, unresolved {id}
     document["components"]["schemas"]["B"] = {"type": "object", "allOf": [schema]}
     diags = Diagnostics()

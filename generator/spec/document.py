@@ -520,8 +520,10 @@ def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, l
     return errors == 0
 
 
-#: Paths from which :func:`dump_validated` validates in a second process while it writes the YAML.
-PARALLEL_VALIDATION_PATHS = 20
+#: Paths from which :func:`dump_validated` validates in a second process while it writes the YAML,
+#: and up to which: the validator reads every node, so a forked child ends up with its own copy of
+#: the document (reference counts are written), which costs more memory than the overlap saves time.
+PARALLEL_VALIDATION_PATHS = range(20, 1000)
 _VALIDATING: list[Any] = []
 
 
@@ -529,11 +531,11 @@ def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> s
     """The YAML text of ``document`` (:func:`dump_yaml`), or None when :func:`validate_document`
     finds it invalid (its ``spec-invalid`` errors are in ``diags``).
 
-    A large document is validated in a forked process (it inherits the document; only the
-    diagnostics come back) while this one writes the text: the two take about as long.
+    A document of :data:`PARALLEL_VALIDATION_PATHS` paths is validated in a forked process (it
+    inherits the document; only the diagnostics come back) while this one writes the text.
     """
     paths = document.get("paths")
-    if not isinstance(paths, dict) or len(paths) < PARALLEL_VALIDATION_PATHS or os.cpu_count() == 1:
+    if not isinstance(paths, dict) or len(paths) not in PARALLEL_VALIDATION_PATHS or os.cpu_count() == 1:
         return dump_yaml(document) if validate_document(document, name, diags) else None
     import multiprocessing
 
