@@ -179,11 +179,21 @@ def sandbox(
 
 
 class DiffFormat(StrEnum):
-    """How a spec diff is printed."""
+    """How a spec diff is printed (:mod:`generator.diff.formats`)."""
 
     text = "text"
     json = "json"
     markdown = "markdown"
+    github = "github"
+    junit = "junit"
+
+
+class FailOn(StrEnum):
+    """The least severe change level that makes ``diff`` exit 1."""
+
+    breaking = "breaking"
+    warning = "warning"
+    info = "info"
 
 
 @app.command()
@@ -191,16 +201,24 @@ def diff(
     old: Annotated[Path, typer.Argument(help="The previous OpenAPI document.")],
     new: Annotated[Path, typer.Argument(help="The new OpenAPI document.")],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", help="text, json or markdown (a changelog).")
+        DiffFormat, typer.Option("--format", help="text, markdown (a PR comment), json, github (annotations), junit.")
     ] = DiffFormat.text,
-    allow_breaking: Annotated[bool, typer.Option("--allow-breaking", help="Exit 0 even on breaking changes.")] = False,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a change is at or above this level.")
+    ] = FailOn.breaking,
+    no_fail: Annotated[
+        bool, typer.Option("--no-fail", "--allow-breaking", help="Report only: exit 0 whatever changed.")
+    ] = False,
 ) -> None:
-    """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking).
+    """Compare two specs: every change with its id and level (breaking, warning, info).
 
-    Exit 2 when a spec cannot be read or is not valid OpenAPI (``spec-unreadable``,
-    ``spec-invalid``, ``spec-bad-ref``), so CI can tell unreadable input from breaking changes.
+    Exit 1 when a change is at or above ``--fail-on`` (default breaking), 0 otherwise; exit 2 when a
+    spec cannot be read or is not valid OpenAPI (``spec-unreadable``, ``spec-invalid``,
+    ``spec-bad-ref``), so CI can tell unreadable input from changes.
     """
-    from generator.diff.changes import diff_specs, to_json, to_markdown
+    from generator.diff.changes import diff_specs, fails, summary
+    from generator.diff.codes import Level
+    from generator.diff.formats import FORMATS, Context, github
     from generator.spec.model import load_spec
 
     diags = Diagnostics()
@@ -215,20 +233,19 @@ def diff(
         _report(diags)
     try:
         changes = diff_specs(before, after)
-    except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "breaking" (1)
+    except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "changes" (1)
         diags.error(str(new), 0, "internal-error", f"cannot compare the specs ({type(exc).__name__}: {exc})")
         _report(diags)
         raise typer.Exit(2) from None
-    if fmt is DiffFormat.json:
-        sys.stdout.write(to_json(changes) + "\n")
-    elif fmt is DiffFormat.markdown:
-        sys.stdout.write(to_markdown(changes))
+    level = Level(fail_on.value)
+    context = Context(str(old), str(new), before.version, after.version, level)
+    if fmt is DiffFormat.github:
+        sys.stdout.write(github(changes, context, after.line_of))
     else:
-        for change in changes:
-            typer.echo(change.format())
-        breaking = sum(c.breaking for c in changes)
-        _err.print(f"{len(changes)} change(s), {breaking} breaking", markup=False)
-    raise typer.Exit(1 if any(c.breaking for c in changes) and not allow_breaking else 0)
+        sys.stdout.write(FORMATS[fmt.value](changes, context))
+    if fmt is not DiffFormat.text:
+        _err.print(summary(changes), markup=False)
+    raise typer.Exit(1 if fails(changes, level) and not no_fail else 0)
 
 
 #: Problems of a spec that ``diff`` refuses, and their codes.

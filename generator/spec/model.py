@@ -194,6 +194,7 @@ class Operation:
     security: tuple[tuple[SecurityScheme, ...], ...] = ()
     rate_limit: RateLimit | None = None
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    deprecated: bool = False
 
     @property
     def tag(self) -> str:
@@ -541,6 +542,7 @@ class _Reader:
             security=security,
             rate_limit=rate_limit,
             extensions={k: v for k, v in op.items() if isinstance(k, str) and k.startswith("x-")},
+            deprecated=op.get("deprecated") is True,
         )
 
     def _parameter(self, pointer: str) -> Parameter:
