@@ -179,7 +179,8 @@ class Server:
 @dataclass(frozen=True)
 class Operation:
     """One operation. ``security`` lists alternatives (any one suffices), each a tuple of schemes
-    that must all be sent (section 4.8.30); ``()`` means no credentials."""
+    that must all be sent (section 4.8.30); ``()`` means no credentials. ``deprecated`` is True only
+    for ``deprecated: true``."""
 
     operation_id: str
     method: str
