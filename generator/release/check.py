@@ -62,7 +62,8 @@ def check(project: Project, diags: Diagnostics) -> CheckResult | None:
     if result.files:
         shown = ", ".join(f"{name} ({why})" for name, why in list(result.files.items())[:8])
         more = f" and {len(result.files) - 8} more" if len(result.files) > 8 else ""
-        remedy = project.generate_command() + (" after the spec" if result.spec_stale else "")
-        message = f"{len(result.files)} generated file(s) are stale: {shown}{more}; regenerate with `{remedy}`"
+        after = ", once the spec is regenerated" if result.spec_stale else ""
+        message = f"{len(result.files)} generated file(s) are stale: {shown}{more}; regenerate with "
+        message += f"`{project.generate_command()}`{after}"
         diags.error(str(project.output), 0, "check-stale", message)
     return result

@@ -35,9 +35,12 @@ def build_package(spec: Spec, diags: Diagnostics) -> Package | None:
     """Render ``spec``'s package in a temporary folder; None (errors in ``diags``) when it fails."""
     from generator.client.render import render_package
 
+    own = Diagnostics()  # render_package stops at any error, also one found before it ran
     with tempfile.TemporaryDirectory(prefix="recallgen-package-") as tmp:
         out = Path(tmp) / "package"
-        if not render_package(spec, out, diags):
+        done = render_package(spec, out, own)
+        diags.items.extend(own.items)
+        if not done:
             return None
         listed = read_manifest(out) or frozenset()
         files = {name: (out / name).read_bytes() for name in sorted(listed)}
