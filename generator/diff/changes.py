@@ -20,7 +20,6 @@ from typing import Any
 from generator.diff import api
 from generator.diff.codes import CHANGES, Kind, Level
 from generator.diff.merge import SCHEMA, Collector
-from generator.diff.moves import find_moves
 from generator.diff.operations import OperationComparer, Root, route_key
 from generator.diff.schemas import Finding, SchemaComparer, names_phrase, render_path
 from generator.spec.model import Operation, Spec
@@ -153,8 +152,7 @@ def diff_specs(old: Spec, new: Spec) -> list[Change]:
     for before, after in sorted(pairs, key=lambda p: (p[1].path, p[1].method)):
         label = after.operation_id
         for root in operations.compare(before, after):
-            findings = find_moves(root.findings, root.side, schemas) if root.side else root.findings
-            for finding in findings:
+            for finding in root.findings:
                 head, tail = _place(label, root, finding)
                 out.add(finding, head, tail, _place(label, root, finding, parent=True)[1], label)
     for finding in api.components(old, new, schemas):

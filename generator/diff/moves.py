@@ -72,8 +72,8 @@ def find_moves(findings: list[Finding], side: str, comparer: SchemaComparer) -> 
 
 
 def _same_type(comparer: SchemaComparer, removal: Finding, addition: Finding) -> bool:
-    before = comparer.shape(comparer.old, removal.node, "")
-    after = comparer.shape(comparer.new, addition.node, "")
+    before = comparer.shape(comparer.old, removal.node)
+    after = comparer.shape(comparer.new, addition.node)
     return before.types == after.types
 
 

@@ -5,8 +5,8 @@ Operations are the same when their method and path template are (path parameter 
 when their operationId is (``operation-moved``). Each part of the operation is compared as the
 client sees it: its name and group (operationId, first tag), parameters, request body, the success
 status and every documented response, security requirements in force and ``x-rate-limit``.
-Findings come back per root (parameters, ``request``, ``response``, ``response 404``...) for the
-detection of moved properties and the report.
+Findings come back per root (parameters, ``request``, ``response``, ``response 404``...), moved
+properties found in each body (:mod:`generator.diff.moves`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from generator.diff.moves import find_moves
 from generator.diff.schemas import Finding, Place, SchemaComparer
 from generator.spec.model import MediaType, Operation, Parameter, SecurityScheme
+from generator.spec.refs import component_name
 
 _PARAM = re.compile(r"\{[^{}/]*\}")
 
@@ -51,6 +53,7 @@ class OperationComparer:
     def __init__(self, schemas: SchemaComparer, scheme_name: Callable[[str], str]) -> None:
         self.schemas = schemas
         self.scheme_name = scheme_name
+        self._bodies: dict[tuple[object, object, str], list[Finding]] = {}
 
     def compare(self, old: Operation, new: Operation) -> list[Root]:
         """Every difference between ``old`` and ``new``, one :class:`Root` per part."""
@@ -78,6 +81,15 @@ class OperationComparer:
         roots += self._request(old, new, own)
         roots += self._responses(old, new, own)
         return roots
+
+    def _body(self, old: object, new: object, side: str, place: Place) -> list[Finding]:
+        """The findings of a request or response body, moved properties found (:mod:`.moves`);
+        computed once for bodies that are the same pair of components (``$ref: Bot``)."""
+        key = (_identity(old), _identity(new), side)
+        found = self._bodies.get(key)
+        if found is None:
+            found = self._bodies[key] = find_moves(self.schemas.compare(old, new, side, place), side, self.schemas)
+        return found
 
     def _security(self, old: Operation, new: Operation, add: Callable[..., None]) -> None:
         def alternatives(op: Operation, rename: Callable[[str], str]) -> set[frozenset[str]]:
@@ -178,7 +190,7 @@ class OperationComparer:
             message = f"requestBody.required {str(was_required).lower()} -> {str(now_required).lower()}"
             own.append(Finding(change, message, pointer=pointer, old_pointer=old_pointer))
         place = Place(pointer=after[1], old_pointer=before[1])
-        return [Root("request", "request", self.schemas.compare(before[0], after[0], "request", place))]
+        return [Root("request", "request", self._body(before[0], after[0], "request", place))]
 
     def _responses(self, old: Operation, new: Operation, own: list[Finding]) -> list[Root]:
         roots = []
@@ -213,8 +225,14 @@ class OperationComparer:
                     own.append(Finding("response-body-added", message, pointer=new_response.pointer))
             elif old_body is not None and new_body is not None:
                 place = Place(pointer=new_body[1], old_pointer=old_body[1])
-                roots.append(Root(label, "response", self.schemas.compare(old_body[0], new_body[0], "response", place)))
+                roots.append(Root(label, "response", self._body(old_body[0], new_body[0], "response", place)))
         return roots
+
+
+def _identity(node: object) -> object:
+    """A component reference by its name (each operation writes its own ``{$ref}``), else the node."""
+    name = component_name(node)
+    return ("component", name) if name is not None else ("node", id(node))
 
 
 def _param_key(param: Parameter, op: Operation) -> str:

@@ -112,9 +112,18 @@ class Place:
             (*self.path, step),
             self.anchor,
             (*self.apath, step),
-            join_pointer(self.pointer, *new_tokens) if self.pointer else "",
-            join_pointer(self.old_pointer, *old_tokens) if self.old_pointer else "",
+            _extend(self.pointer, new_tokens),
+            _extend(self.old_pointer, old_tokens),
         )
+
+
+def _extend(pointer: str, tokens: tuple[str, ...]) -> str:
+    """``pointer`` with ``tokens`` (RFC 6901 escaped); ``""`` (unknown) stays unknown."""
+    if not pointer:
+        return ""
+    for token in tokens:
+        pointer += "/" + (token.replace("~", "~0").replace("/", "~1") if "~" in token or "/" in token else token)
+    return pointer
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,14 @@ class Shape:
     nullable: bool
     target: Mapping[str, Any]
     component: str | None
-    pointer: str
+    #: The target's pointer when a ``$ref`` was followed, else None (see :meth:`pointer_from`).
+    absolute: str | None
+    #: Tokens from the last ``$ref`` target (or the node itself) to the target (nullable branches).
+    tokens: tuple[str, ...]
+
+    def pointer_from(self, pointer: str) -> str:
+        """The target's pointer, given the pointer of the node as written (``""``: unknown)."""
+        return _extend(self.absolute, self.tokens) if self.absolute is not None else _extend(pointer, self.tokens)
 
 
 def _as_schema(node: Any) -> Mapping[str, Any]:
@@ -177,29 +193,32 @@ class SchemaComparer:
         self.new = new
         self._memo: dict[tuple[int, str, str], list[Finding]] = {}
         self._active: set[tuple[int, str, str]] = set()
-        self._shapes: dict[tuple[int, int, str], Shape] = {}
+        self._shapes: dict[tuple[int, int], Shape] = {}
+        self._props: dict[tuple[int, int], tuple[dict[str, Any], set[str]]] = {}
         self._same: dict[tuple[int, int, str], bool] = {}
         self._nested: dict[tuple[int, str, Path, str], list[Finding]] = {}
         #: old component -> new components found at the same place (a component replaced by another).
         self.replaced_by: dict[str, set[str]] = defaultdict(set)
 
     # -- reading -------------------------------------------------------------------------------
-    def shape(self, spec: Spec, node: Any, pointer: str) -> Shape:
-        """The :class:`Shape` of ``node`` (at ``pointer``, "" when unknown) in ``spec``."""
-        key = (id(spec), id(node), pointer)
+    def shape(self, spec: Spec, node: Any) -> Shape:
+        """The :class:`Shape` of ``node`` in ``spec``."""
+        key = (id(spec), id(node))
         found = self._shapes.get(key)
         if found is None:
-            found = self._shapes[key] = self._shape(spec, node, pointer)
+            found = self._shapes[key] = self._shape(spec, node)
         return found
 
-    def _shape(self, spec: Spec, node: Any, pointer: str) -> Shape:
+    def _shape(self, spec: Spec, node: Any) -> Shape:
         nullable = False
         component: str | None = None
+        absolute: str | None = None
+        tokens: tuple[str, ...] = ()
         schema = _as_schema(node)
         for _ in range(16):
             name = component_name(schema)
             if name is not None:
-                component, pointer = name, join_pointer("", "components", "schemas", name)
+                component, absolute, tokens = name, join_pointer("", "components", "schemas", name), ()
             try:
                 schema = _as_schema(spec.refs.resolve(schema))
             except SpecRefError:
@@ -213,7 +232,7 @@ class SchemaComparer:
                 break
             nullable = True
             key = "anyOf" if "anyOf" in schema else "oneOf"
-            pointer = join_pointer(pointer, key, branches.index(rest[0])) if pointer else ""
+            tokens = (*tokens, key, str(branches.index(rest[0])))
             component = None
             schema = _as_schema(rest[0])
         types = _types_of(schema)
@@ -223,7 +242,7 @@ class SchemaComparer:
         enum = schema.get("enum")
         if isinstance(enum, list) and None in enum:
             nullable = True
-        return Shape(frozenset(types), nullable, schema, component, pointer)
+        return Shape(frozenset(types), nullable, schema, component, absolute, tokens)
 
     @staticmethod
     def _resolve(spec: Spec, node: Any) -> Any:
@@ -235,6 +254,13 @@ class SchemaComparer:
     def properties(self, spec: Spec, schema: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
         """Property name -> schema as written, and the required names, of an object schema
         (its own ``properties`` and ``required`` first, then those of ``allOf`` members)."""
+        key = (id(spec), id(schema))
+        found = self._props.get(key)
+        if found is None:
+            found = self._props[key] = self._properties_of(spec, schema)
+        return found
+
+    def _properties_of(self, spec: Spec, schema: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
         props: dict[str, Any] = {}
         required: set[str] = set()
         stack = [schema]
@@ -286,8 +312,9 @@ class SchemaComparer:
     def _node(self, old: Any, new: Any, side: str, place: Place, out: list[Finding], depth: int) -> None:
         if depth > MAX_DEPTH:
             return
-        before = self.shape(self.old, old, place.old_pointer)
-        after = self.shape(self.new, new, place.pointer)
+        before = self.shape(self.old, old)
+        after = self.shape(self.new, new)
+        old_pointer, new_pointer = before.pointer_from(place.old_pointer), after.pointer_from(place.pointer)
         if before.component and after.component and before.component != after.component:
             self.replaced_by[before.component].add(after.component)
         if before.nullable != after.nullable:
@@ -295,7 +322,7 @@ class SchemaComparer:
             self._add(out, place, f"{side}-nullable-{verb}", "accepts null" if after.nullable else "no longer null")
         self._annotations(old, new, before, after, side, place, out)
         if after.component is None:
-            inner = replace(place, old_pointer=before.pointer or place.old_pointer, pointer=after.pointer)
+            inner = replace(place, old_pointer=old_pointer, pointer=new_pointer)
             self._content(before, after, side, inner, out, depth)
             return
         key = (id(before.target), after.component, side)
@@ -306,7 +333,7 @@ class SchemaComparer:
             self._active.add(key)
             try:
                 found = []
-                anchor = Place((), after.component, (), after.pointer, before.pointer)
+                anchor = Place((), after.component, (), new_pointer, old_pointer)
                 self._content(before, after, side, anchor, found, depth)
             finally:
                 self._active.discard(key)
@@ -410,8 +437,8 @@ class SchemaComparer:
         was, now = old.get("additionalProperties"), new.get("additionalProperties")
         if was is None and now is None:
             return
-        before = self.shape(self.old, True if was is None else was, "")
-        after = self.shape(self.new, True if now is None else now, "")
+        before = self.shape(self.old, True if was is None else was)
+        after = self.shape(self.new, True if now is None else now)
         closed_before, closed_after = was is False, now is False
         if (before.types, closed_before) == (after.types, closed_after):
             if isinstance(was, Mapping) and isinstance(now, Mapping):
@@ -467,9 +494,9 @@ class SchemaComparer:
             return None
         found = []
         for name in set(new_props) - set(old_props):
-            shape = self.shape(self.new, new_props[name], "")
+            shape = self.shape(self.new, new_props[name])
             is_array = "array" in shape.types
-            inner = self.shape(self.new, shape.target.get("items"), "").target if is_array else shape.target
+            inner = self.shape(self.new, shape.target.get("items")).target if is_array else shape.target
             names, _ = self.properties(self.new, inner)
             found.append((len(set(names) & set(old_props)), name, is_array))
         found.sort(reverse=True)
@@ -492,9 +519,14 @@ class SchemaComparer:
         child = place.child(name, ("properties", name), ())
         node = new_props[name]
         if is_array:
-            shape = self.shape(self.new, node, child.pointer)
+            shape = self.shape(self.new, node)
             node = shape.target.get("items")
-            child = Place((*child.path, "[]"), child.anchor, (*child.apath, "[]"), join_pointer(shape.pointer, "items"))
+            child = Place(
+                (*child.path, "[]"),
+                child.anchor,
+                (*child.apath, "[]"),
+                _extend(shape.pointer_from(child.pointer), ("items",)),
+            )
         self._add(
             out,
             place,
@@ -531,12 +563,12 @@ class SchemaComparer:
         stack: list[tuple[Any, Place, int, frozenset[str]]] = [(node, place, 0, frozenset())]
         while stack:
             current, where, level, seen = stack.pop()
-            shape = self.shape(self.new, current, where.pointer)
+            shape = self.shape(self.new, current)
             if shape.component is not None:
                 if shape.component in seen:
                     continue
                 seen = seen | {shape.component}
-                where = Place(where.path, shape.component, (), shape.pointer, "")
+                where = Place(where.path, shape.component, (), shape.pointer_from(where.pointer), "")
             if level >= limit:
                 continue
             props, required = self.properties(self.new, shape.target)
