@@ -61,11 +61,8 @@ class Change:
 
     def reach(self, limit: int = 8) -> str:
         """`` (bot_create, bot_list, +3 more)`` for a change that reaches operations other than its location."""
-        if (
-            not self.operations
-            or self.location in self.operations
-            or self.location.startswith(self.operations[0] + " ")
-        ):
+        named = set(self.location.replace(",", " ").split())
+        if all(op in named for op in self.operations):
             return ""
         shown = ", ".join(self.operations[:limit])
         more = f", +{len(self.operations) - limit} more" if len(self.operations) > limit else ""

@@ -3,9 +3,9 @@
 Within one comparison root (a request body, a response body), a removed property is paired with a
 property of the same name and type added elsewhere: one added itself (``status.code`` where
 ``status`` was already there), else one inside a property that was added (``attendees[].name``
-where ``attendees`` is new; that addition is still reported). Among those, the best candidate is
-one whose schema is the same, then the shallowest; a tie is ambiguous and leaves the removal and
-the addition as they are. A pair becomes one ``*-property-moved`` change,
+where ``attendees`` is new; that addition is still reported). Among those at most two object levels
+up or down, the best candidate is one whose schema is the same, then the shallowest; a tie is
+ambiguous and leaves the removal and the addition as they are. A pair becomes one ``*-property-moved`` change,
 plus whatever differs between the two schemas (``enum dropped``...) and a change of required-ness,
 reported at the new place.
 """
@@ -17,6 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.diff.schemas import Finding, Place, SchemaComparer, names_phrase, render_path
+
+
+#: Most object levels a property moves up or down (``code`` -> ``status.code`` is one; deeper
+#: matches of a common name, ``to`` -> ``recording_config.transcript.provider...custom_spelling[].to``,
+#: are coincidences).
+MAX_LEVELS = 2
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,10 @@ def find_moves(findings: list[Finding], side: str, comparer: SchemaComparer) -> 
         found = [
             _Candidate(a, is_direct, comparer.equivalent(removal.node, a.node, side))
             for a in pool
-            if a.path != removal.path and id(a) not in consumed and _same_type(comparer, removal, a)
+            if a.path != removal.path
+            and id(a) not in consumed
+            and abs(_levels(a.path) - _levels(removal.path)) <= MAX_LEVELS
+            and _same_type(comparer, removal, a)
         ]
         return sorted(found, key=lambda c: c.rank)
 
@@ -69,6 +78,11 @@ def find_moves(findings: list[Finding], side: str, comparer: SchemaComparer) -> 
             consumed.add(id(target))
         out += _moved(removal, target, side, comparer)
     return [f for f in findings if id(f) not in consumed] + out
+
+
+def _levels(path: tuple[str, ...]) -> int:
+    """Object levels of a path (array items and variants are not levels of their own)."""
+    return sum(1 for step in path if step != "[]" and not step.startswith("|") and step != "*")
 
 
 def _same_type(comparer: SchemaComparer, removal: Finding, addition: Finding) -> bool:
