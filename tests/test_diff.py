@@ -125,7 +125,9 @@ def test_exit_codes_and_fail_on(old: dict[str, Any], tmp_path: Path) -> None:
     paths = write(tmp_path, old, new)
     result = runner.invoke(app, ["diff", *paths])
     assert result.exit_code == 1
-    assert "breaking[operation-removed] recording_partial_update: PATCH /api/v1/recording/{id}/ removed" in result.stdout
+    assert (
+        "breaking[operation-removed] recording_partial_update: PATCH /api/v1/recording/{id}/ removed" in result.stdout
+    )
     assert runner.invoke(app, ["diff", *paths, "--no-fail"]).exit_code == 0
     usage = runner.invoke(app, ["diff", *paths, "--fail-on", "never"])
     assert usage.exit_code == 2

@@ -416,9 +416,17 @@ CASES: dict[str, tuple[Edit, set[str], set[str]]] = {
         {"response-constraint-tightened"},
     ),
     # defaults and descriptions
-    "request default changed": (_set(_kind, "default", "fancy"), {"request-default-changed"}, {"request-default-changed"}),
+    "request default changed": (
+        _set(_kind, "default", "fancy"),
+        {"request-default-changed"},
+        {"request-default-changed"},
+    ),
     "request default dropped": (_delete(_kind, "default"), {"request-default-changed"}, {"request-default-changed"}),
-    "response default": (_set(_status, "default", "active"), {"response-default-changed"}, {"response-default-changed"}),
+    "response default": (
+        _set(_status, "default", "active"),
+        {"response-default-changed"},
+        {"response-default-changed"},
+    ),
     "property description": (
         _set(_name, "description", "Another name."),
         {"schema-description-changed"},

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from generator.diff.schemas import Finding, Place, SchemaComparer, names_phrase, render_path
 
-
 #: Most object levels a property moves up or down (``code`` -> ``status.code`` is one; deeper
 #: matches of a common name, ``to`` -> ``recording_config.transcript.provider...custom_spelling[].to``,
 #: are coincidences).
