@@ -48,14 +48,17 @@ def find_moves(findings: list[Finding], side: str, comparer: SchemaComparer) -> 
 
     def candidates(removal: Finding, pool: Iterable[Finding], is_direct: bool) -> list[_Candidate]:
         found = [
-            _Candidate(a, is_direct, comparer.equivalent(removal.node, a.node, side))
+            a
             for a in pool
             if a.path != removal.path
             and id(a) not in consumed
             and abs(_levels(a.path) - _levels(removal.path)) <= MAX_LEVELS
             and _same_type(comparer, removal, a)
         ]
-        return sorted(found, key=lambda c: c.rank)
+        if len(found) == 1:  # nothing to rank: whether the schemas are the same does not matter
+            return [_Candidate(found[0], is_direct, True)]
+        ranked = [_Candidate(a, is_direct, comparer.equivalent(removal.node, a.node, side)) for a in found]
+        return sorted(ranked, key=lambda c: c.rank)
 
     consumed: set[int] = set()
     out: list[Finding] = []
