@@ -1,4 +1,4 @@
-"""The commands a user runs, as processes, beside openapi-python-client (issue 11, targets 1 and 3).
+"""The commands a user runs, as processes, beside openapi-python-client (issue 11, target 1).
 
 Every command is a fresh process (``recallgen`` of this virtual environment): interpreter start,
 imports and validation included, as a user waits for them. :data:`ROUNDS` rounds alternate ours
@@ -10,9 +10,8 @@ judged; CPU time (user + system, child processes included) is in the notes.
   of that spec, against ``openapi-python-client generate`` of the same spec alone (the spec ->
   client step only). Target: at most :data:`PIPELINE_TARGET` times the peer's time.
 - **spec -> client** alone beside the same peer run (informational: the lead to keep).
-- **diff**: ``recallgen diff`` of two whole-API specs, the one above and the one normalized
-  from the oldest dated version of every page (``recall-docs-versions``: the "docs changed"
-  case), ``--allow-breaking``. Target: under :data:`DIFF_TARGET` s.
+
+``recallgen diff`` is timed by :mod:`benchmarks.bench_diff`.
 
 The peer is installed once into ``build/peers/`` (:mod:`benchmarks._peers`). Skipped without
 ``../shared/corpus``.
@@ -29,23 +28,9 @@ from benchmarks._common import CORPUS, ROOT, Result, Timed, compare, load_averag
 from benchmarks._peers import OPENAPI_PYTHON_CLIENT
 
 ROUNDS = 3
-DIFF_ROUNDS = 7
 PIPELINE_TARGET = 0.75
-DIFF_TARGET = 0.3
-VERSIONS = CORPUS.parent / "recall-docs-versions"
 RECALLGEN = str(Path(sys.executable).parent / "recallgen")
 OVERLAY = str(ROOT / "spec" / "overlay.yaml")
-
-
-def oldest_pages(folder: Path) -> None:
-    """The oldest dated version of every page of :data:`VERSIONS` (``SLUG__DATE.md``) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    seen: set[str] = set()
-    for page in sorted(VERSIONS.glob("*.md")):
-        slug = page.name.split("__", 1)[0]
-        if slug not in seen:
-            seen.add(slug)
-            shutil.copyfile(page, folder / f"{slug}.md")
 
 
 def _ours(work: Path) -> tuple[Timed, Timed]:
@@ -106,33 +91,12 @@ def pipeline(work: Path) -> list[Result]:
     ]  # fmt: skip
 
 
-def diff(work: Path) -> list[Result]:
-    """The diff row (target 3)."""
-    old, new = work / "old.yaml", work / "openapi.yaml"
-    if not VERSIONS.is_dir():
-        return [Result("recallgen diff of two whole-API specs", 0, "s", f"< {DIFF_TARGET} s", None, "no versions")]
-    oldest_pages(work / "old-pages")
-    made = run_timed([RECALLGEN, "normalize", str(work / "old-pages"), "--overlay", OVERLAY, "-o", str(old)])
-    if made.code or not new.exists():
-        return [Result("recallgen diff of two whole-API specs", 0, "s", f"< {DIFF_TARGET} s", False, "no specs")]
-    command = [RECALLGEN, "diff", str(old), str(new), "--allow-breaking"]
-    runs = [run_timed(command) for _ in range(DIFF_ROUNDS)]
-    if any(r.code for r in runs):
-        return [Result("recallgen diff of two whole-API specs", 0, "s", f"< {DIFF_TARGET} s", False, "diff failed")]
-    wall, cpu = median([r.wall for r in runs]), median([r.cpu for r in runs])
-    floor = median([run_timed([RECALLGEN, "version"]).wall for _ in range(DIFF_ROUNDS)])
-    sizes = f"{old.stat().st_size / 1e6:.1f} MB and {new.stat().st_size / 1e6:.1f} MB"
-    note = f"wall, median of {DIFF_ROUNDS}; CPU {cpu:.2f} s; `recallgen version` alone {floor:.2f} s; {sizes}"
-    return [Result("recallgen diff of two whole-API specs (oldest pages vs newest)", wall, "s",
-                   f"< {DIFF_TARGET} s", wall < DIFF_TARGET, note)]  # fmt: skip
-
-
 def run() -> list[Result]:
     """Measure (see the module docstring)."""
     if not CORPUS.is_dir():
         return [Result("pages -> spec -> client (whole API)", 0, "s", f"<= {PIPELINE_TARGET}x", None, "no corpus")]
     work = Path(tempfile.mkdtemp(prefix="recallgen-bench-"))
     try:
-        return pipeline(work) + diff(work)
+        return pipeline(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
