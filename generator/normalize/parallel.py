@@ -38,7 +38,9 @@ _WORK: list[Any] = []
 def jobs(items: int) -> int:
     """How many worker processes for ``items`` items (1: none)."""
     wanted = os.environ.get("RECALLGEN_JOBS", "")
-    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else len(os.sched_getaffinity(0))
+    affinity = getattr(os, "sched_getaffinity", None)  # the cores this process may use (Linux)
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else cores
     if items < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(count, items // CHUNK))
