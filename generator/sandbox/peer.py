@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--st", type=Path, default=None, help="Schemathesis' `st` (default: build/peers, then PATH)")
     parser.add_argument("extra", nargs="*", help="more `st run` arguments (after --)")
     args = parser.parse_args(argv)
-    st = str(args.st) if args.st is not None else _find_st()
+    st = str(args.st.resolve()) if args.st is not None else _find_st()
     if st is None:
         print("conformance-peer: no `st` (schemathesis): make conformance-peer installs it", file=sys.stderr)
         return 2
