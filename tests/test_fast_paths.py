@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,13 @@ def _spec_with(schema: Any) -> dict[str, Any]:
                 "post": {"operationId": "a", "responses": {"200": {"description": "ok"}}},
             }
         },
-        "components": {"schemas": {"A": schema, "B": {"type": "object", "required": ["x"], "allOf": [schema]}}},
+        "components": {
+            "schemas": {
+                "A": schema,
+                "B": {"type": "object", "required": ["x"], "allOf": [schema]},
+                "C": copy.deepcopy(schema),  # the same text again: checked once, reported as upstream does
+            }
+        },
     }
 
 

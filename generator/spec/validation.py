@@ -3,7 +3,8 @@
 :class:`SpecValidator` is ``OpenAPIV31SpecValidator`` with two of its keyword validators replaced:
 
 - the schema validator and the operation validator remember visited schemas and operationIds in
-  lists (``x in list``: quadratic in the size of the spec); here in sets beside those lists;
+  lists (``x in list``: quadratic in the size of the spec); here in sets beside those lists, and
+  a schema written twice (same JSON text) is checked against the dialect once;
 - each Schema Object is checked against the OpenAPI 3.1 dialect meta-schema by a validator built
   once from a *static* copy of that meta-schema (:func:`static_dialect`): the dialect and the JSON
   Schema 2020-12 vocabularies it includes as one document, every ``$dynamicRef: "#meta"`` replaced
@@ -20,6 +21,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
@@ -144,11 +146,31 @@ class _SchemaValidator(keywords.OpenAPIV31SchemaValidator):
         super().__init__(registry)
         self.visited_schema_ids = _Ids()
         self.meta_checked_schema_ids = _Ids()
+        #: The dialect check's answer per schema text: a schema written twice is checked once.
+        self._answers: dict[str, SchemaError | None] = {}
 
     def _get_schema_checker(self, schema: Any, schema_value: Any) -> Any:
         if self._get_schema_dialect_id(schema, schema_value) == OAS31_BASE_DIALECT_ID:
-            return check_dialect_schema
+            return self._check_once
         return super()._get_schema_checker(schema, schema_value)
+
+    def _check_once(self, schema: Any) -> None:
+        """:func:`check_dialect_schema`, remembered by the schema's JSON text (the check reads
+        nothing but the schema, so equal texts get equal answers, the same first error)."""
+        try:
+            text = json.dumps(schema, separators=(",", ":"))
+        except (TypeError, ValueError):  # not JSON data: checked every time
+            check_dialect_schema(schema)
+            return
+        if text not in self._answers:
+            try:
+                check_dialect_schema(schema)
+                self._answers[text] = None
+            except SchemaError as exc:
+                self._answers[text] = exc
+        error = self._answers[text]
+        if error is not None:
+            raise SchemaError.create_from(error)  # a fresh one each time (no traceback piles up)
 
 
 class _OperationValidator(keywords.OperationValidator):
