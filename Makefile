@@ -52,9 +52,10 @@ lint: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/recallgen normalize $(CORPUS)/recall-docs --overlay $(OVERLAY) -o build/corpus-openapi.yaml
 
-## conformance-peer: Schemathesis (the independent judge) against a sandbox serving $(SPEC) on a free loopback port
+## conformance-peer: Schemathesis (the independent judge, in its own venv under build/peers) against a sandbox serving $(SPEC)
 conformance-peer: $(STAMP)
-	$(BIN)/python -m generator.sandbox.peer --spec $(SPEC) --max-examples $${PEER_EXAMPLES:-5}
+	$(BIN)/python -m benchmarks._peers schemathesis >/dev/null
+	$(BIN)/python -m generator.sandbox.peer --spec $(SPEC) --max-examples $${PEER_EXAMPLES:-5} --st build/peers/schemathesis/bin/st
 
 ## bench: speed and memory benchmarks (benchmarks/)
 bench: $(STAMP)

@@ -3,7 +3,8 @@
 hypothesis-jsonschema serves small schemas well; on the large nested ones (``Recording``, with
 its transcript provider tree) it re-canonicalises at every draw and takes seconds per example,
 so those get our own direct builder (:func:`from_spec_schema`), which knows the subset of JSON
-Schema the normalizer emits. Both are mixed with deterministic edge instances of
+Schema the normalizer emits; so do small schemas within that subset (:func:`direct`), where it
+draws the same values many times faster. Both are mixed with deterministic edge instances of
 :mod:`conformance_tests.instances` (every nullable field null, optional fields absent, unknown
 fields present) so the edges are tried on every run.
 """
@@ -92,6 +93,40 @@ def _size(schema: dict[str, Any]) -> int:
     return len(json.dumps(schema)) // 40
 
 
+#: Keywords :func:`from_spec_schema` honours (or that constrain nothing: annotations).
+_DIRECT_KEYWORDS = frozenset(
+    {"type", "enum", "format", "properties", "required", "items", "additionalProperties", "anyOf", "$ref", "$defs",
+     "$schema", "title", "description", "example", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+)  # fmt: skip
+_DIRECT_FORMATS = frozenset(_FORMATS) | {"int32", "int64", "float", "double"}
+
+
+def direct(schema: Any) -> bool:
+    """True when every value :func:`from_spec_schema` draws for ``schema`` (a standalone schema) is
+    valid: only the keywords it honours, formats it draws, ``anyOf`` only as ``[X, {type: null}]``.
+    hypothesis-jsonschema re-canonicalises object schemas at every draw (most of a live example's
+    time); such schemas are drawn directly instead, the same values a valid instance can take."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, bool):
+            continue
+        if not isinstance(node, dict) or any(not k.startswith("x-") and k not in _DIRECT_KEYWORDS for k in node):
+            return False
+        if "format" in node and node["format"] not in _DIRECT_FORMATS:
+            return False
+        branches = node.get("anyOf")
+        if branches is not None:
+            nulls = [b for b in branches if b == {"type": "null"}] if isinstance(branches, list) else []
+            if len(branches) != 2 or len(nulls) != 1 or set(node) - {"anyOf", "description", "title"}:
+                return False
+        for key in ("properties", "$defs"):
+            stack.extend(node.get(key, {}).values())
+        stack.extend(node.get("anyOf", []))
+        stack.extend(v for k, v in node.items() if k in ("items", "additionalProperties") and isinstance(v, dict))
+    return True
+
+
 @functools.cache
 def component_strategy(name: str) -> st.SearchStrategy[Any]:
     """Valid instances of component ``name``: generated, edge cases, and unknown extra fields.
@@ -100,7 +135,7 @@ def component_strategy(name: str) -> st.SearchStrategy[Any]:
     walks the spec's node, ``$ref``s resolved by the spec's resolver.
     """
     standalone = speclib.component(name)
-    if _size(standalone) <= SMALL_SCHEMA:
+    if _size(standalone) <= SMALL_SCHEMA and not direct(standalone):
         generated = from_schema(_patterns_for_formats(standalone))
     else:
         generated = from_spec_schema(speclib.component_ref(name).node)

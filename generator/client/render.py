@@ -16,6 +16,7 @@ code ruff cannot format, a package that does not import.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -35,7 +36,6 @@ from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
 from generator.diagnostics import Diagnostics
 from generator.naming import pep440_version
-from generator.spec.document import dump_yaml
 from generator.spec.model import Spec
 from generator.spec.refs import SpecRefError
 
@@ -77,8 +77,10 @@ class GenerateError(Exception):
 
 
 def spec_sha256(document: Mapping[str, Any]) -> str:
-    """sha256 of the spec's canonical YAML form (stable across whitespace-only edits)."""
-    return hashlib.sha256(dump_yaml(document).encode("utf-8")).hexdigest()
+    """sha256 of the spec's canonical JSON form: keys in document order, no whitespace, UTF-8
+    (stable across formatting-only edits and YAML/JSON spellings of the same document)."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def file_header(ir: ClientIR, comment: str = "#") -> str:
@@ -143,12 +145,18 @@ def build_files(spec: Spec, ir: ClientIR, env: Environment, staging: Path, diags
 
     Raises :class:`GenerateError` when a step fails (models, ruff, the import check).
     """
-    for path, text in render_files(spec, ir, env, diags).items():
-        target = staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
-    format_python(staging)
-    check_import(staging, ir.package)
+    checker = _start_import_check(staging.parent)  # its interpreter starts while the package is rendered
+    try:
+        for path, text in render_files(spec, ir, env, diags).items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
+        format_python(staging)
+        check_import(staging, ir.package, checker)
+    finally:
+        if checker.poll() is None:
+            checker.kill()
+            checker.communicate()
     return {p.relative_to(staging).as_posix(): p.read_bytes() for p in sorted(staging.rglob("*")) if p.is_file()}
 
 
@@ -238,7 +246,7 @@ def format_python(root: Path) -> None:
     once more, which must leave no violation. Raises :class:`GenerateError` (``ir-format-failed``)
     with ruff's message when a step fails (the first check may leave what ``format`` fixes).
     """
-    ruff = [sys.executable, "-m", "ruff"]
+    ruff = _ruff()
     # The Python code only: pyproject.toml carries the spec's version verbatim (RUF200 is not ours).
     only_code = ("--extend-exclude", "pyproject.toml")
     fix = [*ruff, "check", *RUFF_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
@@ -255,28 +263,60 @@ def format_python(root: Path) -> None:
             raise GenerateError("ir-format-failed", message)
 
 
+def _ruff() -> list[str]:
+    """The pinned ruff's binary (``python -m ruff`` would start an interpreter for each step)."""
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+        return [str(find_ruff_bin())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "ruff"]
+
+
 def _first_lines(text: str, count: int) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     more = f" (... {len(lines) - count} more lines)" if len(lines) > count else ""
     return " | ".join(lines[:count]) + more
 
 
-def check_import(root: Path, package: str) -> None:
-    """Import ``package`` and every module in it from ``root`` in a fresh interpreter (isolated
-    mode, no bytecode written); raises :class:`GenerateError` (``ir-import-failed``) with the
-    error's last line when it fails or takes longer than :data:`IMPORT_TIMEOUT` seconds."""
-    code = (
-        "import importlib, pkgutil, sys\n"
-        f"sys.path.insert(0, {str(root)!r})\n"
-        f"package = importlib.import_module({package!r})\n"
-        "for found in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
-        "    importlib.import_module(found.name)\n"
+#: What the import check runs: the third-party packages every generated package imports are
+#: loaded first (while the package is still being rendered), then the folder and package named on
+#: stdin, and every module in it.
+_IMPORT_CHECK = (
+    "import importlib, pkgutil, sys\n"
+    "for name in ('pydantic', 'httpx'):\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "    except ImportError:\n"
+    "        pass\n"
+    "root, name = sys.stdin.readline().rstrip('\\n').split('\\0')\n"
+    "sys.path.insert(0, root)\n"
+    "package = importlib.import_module(name)\n"
+    "for found in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+    "    importlib.import_module(found.name)\n"
+)
+
+
+def _start_import_check(cwd: Path) -> subprocess.Popen[str]:
+    """A fresh interpreter (isolated mode, no bytecode written) waiting for :func:`check_import`."""
+    command = [sys.executable, "-I", "-B", "-c", _IMPORT_CHECK]
+    return subprocess.Popen(
+        command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    command = [sys.executable, "-I", "-B", "-c", code]
+
+
+def check_import(root: Path, package: str, checker: subprocess.Popen[str] | None = None) -> None:
+    """Import ``package`` and every module in it from ``root`` in a fresh interpreter (isolated
+    mode, no bytecode written; ``checker`` when one was started, see :func:`_start_import_check`);
+    raises :class:`GenerateError` (``ir-import-failed``) with the error's last line when it fails or
+    takes longer than :data:`IMPORT_TIMEOUT` seconds."""
+    checker = checker or _start_import_check(root)
     try:
-        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=root, timeout=IMPORT_TIMEOUT)
+        _, stderr = checker.communicate(f"{root}\0{package}\n", timeout=IMPORT_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
+        checker.kill()
+        checker.communicate()
         raise GenerateError("ir-import-failed", f"importing the package took over {IMPORT_TIMEOUT} s") from exc
-    if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.replace(str(root) + "/", "").splitlines() if line.strip()]
+    if checker.returncode != 0:
+        lines = [line.strip() for line in stderr.replace(str(root) + "/", "").splitlines() if line.strip()]
         raise GenerateError("ir-import-failed", f"the generated package does not import: {lines[-1] if lines else ''}")
