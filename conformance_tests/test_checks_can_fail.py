@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from conformance_tests import speclib
 from conformance_tests.adapter import all_operations
-from conformance_tests.fakes import patched_time
+from conformance_tests.fakes import FakeTime
 from conformance_tests.live import LiveTarget
 from conformance_tests.live_checks import auth_conformance, idempotency_conformance, rate_limit_conformance
 from conformance_tests.retry_checks import unkeyed_retry_conformance
@@ -79,16 +79,16 @@ def target() -> Iterator[LiveTarget]:
     settings.register_profile("checks-can-fail", settings(settings.default, phases=[Phase.explicit, Phase.generate]))
     settings.load_profile("checks-can-fail")
     try:
-        yield LiveTarget(BASE, {"RecallApiKey": KEY}, unsafe=True, limit_secrets={"RecallApiKey": KEY})
+        clock = FakeTime()  # the client's rate limiter waits without sleeping while Hypothesis shrinks a failure
+        yield LiveTarget(BASE, {"RecallApiKey": KEY}, unsafe=True, limit_secrets={"RecallApiKey": KEY}, clock=clock)
     finally:
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @contextlib.contextmanager
 def serve(server: FakeServer) -> Iterator[None]:
-    """``server`` answers every request to :data:`BASE`; the client's clock is the fake one (its rate
-    limiter waits without sleeping when Hypothesis shrinks a failure through many requests)."""
-    with patched_time(), respx.mock(base_url=BASE, assert_all_called=False) as router:
+    """``server`` answers every request to :data:`BASE` (the target's clients run on its fake clock)."""
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.route().mock(side_effect=server)
         yield
 

@@ -54,8 +54,12 @@ def retry_rules(rules: dict[str, Any]) -> dict[str, Any]:
 
 
 def decide(package: ModuleType, status: int | None, **headers: str) -> Any:
+    """The generated package's retry decision (its runtime ``_retry`` with its spec's ``RETRY_POLICY``)."""
     retry = importlib.import_module(f"{package.__name__}._retry")
+    constants = importlib.import_module(f"{package.__name__}._constants")
     return retry.decide_retry(
+        constants.RETRY_POLICY,
+        now=1_700_000_000.0,
         status=status,
         headers=httpx.Headers(headers),
         retries_taken=0,
@@ -74,8 +78,9 @@ def test_retry_statuses_come_from_x_retry(tmp_path: Path) -> None:
         "rules_retry_client",
     )
     constants = importlib.import_module("rules_retry_client._constants")
-    declared = (constants.BACKOFF_STATUSES, constants.RATE_LIMITED_STATUS, constants.BOT_POOL_STATUS)
-    assert declared == ({409, 500}, 503, 507) and constants.BOT_POOL_RETRY_DELAY == 5.0
+    policy = constants.RETRY_POLICY
+    declared = (policy.backoff_statuses, policy.retry_after_status, policy.delay_status, policy.delay_seconds)
+    assert declared == ({409, 500}, 503, 507, 5.0)
     assert decide(package, 503, **{"retry-after": "7"}).delay == 7.0
     assert decide(package, 500, **{"retry-after": "3"}).delay == 3.0
     assert 0.0 < decide(package, 409).delay <= 0.5
@@ -105,6 +110,8 @@ def test_without_x_retry_only_connection_errors_are_retried(tmp_path: Path) -> N
     assert "- Connection errors and timeouts: exponential backoff" in readme and "Retry-After`" not in readme
 
 
+#: Keyword arguments every method has besides the operation's (README "Naming rule").
+CONTROL = ("idempotency_key", "timeout", "extra_headers", "extra_query", "extra_body")
 PROSE = "Send `Authorization: Token <key>` on every request."
 
 
@@ -167,7 +174,7 @@ def test_descriptors_say_how_each_operation_is_exposed(tmp_path: Path) -> None:
     for descriptor in operations.values():
         method = getattr(getattr(client, descriptor.group), descriptor.method_name)
         names = list(inspect.signature(method).parameters)
-        control = [n for n in names if n in ("idempotency_key", "timeout", "extra_headers")]
+        control = [n for n in names if n in CONTROL]
         assert sorted(set(names) - set(control)) == sorted(a.python_name for a in descriptor.arguments)
     with respx.mock(base_url=BASE) as mock:  # the wire names the descriptor states are the ones sent
         route = mock.get("/things/a%2Fb/").respond(200, json={"id": "x"})
