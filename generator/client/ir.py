@@ -246,6 +246,9 @@ class ClientIR:
     readme_default_region: str = ""
     readme_region_argument: str = ""
     readme_servers: tuple[str, ...] = ()
+    readme_lists: tuple[str, ...] = ()
+    readme_list_example: str = ""
+    readme_list_item: str = ""
 
 
 def build_ir(

@@ -193,3 +193,10 @@ def readme_facts(ir: ClientIR) -> None:
     ir.readme_fence = md_fence(examples)
     plain = [op for op in ir.operations if not op.needs_secondary_credentials] or ir.operations
     ir.readme_first_example = plain[0].example if plain else "None"
+    lists = [op for op in ir.operations if op.paginated]
+    ir.readme_lists = tuple(md_code(f"client.{op.readme_group}.{op.python_name}") for op in lists)
+    if lists:
+        first = next((op for op in lists if not op.needs_secondary_credentials), lists[0])
+        ir.readme_list_example = first.example
+        item = identifier(first.readme_group.rstrip("s") or "item", fallback="item")
+        ir.readme_list_item = "item" if item in ("client", "page", "asyncio", "main") else item

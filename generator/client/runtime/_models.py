@@ -150,16 +150,24 @@ class BaseModel(pydantic.BaseModel):
             return super().__getattr__(name)
 
     def _convert_pending(self) -> None:
-        """Convert every field not read yet (this model only)."""
+        """Convert every field not read yet (this model only) and put the fields in declaration order,
+        as validation does; a model is settled once (``pending`` becomes None)."""
         private = self.__pydantic_private__
         pending = private.get(_PENDING) if private is not None else None
+        if private is None or pending is None:
+            return
+        values = self.__dict__
         if pending:
             converters = _PLANS[type(self)].converters
-            values = self.__dict__
             for name, raw in list(pending.items()):
                 if name not in values:  # a value assigned since is kept
                     values[name] = converters[name](raw)
                 pending.pop(name, None)
+        ordered = {name: values[name] for name in type(self).model_fields if name in values}
+        if len(ordered) != len(values):  # not a field (set by hand): kept after the fields
+            ordered.update((k, v) for k, v in values.items() if k not in ordered)
+        _setattr(self, "__dict__", ordered)
+        private[_PENDING] = None
 
     def _convert_all(self) -> None:
         """Convert every field of this model and of the lenient models inside it."""
@@ -172,14 +180,20 @@ class BaseModel(pydantic.BaseModel):
             _convert_inside(value)
 
     def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """pydantic's ``model_dump``, every field converted first."""
-        self._convert_all()
+        """pydantic's ``model_dump``, every field converted first (values kept as sent are dumped as
+        they are, without pydantic's warnings)."""
+        self._lenient_dump(kwargs)
         return super().model_dump(*args, **kwargs)
 
     def model_dump_json(self, *args: Any, **kwargs: Any) -> str:
-        """pydantic's ``model_dump_json``, every field converted first."""
-        self._convert_all()
+        """pydantic's ``model_dump_json``, every field converted first (as :meth:`model_dump`)."""
+        self._lenient_dump(kwargs)
         return super().model_dump_json(*args, **kwargs)
+
+    def _lenient_dump(self, options: dict[str, Any]) -> None:
+        if self.__pydantic_private__ is not None:  # built leniently
+            self._convert_all()
+            options.setdefault("warnings", False)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, BaseModel):
@@ -205,10 +219,7 @@ class BaseModel(pydantic.BaseModel):
 
     def __copy__(self) -> Self:
         self._convert_pending()
-        duplicate = super().__copy__()
-        if duplicate.__pydantic_private__ is not None:
-            _setattr(duplicate, "__pydantic_private__", {_PENDING: {}})
-        return duplicate
+        return super().__copy__()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         self._convert_all()
@@ -289,7 +300,7 @@ def _from_text(parse: Callable[[str], Any]) -> Converter:
             return value
         try:
             return parse(value)
-        except (ValueError, TypeError, pydantic_core.PydanticCustomError, pydantic.ValidationError):
+        except (ValueError, TypeError, decimal.InvalidOperation):
             return value
 
     return convert
@@ -299,15 +310,21 @@ def _url(kind: type[Any]) -> Callable[[str], Any]:
     return lambda text: kind(text)
 
 
+def _core(schema: core_schema.CoreSchema) -> Callable[[str], Any]:
+    """pydantic-core's own parsing of a text (the same values as validation: ``TzInfo`` time zones...)."""
+    return pydantic_core.SchemaValidator(schema).validate_python
+
+
+_DATETIME: Final = _from_text(_core(core_schema.datetime_schema()))
 _SCALARS: Final[dict[Any, Converter]] = {
     uuid.UUID: _from_text(uuid.UUID),
-    _dt.datetime: _from_text(_dt.datetime.fromisoformat),
-    pydantic.AwareDatetime: _from_text(_dt.datetime.fromisoformat),
-    pydantic.NaiveDatetime: _from_text(_dt.datetime.fromisoformat),
-    pydantic.PastDatetime: _from_text(_dt.datetime.fromisoformat),
-    pydantic.FutureDatetime: _from_text(_dt.datetime.fromisoformat),
-    _dt.date: _from_text(_dt.date.fromisoformat),
-    _dt.time: _from_text(_dt.time.fromisoformat),
+    _dt.datetime: _DATETIME,
+    pydantic.AwareDatetime: _DATETIME,
+    pydantic.NaiveDatetime: _DATETIME,
+    pydantic.PastDatetime: _DATETIME,
+    pydantic.FutureDatetime: _DATETIME,
+    _dt.date: _from_text(_core(core_schema.date_schema())),
+    _dt.time: _from_text(_core(core_schema.time_schema())),
     decimal.Decimal: _from_text(decimal.Decimal),
     **{kind: _from_text(_url(kind)) for kind in (pydantic.AnyUrl, pydantic.AnyHttpUrl, pydantic.HttpUrl)},
 }
