@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import uuid
+import os
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -107,6 +107,14 @@ class BaseAPIClient:
         self._credentials = credentials
         self._digests = {name: credential_digest(secret) for name, secret in credentials.items()}
         self._primary = next(iter(self._schemes), None)
+        self._auth: dict[str, _HeaderSet] = {}  # operationId -> its credential headers (computed once)
+
+    def _auth_headers(self, op: Operation[Any]) -> _HeaderSet:
+        found = self._auth.get(op.operation_id)
+        if found is None:
+            sent = auth_headers(op, self._credentials, self._schemes, type(self).__name__)
+            found = self._auth[op.operation_id] = {name.lower(): (name, value) for name, value in sent.items()}
+        return found
 
     def _copy(
         self, credentials: Mapping[str, str | None], timeout: TimeoutTypes | NotGiven, max_retries: int | NotGiven
@@ -149,8 +157,7 @@ class BaseAPIClient:
     ) -> _Prepared:
         """The request of one call (the keyword arguments of :meth:`SyncAPIClient.request_raw`)."""
         send: _HeaderSet = self._headers.copy()
-        for name, secret in auth_headers(op, self._credentials, self._schemes, type(self).__name__).items():
-            send[name.lower()] = (name, secret)
+        send.update(self._auth_headers(op))
         if headers:
             for name, value in headers.items():
                 if value is not None and not isinstance(value, NotGiven):
@@ -302,8 +309,14 @@ def _content(op: Operation[Any], body: object, extra_body: Body | None) -> bytes
     return None
 
 
+#: The variant digit of a UUID (RFC 9562: ``10xx``) for each hex digit of random bits.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def _new_key() -> str:
-    return str(uuid.uuid4())
+    """A new idempotency key: a random (version 4) UUID, as text."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 class SyncAPIClient(BaseAPIClient):
@@ -315,8 +328,9 @@ class SyncAPIClient(BaseAPIClient):
         self._http = http_client if http_client is not None else httpx.Client()
 
     def request(self, op: Operation[T], **arguments: Any) -> T:
-        """Send ``op`` and parse the success response (see :meth:`request_raw`)."""
-        return self.request_raw(op, **arguments).parse()
+        """Send ``op`` and parse the success response (the arguments of :meth:`request_raw`)."""
+        response: APIResponse[T] = self._send(self._prepare(op, **arguments))
+        return response.parse()
 
     def request_raw(
         self,
@@ -410,8 +424,9 @@ class AsyncAPIClient(BaseAPIClient):
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
     async def request(self, op: Operation[T], **arguments: Any) -> T:
-        """Send ``op`` and parse the success response (see :meth:`request_raw`)."""
-        return (await self.request_raw(op, **arguments)).parse()
+        """Send ``op`` and parse the success response (the arguments of :meth:`request_raw`)."""
+        response: APIResponse[T] = await self._send(self._prepare(op, **arguments))
+        return response.parse()
 
     async def request_raw(
         self,

@@ -120,9 +120,16 @@ def query_items(query: Mapping[str, object]) -> list[tuple[str, str]]:
     return items
 
 
+_PLAIN_JSON = frozenset({str, int, float, bool, type(None)})
+
+
 def to_jsonable(value: object) -> Any:
     """``value`` as plain JSON data: models by alias (only set fields), dates ISO, UUIDs text."""
-    if value is None or isinstance(value, str | int | float):
+    if type(value) in _PLAIN_JSON:
+        return value
+    if type(value) is dict:
+        return {str(k): to_jsonable(v) for k, v in value.items() if not isinstance(v, NotGiven)}
+    if isinstance(value, str | int | float):
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
@@ -141,6 +148,9 @@ def to_jsonable(value: object) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: object) -> bytes:
-    """Compact UTF-8 JSON of ``value``."""
-    return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    """Compact UTF-8 JSON of ``value`` (NaN and infinities refused: they are not JSON)."""
+    return _ENCODER.encode(to_jsonable(value)).encode()
