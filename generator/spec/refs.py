@@ -137,7 +137,14 @@ class Refs:
 
     def deref(self, pointer: str) -> tuple[str, Any]:
         """Follow ``$ref`` chains from the node at ``pointer``: the final ``(pointer, node)``."""
-        node = self.at(pointer)
+        return self._follow(pointer, self.at(pointer))
+
+    def resolve(self, node: Any) -> Any:
+        """``node`` with top-level ``$ref``s followed (``node`` itself when it is no reference)."""
+        return self._follow("", node)[1]
+
+    def _follow(self, pointer: str, node: Any) -> tuple[str, Any]:
+        """Follow the ``$ref`` chain that starts at ``node`` (found at ``pointer``)."""
         seen: set[str] = set()
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
@@ -146,17 +153,6 @@ class Refs:
             seen.add(ref)
             pointer, node = self.target(ref)
         return pointer, node
-
-    def resolve(self, node: Any) -> Any:
-        """``node`` with top-level ``$ref``s followed (``node`` itself when it is no reference)."""
-        seen: set[str] = set()
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if ref in seen or len(seen) >= MAX_CHAIN:
-                raise SpecRefError(f"$ref cycle through {ref!r}")
-            seen.add(ref)
-            node = self.target(ref)[1]
-        return node
 
     def unwrap(self, node: Any) -> dict[str, Any]:
         """The schema that carries the type of ``node``: ``$ref``s followed, and a nullable
