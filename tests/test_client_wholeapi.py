@@ -107,6 +107,11 @@ def test_list_operations_are_paginated(api: ModuleType, document: dict[str, Any]
     assert "bot_list" in paged and set(expected) <= set(paged), set(expected) - set(paged)
 
 
+def test_the_readme_documents_pagination(api: ModuleType) -> None:
+    readme = (Path(api.__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "## Pagination" in readme and "`client.bot.list`" in readme and "async for" in readme
+
+
 def test_iterating_a_page_follows_next_lazily(api: ModuleType) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.get(BOTS).mock(side_effect=by_cursor)

@@ -104,13 +104,20 @@ def test_readme_documents_the_client(regenerated: dict[str, bytes]) -> None:
         "## Naming rule",
         "## Authentication",
         "## Regions",
+        "## Responses",
+        "## Escape hatches",
         "## Retries",
         "## Rate limiting",
         "## Errors",
+        "## Time",
         "## Operations",
         "### Examples",
     ):
         assert heading in readme
+    from recall_client.resources import OPERATIONS
+
+    paged = any(op.paginated for op in OPERATIONS.values())  # lists answering {next, previous, results}
+    assert ("## Pagination" in readme) == paged
     for example in (
         'client.recording.partial_update("3fa85f64-5717-4562-b3fc-2c963f66afa6"',
         "client.participant_events.partial_update(",
@@ -126,5 +133,14 @@ def test_readme_documents_the_client(regenerated: dict[str, bytes]) -> None:
         "Retry-After",
         "BotPoolExhaustedError",
         "RateLimitError",
+        "RECALL_BASE_URL",
+        "strict_responses=True",
+        "is_known(value)",
+        "extra_headers=",
+        "extra_query=",
+        "extra_body=",
+        "sliding window",
+        "X-Request-Id",
+        "longer than 60 s is not waited for",
     ):
         assert fact in readme
