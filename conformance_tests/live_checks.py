@@ -46,6 +46,7 @@ from conformance_tests.adapter import (
 )
 from conformance_tests.arguments import calls
 from conformance_tests.fakes import FakeTime
+from conformance_tests.instances import instance
 from conformance_tests.live import API_KEY_SCHEME, CALENDAR_SCHEME, LIVE_MAX_EXAMPLES, LiveTarget
 from conformance_tests.request_checks import template_regex
 
@@ -141,6 +142,22 @@ def server_response_conformance(cop: ClientOperation, target: LiveTarget) -> Non
         check()
 
 
+def minimal_call(cop: ClientOperation, ids: list[str]) -> Call:
+    """A call with what ``cop`` requires: path parameters (the first of ``ids``, else a new uuid),
+    required query/header/cookie parameters and body properties, valid against their schemas
+    (deterministic instances); nothing optional."""
+    path = {p.name: ids[0] if ids else str(uuid.uuid4()) for p in cop.path_params}
+    keywords = {p.name: instance(p.schema, speclib.resolve, full=False) for p in cop.keyword_params if p.required}
+    schema = cop.spec.request_schema_ref
+    body: Any = None
+    required = cop.spec.request_body is not None and cop.spec.request_body.required
+    if schema is not None and (required or cop.body_kind == "fields"):
+        body = instance(schema.node, speclib.resolve, full=False)
+        if cop.body_kind == "fields":
+            body = {k: v for k, v in (body or {}).items() if k in cop.body_fields} or ({} if required else None)
+    return Call(path=path, keywords=keywords, body=body)
+
+
 def bare_request(target: LiveTarget, cop: ClientOperation, headers: dict[str, str]) -> httpx.Request:
     """A minimal valid request for ``cop`` built without the client, with only ``headers`` as credentials
     (the client refuses to send without the credentials an operation needs)."""
@@ -184,7 +201,7 @@ def auth_conformance(cop: ClientOperation, target: LiveTarget) -> None:
             assert_server_response(cop, response, f"auth_conformance ({label})")
     wrong = {name: "wrong-" + uuid.uuid4().hex for name in scheme_names()}
     with target.client(secrets=wrong, max_retries=0) as client:
-        call = Call(path={p.name: str(uuid.UUID(int=0)) for p in cop.path_params})
+        call = minimal_call(cop, [str(uuid.UUID(int=0))])
         with pytest.raises(recall_client.UnauthorizedError) as info:
             invoke(client, cop, call)
     assert info.value.status_code == 401
@@ -243,7 +260,7 @@ def rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> None:
     require_secrets(target, cop, target.limit_secrets)
     limit = cop.spec.rate_limit
     assert limit is not None, f"{cop.spec.operation_id} has no x-rate-limit"
-    call = Call(path={p.name: str(uuid.uuid4()) for p in cop.path_params})  # unknown ids: nothing is changed
+    call = minimal_call(cop, [])  # unknown ids: nothing is changed
     where = f"{cop.spec.operation_id}: rate_limit_conformance ({limit.limit} per {limit.period:g} s)"
     throttled: recall_client.RateLimitError | None = None
     sent = 0
@@ -285,7 +302,7 @@ def client_rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> N
     running = start_sandbox(speclib.SPEC, SandboxConfig(clock=clock))
     try:
         ids = sorted(set(running.app.state.sandbox.resources.sample_params(cop.spec.path).values()))
-        call = Call(path={p.name: ids[0] if ids else str(uuid.uuid4()) for p in cop.path_params})
+        call = minimal_call(cop, ids)
         secrets = {API_KEY_SCHEME: DEFAULT_API_KEY, CALENDAR_SCHEME: DEFAULT_CALENDAR_TOKEN}
         clients = [
             LiveTarget(running.base_url, secrets, unsafe=True, clock=clock).client(max_retries=0) for _ in range(2)

@@ -205,7 +205,8 @@ class BaseAPIClient:
         base = httpx.URL(self.base_url)
         if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
             target = target.copy_with(scheme=base.scheme, host=base.host, port=base.port)
-        return replace(prepared, url=str(target), params=None, content=None)
+        headers = {name: pair for name, pair in prepared.headers.items() if name != "content-type"}
+        return replace(prepared, url=str(target), params=None, headers=headers, content=None)
 
     def _wait_log(self, prepared: _Prepared, delay: float) -> None:
         if logger.isEnabledFor(logging.INFO):
@@ -374,12 +375,12 @@ class SyncAPIClient(BaseAPIClient):
     def _send(self, prepared: _Prepared) -> APIResponse[Any]:
         retries = 0
         while True:
+            request = self._build(self._http, prepared)  # before the slot: building may fail
             delay = self._acquire(prepared)
             while delay > 0:
                 self._wait_log(prepared, delay)
                 self.clock.sleep(delay)
                 delay = self._acquire(prepared)
-            request = self._build(self._http, prepared)
             failure: httpx.TransportError | None = None
             try:
                 response = self._http.send(request)
@@ -470,12 +471,12 @@ class AsyncAPIClient(BaseAPIClient):
     async def _send(self, prepared: _Prepared) -> APIResponse[Any]:
         retries = 0
         while True:
+            request = self._build(self._http, prepared)  # before the slot: building may fail
             delay = self._acquire(prepared)
             while delay > 0:
                 self._wait_log(prepared, delay)
                 await self.clock.async_sleep(delay)
                 delay = self._acquire(prepared)
-            request = self._build(self._http, prepared)
             failure: httpx.TransportError | None = None
             try:
                 response = await self._http.send(request)

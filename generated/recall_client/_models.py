@@ -6,13 +6,14 @@
 Every generated model derives from :class:`BaseModel` (pydantic v2, unknown fields allowed and kept
 in ``model_extra``). A response is read one of two ways:
 
-- **lenient** (the default): :meth:`BaseModel.lenient` builds the model from parsed JSON without
-  rejecting what the spec does not know: unknown fields are kept, an enum value the spec does not
-  list stays a ``str``, a field that is missing is left out (optional ones take their default), a
-  value that does not fit its type is kept as sent. Nothing is validated up front: each field is
-  converted to its declared type (nested models, UUIDs, datetimes, URLs, enum members) the first
-  time it is read, and all of them before a dump, a comparison, a copy or a pickle. A server newer
-  than the client keeps working.
+- **lenient** (the default): :meth:`BaseModel.model_construct_lenient` builds the model from parsed
+  JSON without rejecting what the spec does not know: unknown fields are kept, an enum value the
+  spec does not list stays a ``str``, a field that is missing is left out (optional ones take their
+  default), a value that does not fit its type is kept as sent. Nothing is validated up front: each
+  field is converted to its declared type (nested models, UUIDs, datetimes, URLs, enum members)
+  the first time it is read, and all of them before a dump, a comparison, a copy or a pickle; a
+  nested model is validated by pydantic in one go when it fits (the common case), else built
+  the same lenient way. A server newer than the client keeps working.
 - **strict** (``strict_responses=True`` on the client; the conformance suite): full pydantic
   validation with :data:`STRICT_CONTEXT`, which also refuses enum values the spec does not list.
 
@@ -106,7 +107,7 @@ class BaseModel(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="allow")
 
     @classmethod
-    def lenient(cls, data: Mapping[str, Any]) -> Self:
+    def model_construct_lenient(cls, data: Mapping[str, Any]) -> Self:
         """The model of ``data`` (a JSON object) built without validation; fields convert when first read."""
         plan = _PLANS.get(cls) or _plan(cls)
         names = plan.names
@@ -250,7 +251,7 @@ _MISSING: Final = object()
 
 @dataclass(slots=True)
 class _Plan:
-    """How :meth:`BaseModel.lenient` builds one model class."""
+    """How :meth:`BaseModel.model_construct_lenient` builds one model class."""
 
     names: dict[str, str]  # wire name -> field name
     converters: dict[str, Converter]  # field name -> converter, for fields whose JSON value is not their type
@@ -291,45 +292,53 @@ def _copies(default: Any) -> Callable[[], Any]:
 
 # -- converters: JSON value -> declared type, keeping what does not fit -------------------------
 
-_PLAIN: Final = frozenset({str, int, float, bool, bytes, object, type(None), Any, dict, list})
+_PLAIN: Final = frozenset({str, bytes, object, type(None), Any, dict, list})
 _UNIONS: Final = (Union, types.UnionType)
 _SEQUENCES: Final = (list, Sequence, tuple, set, frozenset)
 _MAPPINGS: Final = (dict, Mapping)
 
 
-def _from_text(parse: Callable[[str], Any]) -> Converter:
+def _lax(schema: core_schema.CoreSchema, done: type) -> Converter:
+    """A scalar as pydantic's lax validation makes it (``"2025-06-10T19:02:11Z"``, ``0`` -> datetime;
+    ``"1"`` -> 1), the value unchanged when it is already a ``done`` or does not validate."""
+    validate = pydantic_core.SchemaValidator(schema).validate_python
+
     def convert(value: Any) -> Any:
-        if type(value) is not str:
+        if type(value) is done:
             return value
         try:
-            return parse(value)
-        except (ValueError, TypeError, decimal.InvalidOperation):
+            return validate(value)
+        except ValueError:  # pydantic's ValidationError included
             return value
 
     return convert
 
 
-def _url(kind: type[Any]) -> Callable[[str], Any]:
-    return lambda text: kind(text)
+def _url(kind: type[Any]) -> Converter:
+    def convert(value: Any) -> Any:
+        try:
+            return value if isinstance(value, kind) else kind(value)
+        except (ValueError, TypeError):
+            return value
+
+    return convert
 
 
-def _core(schema: core_schema.CoreSchema) -> Callable[[str], Any]:
-    """pydantic-core's own parsing of a text (the same values as validation: ``TzInfo`` time zones...)."""
-    return pydantic_core.SchemaValidator(schema).validate_python
-
-
-_DATETIME: Final = _from_text(_core(core_schema.datetime_schema()))
+_DATETIME: Final = _lax(core_schema.datetime_schema(), _dt.datetime)
 _SCALARS: Final[dict[Any, Converter]] = {
-    uuid.UUID: _from_text(uuid.UUID),
+    int: _lax(core_schema.int_schema(), int),
+    float: _lax(core_schema.float_schema(), float),
+    bool: _lax(core_schema.bool_schema(), bool),
+    uuid.UUID: _lax(core_schema.uuid_schema(), uuid.UUID),
     _dt.datetime: _DATETIME,
     pydantic.AwareDatetime: _DATETIME,
     pydantic.NaiveDatetime: _DATETIME,
     pydantic.PastDatetime: _DATETIME,
     pydantic.FutureDatetime: _DATETIME,
-    _dt.date: _from_text(_core(core_schema.date_schema())),
-    _dt.time: _from_text(_core(core_schema.time_schema())),
-    decimal.Decimal: _from_text(decimal.Decimal),
-    **{kind: _from_text(_url(kind)) for kind in (pydantic.AnyUrl, pydantic.AnyHttpUrl, pydantic.HttpUrl)},
+    _dt.date: _lax(core_schema.date_schema(), _dt.date),
+    _dt.time: _lax(core_schema.time_schema(), _dt.time),
+    decimal.Decimal: _lax(core_schema.decimal_schema(), decimal.Decimal),
+    **{kind: _url(kind) for kind in (pydantic.AnyUrl, pydantic.AnyHttpUrl, pydantic.HttpUrl)},
 }
 
 
@@ -369,7 +378,7 @@ def _model(model: type[BaseModel]) -> Converter:
         try:
             return model.model_validate(value)
         except pydantic.ValidationError:
-            return model.lenient(value)
+            return model.model_construct_lenient(value)
 
     return convert
 
@@ -402,12 +411,17 @@ def _members(member: Converter) -> Converter:
 
 def _union(args: tuple[Any, ...]) -> Converter | None:
     members = [a for a in args if a is not type(None)]
-    converters = [converter(m) for m in members]
-    active = [(m, c) for m, c in zip(members, converters, strict=True) if c is not None]
-    if not active:
+    if len(members) == 1:  # X | None
+        return converter(members[0])
+    enums = [m for m in members if isinstance(m, type) and issubclass(m, enum.Enum)]
+    models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+    rest = [m for m in members if m not in enums and m not in models]
+    if len(enums) == 1 and rest == [str] and not models:  # OpenEnum[E]: E | str
+        return _enum(enums[0])
+    if len(models) == 1 and rest == [str] and not enums:  # str | Model: a JSON object is the model
+        return _model(models[0])
+    if all(converter(m) is None for m in members):
         return None
-    if len(active) == 1:  # X | None, E | str (an open enum), str | Model: the one member JSON does not give
-        return active[0][1]
     return _adapter(Union[tuple(members)])  # noqa: UP007 (built at run time)
 
 

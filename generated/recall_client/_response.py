@@ -9,7 +9,7 @@ demand (:mod:`._models`): a model (``ModelDecoder``), any other type such as ``l
 or bytes (``BytesDecoder``).
 
 - lenient: the body is parsed with pydantic-core's JSON parser and the models are built without
-  validation (:meth:`~._models.BaseModel.lenient`); only a body that is not JSON of the declared
+  validation (:meth:`~._models.BaseModel.model_construct_lenient`); only a body that is not JSON of the declared
   shape (an object for a model, an array for a list) is refused;
 - strict: pydantic validates the body against the models in :data:`~._models.STRICT_CONTEXT`
   (unknown enum values refused too).
@@ -64,7 +64,7 @@ class ModelDecoder(Generic[M]):
         data = from_json(content)
         if type(data) is not dict:
             raise ValueError(f"expected a JSON object for {self.model.__name__}, got {type(data).__name__}")
-        return self.model.lenient(data)
+        return self.model.model_construct_lenient(data)
 
 
 class AdapterDecoder(Generic[T]):
