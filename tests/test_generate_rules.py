@@ -184,3 +184,58 @@ def test_descriptors_say_how_each_operation_is_exposed(tmp_path: Path) -> None:
         client.thing.retrieve(*path, **keywords)
     sent = route.calls[0].request
     assert sent.headers["x-trace"] == "t-1" and sent.url.params["page-size"] == "3"
+
+
+def test_the_ir_hands_templates_data_not_code(tmp_path: Path) -> None:
+    """Arguments and descriptors are data (names, printed hints, literals, locations); the templates
+    arrange them. Enum-typed arguments take any string; a list answering a page is marked paginated."""
+    from generator.client.ir import build_ir
+    from generator.client.render import DEFAULT_TEMPLATES, _environment, render_files
+
+    document = copy.deepcopy(MINI)
+    at(document, *GET)["parameters"].append(
+        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}
+    )
+    document["paths"]["/things/"] = {
+        "get": {
+            "operationId": "thing_list",
+            "tags": ["thing"],
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaginatedThingList"}}},
+                }
+            },
+        }
+    }
+    document["components"]["schemas"]["PaginatedThingList"] = {
+        "type": "object",
+        "properties": {
+            "next": {"type": ["string", "null"]},
+            "previous": {"type": ["string", "null"]},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+        },
+    }
+    spec = Spec.from_document(document, "inline.yaml")
+    ir = build_ir(spec, "0" * 64, "0")
+    render_files(spec, ir, _environment(DEFAULT_TEMPLATES))
+    ops = {op.operation_id: op for op in ir.operations}
+    retrieve, listed = ops["thing_retrieve"], ops["thing_list"]
+    assert [(a.python_name, a.location, a.annotation, a.default, a.wire_literal) for a in retrieve.arguments] == [
+        ("id", "path", "str", "", '"id"'),
+        ("kind", "query", "Literal['a', 'b'] | str | NotGiven", "NOT_GIVEN", '"kind"'),
+    ]
+    assert retrieve.positional == retrieve.path_args and [a.python_name for a in retrieve.keywords] == ["kind"]
+    assert (retrieve.decoder_class, retrieve.decoder_argument) == ("ModelDecoder", "models.Thing")
+    assert retrieve.rate_limit is not None and (retrieve.rate_limit.limit, retrieve.rate_limit.scope_literal) == (
+        5,
+        '"workspace"',
+    )
+    assert not retrieve.paginated and listed.paginated
+    assert listed.methods is not None and [m.returns for m in listed.methods] == [
+        "SyncCursorPage[models.Thing]",
+        "APIResponse[models.PaginatedThingList]",
+        "AsyncPaginator[models.Thing]",
+        "APIResponse[models.PaginatedThingList]",
+    ]
+    assert [m.def_keyword for m in listed.methods] == ["def", "def", "def", "async def"]
