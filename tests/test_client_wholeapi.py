@@ -243,8 +243,18 @@ def test_pages_of_the_sandbox_parse_strictly(api: ModuleType, document: dict[str
     with sandbox_client(api, document, FakeTime()) as sandbox:
         bots = list(sandbox.bot.list())
         recordings = list(sandbox.recording.list())
+        first = sandbox.bot.list()
     assert bots and all(isinstance(b, api.models.Bot) for b in bots)
     assert recordings and all(isinstance(r, api.models.Recording) for r in recordings)
+    assert first.response.request_id and len(first.response.request_id) == 36  # the sandbox's X-Request-Id
+
+
+def test_the_sandbox_request_id_reaches_errors_and_raw_responses(api: ModuleType, document: dict[str, Any]) -> None:
+    with sandbox_client(api, document, FakeTime()) as sandbox:
+        raw = sandbox.with_raw_response.bot.list()
+        with pytest.raises(api.NotFoundError) as info:
+            sandbox.bot.retrieve("00000000-0000-4000-8000-000000000000")
+    assert raw.request_id and info.value.request_id and raw.request_id != info.value.request_id
 
 
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
