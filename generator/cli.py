@@ -14,13 +14,16 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from generator import __version__
 from generator.diagnostics import Diagnostics, Severity
+
+if TYPE_CHECKING:
+    from generator.release.project import Project
 
 app = typer.Typer(
     add_completion=False,
@@ -69,19 +72,26 @@ def normalize(
     validate: Annotated[
         bool, typer.Option("--validate/--no-validate", help="Check the result with openapi-spec-validator.")
     ] = True,
+    version_file: Annotated[
+        Path | None, typer.Option("--version-file", help="The package version (one MAJOR.MINOR.PATCH line).")
+    ] = None,
 ) -> None:
-    """Normalize reference pages into one OpenAPI 3.1 document."""
+    """Normalize reference pages into one OpenAPI 3.1 document (``info.version`` from ``--version-file``)."""
     from generator.normalize.pipeline import normalize as run
+    from generator.release.version import read_version, set_version
     from generator.spec.document import dump_yaml, validate_document, write_atomic
     from generator.spec.overlay import load_overlay
 
     diags = Diagnostics()
     loaded = load_overlay(overlay, diags) if overlay is not None else None
-    if overlay is not None and loaded is None:
+    package_version = read_version(version_file, diags)
+    if (overlay is not None and loaded is None) or package_version is None:
         _report(diags)
         raise typer.Exit(1)
     with _err.status("normalizing pages..."):
         result = run(inputs, loaded, diags)
+        if version_file is not None:
+            set_version(result.document, package_version)
         valid = validate_document(result.document, str(output), diags) if validate else True
     if valid and _exit_code(diags, strict) == 0:  # a run that fails (--strict: on warnings) writes nothing
         try:
@@ -179,11 +189,21 @@ def sandbox(
 
 
 class DiffFormat(StrEnum):
-    """How a spec diff is printed."""
+    """How a spec diff is printed (:mod:`generator.diff.formats`)."""
 
     text = "text"
     json = "json"
     markdown = "markdown"
+    github = "github"
+    junit = "junit"
+
+
+class FailOn(StrEnum):
+    """The least severe change level that makes ``diff`` exit 1."""
+
+    breaking = "breaking"
+    warning = "warning"
+    info = "info"
 
 
 @app.command()
@@ -191,16 +211,24 @@ def diff(
     old: Annotated[Path, typer.Argument(help="The previous OpenAPI document.")],
     new: Annotated[Path, typer.Argument(help="The new OpenAPI document.")],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", help="text, json or markdown (a changelog).")
+        DiffFormat, typer.Option("--format", help="text, markdown (a PR comment), json, github (annotations), junit.")
     ] = DiffFormat.text,
-    allow_breaking: Annotated[bool, typer.Option("--allow-breaking", help="Exit 0 even on breaking changes.")] = False,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when a change is at or above this level.")
+    ] = FailOn.breaking,
+    no_fail: Annotated[
+        bool, typer.Option("--no-fail", "--allow-breaking", help="Report only: exit 0 whatever changed.")
+    ] = False,
 ) -> None:
-    """Compare two specs; exit 1 when a change breaks existing clients (unless --allow-breaking).
+    """Compare two specs: every change with its id and level (breaking, warning, info).
 
-    Exit 2 when a spec cannot be read or is not valid OpenAPI (``spec-unreadable``,
-    ``spec-invalid``, ``spec-bad-ref``), so CI can tell unreadable input from breaking changes.
+    Exit 1 when a change is at or above ``--fail-on`` (default breaking), 0 otherwise; exit 2 when a
+    spec cannot be read or is not valid OpenAPI (``spec-unreadable``, ``spec-invalid``,
+    ``spec-bad-ref``), so CI can tell unreadable input from changes.
     """
-    from generator.diff.changes import diff_specs, to_json, to_markdown
+    from generator.diff.changes import diff_specs, fails, summary
+    from generator.diff.codes import Level
+    from generator.diff.formats import FORMATS, Context, github
     from generator.spec.model import load_spec
 
     diags = Diagnostics()
@@ -215,24 +243,115 @@ def diff(
         _report(diags)
     try:
         changes = diff_specs(before, after)
-    except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "breaking" (1)
+    except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "changes" (1)
         diags.error(str(new), 0, "internal-error", f"cannot compare the specs ({type(exc).__name__}: {exc})")
         _report(diags)
         raise typer.Exit(2) from None
-    if fmt is DiffFormat.json:
-        sys.stdout.write(to_json(changes) + "\n")
-    elif fmt is DiffFormat.markdown:
-        sys.stdout.write(to_markdown(changes))
+    level = Level(fail_on.value)
+    context = Context(str(old), str(new), before.version, after.version, level)
+    if fmt is DiffFormat.github:
+        sys.stdout.write(github(changes, context, after.line_of))
     else:
-        for change in changes:
-            typer.echo(change.format())
-        breaking = sum(c.breaking for c in changes)
-        _err.print(f"{len(changes)} change(s), {breaking} breaking", markup=False)
-    raise typer.Exit(1 if any(c.breaking for c in changes) and not allow_breaking else 0)
+        sys.stdout.write(FORMATS[fmt.value](changes, context))
+    if fmt is not DiffFormat.text:
+        _err.print(summary(changes), markup=False)
+    raise typer.Exit(1 if fails(changes, level) and not no_fail else 0)
 
 
 #: Problems of a spec that ``diff`` refuses, and their codes.
 _DIFF_CODES = {"bad-ref": "spec-bad-ref", "bad-operation": "spec-invalid"}
+
+
+def _project(pages: Path, overlay: Path | None, spec: Path, version_file: Path, output: Path) -> Project:
+    """The project's paths; the overlay defaults to ``spec/overlay.yaml`` when that file exists,
+    and ``''`` means none (for the version file too: version 1.0.0)."""
+    from generator.release.project import Project
+
+    if overlay is None:
+        overlay = DEFAULT_OVERLAY if DEFAULT_OVERLAY.is_file() else None
+    elif str(overlay) in ("", "."):
+        overlay = None
+    return Project(pages, overlay, spec, None if str(version_file) in ("", ".") else version_file, output)
+
+
+DEFAULT_OVERLAY = Path("spec/overlay.yaml")
+_PAGES_OPTION = typer.Option("--pages", help="The project's pages folder.")
+_OVERLAY_OPTION = typer.Option("--overlay", help="The overlay (default: spec/overlay.yaml if it exists; '' for none).")
+_SPEC_OPTION = typer.Option("--spec", help="The project's normalized spec.")
+_VERSION_OPTION = typer.Option("--version-file", help="The package version file ('' for none: 1.0.0).")
+_OUTPUT_OPTION = typer.Option("--output", "-o", help="The generated package folder.")
+
+
+@app.command()
+def update(
+    new_pages: Annotated[Path, typer.Argument(help="Folder of the new reference pages.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the report and the version; write nothing.")] = False,
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", help="How the changes are printed (as for diff).")
+    ] = DiffFormat.text,
+    pages: Annotated[Path, _PAGES_OPTION] = Path("spec/pages"),
+    overlay: Annotated[Path | None, _OVERLAY_OPTION] = None,
+    spec: Annotated[Path, _SPEC_OPTION] = Path("spec/openapi.yaml"),
+    version_file: Annotated[Path, _VERSION_OPTION] = Path("spec/version"),
+    output: Annotated[Path, _OUTPUT_OPTION] = Path("generated"),
+) -> None:
+    """Replace the pages, normalize, diff against the committed spec, regenerate and ship the next version.
+
+    The version (``--version-file``) moves by the diff: major on a breaking change, minor on an
+    addition, patch otherwise; ``CHANGELOG.md`` in the package folder gets a section first. All or
+    nothing: a failing step writes nothing. Exit 0 on success (whatever changed), 1 on errors.
+    """
+    from generator.diff.changes import summary
+    from generator.diff.formats import FORMATS, Context
+    from generator.release.update import update as run
+
+    diags = Diagnostics()
+    project = _project(pages, overlay, spec, version_file, output)
+    with _err.status("updating..."):
+        result = run(new_pages, project, diags, dry_run=dry_run)
+    _report(diags, quiet_notes=True)
+    if result is None:
+        raise typer.Exit(1)
+    context = Context(str(spec), str(new_pages), result.old_version, result.new_version)
+    report = FORMATS[fmt.value if fmt is not DiffFormat.github else "text"](result.changes, context)
+    sys.stdout.write(report)
+    if fmt is not DiffFormat.text:
+        _err.print(summary(result.changes), markup=False)
+    verb = "would ship" if dry_run else "shipped"
+    bump = f"{result.bump} bump" if result.bump != "none" else "no change"
+    _err.print(f"{verb} {result.old_version} -> {result.new_version} ({bump})", markup=False)
+    if not dry_run:
+        _err.print("wrote " + ", ".join(result.written), markup=False)
+    raise typer.Exit(0)
+
+
+@app.command()
+def check(
+    pages: Annotated[Path, _PAGES_OPTION] = Path("spec/pages"),
+    overlay: Annotated[Path | None, _OVERLAY_OPTION] = None,
+    spec: Annotated[Path, _SPEC_OPTION] = Path("spec/openapi.yaml"),
+    version_file: Annotated[Path, _VERSION_OPTION] = Path("spec/version"),
+    output: Annotated[Path, _OUTPUT_OPTION] = Path("generated"),
+) -> None:
+    """Check that the committed spec and package follow the pages (the drift check of CI).
+
+    Exit 1, naming what is stale and the command that regenerates it, when the spec or a generated
+    file differs from what the pages, overlay and version give; files the generator did not write
+    (``build/``, ``*.egg-info``, ``__pycache__``, ``CHANGELOG.md``) are ignored.
+    """
+    from generator.release.check import check as run
+
+    diags = Diagnostics()
+    project = _project(pages, overlay, spec, version_file, output)
+    with _err.status("checking..."):
+        result = run(project, diags)
+    if result is not None and result.spec_diff:
+        _err.print("\n".join(result.spec_diff), markup=False)
+    _report(diags, quiet_notes=True)
+    if result is not None and result.fresh and not diags.has_errors:
+        _err.print(f"{spec} and {output} follow {pages}", markup=False)
+        raise typer.Exit(0)
+    raise typer.Exit(1)
 
 
 @app.command()

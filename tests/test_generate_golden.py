@@ -29,11 +29,14 @@ RECALLGEN = [sys.executable, "-m", "generator.cli"]
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (relative POSIX path -> bytes), caches excluded."""
+    """Every file under ``root`` (relative POSIX path -> bytes), caches and the changelog
+    (``CHANGELOG.md``, written by ``recallgen update``, not by ``generate``) excluded."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not {"__pycache__", ".mypy_cache", ".ruff_cache"} & set(p.parts)
+        if p.is_file()
+        and not {"__pycache__", ".mypy_cache", ".ruff_cache"} & set(p.parts)
+        and p.relative_to(root).as_posix() != "CHANGELOG.md"
     }
 
 

@@ -43,7 +43,12 @@ from generator.spec.model import Spec
 from generator.spec.refs import SpecRefError
 
 PACKAGE = "recall_client"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: ``generator/templates`` in an installed wheel (the top-level ``templates/`` folder, packaged by
+#: pyproject.toml), else ``templates/`` of the source checkout.
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+DEFAULT_TEMPLATES = (
+    _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+)
 #: ruff settings for generated code, explicit so the output never depends on a user config; no cache.
 RUFF_ARGS = ("--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311")
 #: ``ruff check`` settings on top: RUF012 (mutable class attribute) flags model fields' defaults, which
