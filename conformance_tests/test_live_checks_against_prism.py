@@ -11,6 +11,7 @@ but accepts any API key, never throttles and never replays. So, run as a ``--bas
 | ``auth_conformance`` | failed | wrong credentials -> 200 |
 | ``rate_limit_conformance`` | failed | no 429 after ``limit + 1`` requests |
 | ``idempotency_conformance`` | skipped | inconclusive: every request gets the same answer |
+| ``client_rate_limit_conformance`` | skipped | needs the sandbox (a server reading the client's clock) |
 
 Skipped with the reason when npm/node or the npm registry is unavailable. About 10 s once Prism is
 installed (the install, about 10 s, is cached across runs); 10 examples per check.
@@ -33,6 +34,7 @@ EXPECTED = {
     "auth_conformance": ("failed", "wrong credentials -> 200"),
     "rate_limit_conformance": ("failed", "no 429 after"),
     "idempotency_conformance": ("skipped", "inconclusive"),
+    "client_rate_limit_conformance": ("skipped", "needs the sandbox"),
 }
 
 

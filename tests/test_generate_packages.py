@@ -26,7 +26,7 @@ import pytest
 import respx
 import yaml
 
-from generator.client.render import RUFF_ARGS, render_package
+from generator.client.render import RUFF_CHECK_ARGS, render_package
 from generator.diagnostics import Diagnostics
 from generator.spec import Spec
 
@@ -169,9 +169,8 @@ def test_mypy_strict_and_ruff_on_all_generated_packages(hostile: Path, tmp_path:
     if CORPUS.is_dir():
         roots["corpus_client"] = request.getfixturevalue("corpus")
     for package, root in roots.items():
-        ruff = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", *RUFF_ARGS, str(root / package)], capture_output=True, text=True
-        )
+        command = [sys.executable, "-m", "ruff", "check", *RUFF_CHECK_ARGS, str(root / package)]
+        ruff = subprocess.run(command, capture_output=True, text=True)
         assert ruff.returncode == 0, ruff.stdout[-3000:]
     cmd = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache")]
     for package in roots:
@@ -282,7 +281,8 @@ def assert_descriptors_match_methods(client: Any, operations: Any) -> None:
         assert [op.path.index("{" + a.wire_name + "}") for a in path] == sorted(
             op.path.index("{" + a.wire_name + "}") for a in path
         ), operation_id
-        control = {"timeout", "extra_headers"} | ({"idempotency_key"} if op.idempotency_header else set())
+        control = {"timeout", "extra_headers", "extra_query", "extra_body"}
+        control |= {"idempotency_key"} if op.idempotency_header else set()
         assert keywords == {a.python_name for a in op.arguments if a.location != "path"} | control, operation_id
 
 
@@ -323,7 +323,7 @@ def test_hostile_other_shapes(hostile: Path) -> None:
     assert json.loads(put.calls[0].request.content) == [1, 2]
     assert deleted.call_count == 1
     assert client_mod.SERVERS == {"api-1": "https://api-1.example.test", "api-2": "https://api-2.example.test"}
-    teapot = client_mod._exceptions.STATUS_ERRORS[418]
+    teapot = client_mod._status_errors.STATUS_ERRORS[418]
     assert issubclass(teapot, client_mod.APIStatusError) and not issubclass(teapot, client_mod.ServerError)
     assert teapot.__name__.endswith("Error") and teapot.__name__.isidentifier()
     assert issubclass(client_mod.BoomError, client_mod.ServerError)
@@ -379,7 +379,9 @@ def test_corpus_every_operation_can_be_called(corpus: Path, corpus_spec: dict[st
     """Every operation is called once with its sample response (a minimal valid body if the sample
     does not match the operation's own schema: that is a normalizer finding, reported as a warning)."""
     client_mod = importlib.import_module("corpus_client")
-    client = client_mod.CorpusClient(api_key="k", calendar_auth_token="t", rate_limit=False, max_retries=0)
+    client = client_mod.CorpusClient(
+        api_key="k", calendar_auth_token="t", rate_limit=False, max_retries=0, strict_responses=True
+    )
     called: set[str] = set()
     mismatched: list[str] = []
     with respx.mock(base_url="https://us-east-1.recall.ai") as mock:
@@ -435,6 +437,8 @@ def _call(mock: respx.MockRouter, spec: dict[str, Any], method: Any, op: Any, *,
         assert request.headers.get("idempotency-key"), op.operation_id
     if content is None:
         assert result is None, op.operation_id
+    elif op.paginated:  # a list answering {next, previous, results}: its first page
+        assert type(result).__name__ == "SyncCursorPage" and isinstance(result.results, list), op.operation_id
     elif content.get("schema", {}).get("type") == "array":
         assert isinstance(result, list), op.operation_id
     else:
@@ -444,13 +448,14 @@ def _call(mock: respx.MockRouter, spec: dict[str, Any], method: Any, op: Any, *,
 def test_bot_scoped_rate_limit_is_per_path_parameter(hostile: Path) -> None:
     """1 call per 10 s per bot: a second bot does not wait, the same bot again waits 10 s.
 
-    The fake clock is patched into the hostile client's modules only (conformance_tests.fakes): a
-    process-wide time.monotonic would stall the event loop of a sandbox thread in this process."""
-    from conformance_tests.fakes import patched_time
+    The fake clock is given to the client (``clock=``, conformance_tests.fakes): nothing else in the
+    process sees it."""
+    from conformance_tests.fakes import FakeTime
 
     client_mod = importlib.import_module("hostile_client")
-    client = client_mod.HostileClient(api_key="k")
-    with patched_time(package="hostile_client") as clock, respx.mock(base_url=BASE) as mock:
+    clock = FakeTime()
+    client = client_mod.HostileClient(api_key="k", clock=clock)
+    with respx.mock(base_url=BASE) as mock:
         mock.delete(url__regex=r".*/%C3%BCber/.*").respond(204)
         client.uber_things.cafe_loschen("bot-1")
         client.uber_things.cafe_loschen("bot-2")

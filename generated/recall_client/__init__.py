@@ -5,30 +5,36 @@
 
 from recall_client import models
 from recall_client._client import AsyncRecallClient, RecallClient
-from recall_client._constants import DEFAULT_TIMEOUT, SERVERS, Region
+from recall_client._clock import Clock, SystemClock
+from recall_client._constants import SERVERS, Region
+from recall_client._defaults import DEFAULT_TIMEOUT
 from recall_client._exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
     APITimeoutError,
+    CredentialsError,
+    RecallError,
+    ResponseValidationError,
+    ServerError,
+)
+from recall_client._models import is_known
+from recall_client._pagination import AsyncCursorPage, AsyncPaginator, SyncCursorPage
+from recall_client._response import APIResponse
+from recall_client._status_errors import (
     BadGatewayError,
     BadRequestError,
     BotPoolExhaustedError,
     ConflictError,
-    CredentialsError,
     ForbiddenError,
     GatewayTimeoutError,
     MethodNotAllowedError,
     NotFoundError,
     PaymentRequiredError,
     RateLimitError,
-    RecallError,
-    ResponseValidationError,
-    ServerError,
     ServiceUnavailableError,
     UnauthorizedError,
 )
-from recall_client._response import APIResponse
 from recall_client._types import NOT_GIVEN, NotGiven
 
 __all__ = [
@@ -40,10 +46,13 @@ __all__ = [
     "APIResponse",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncCursorPage",
+    "AsyncPaginator",
     "AsyncRecallClient",
     "BadGatewayError",
     "BadRequestError",
     "BotPoolExhaustedError",
+    "Clock",
     "ConflictError",
     "CredentialsError",
     "ForbiddenError",
@@ -59,7 +68,10 @@ __all__ = [
     "ResponseValidationError",
     "ServerError",
     "ServiceUnavailableError",
+    "SyncCursorPage",
+    "SystemClock",
     "UnauthorizedError",
+    "is_known",
     "models",
 ]
 __version__ = "1.0.0"

@@ -3,7 +3,8 @@
 
 """``RecallClient`` and ``AsyncRecallClient``: one attribute per resource group.
 
-Credentials come from the spec's security schemes, regions from its servers (see README).
+Credentials come from the spec's security schemes, regions from its servers, error classes and retry
+statuses from its responses (see README); the request machinery is the runtime's ``_base_client``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,20 @@ from typing import Final
 import httpx
 
 from recall_client._base_client import AsyncAPIClient, SyncAPIClient
+from recall_client._clock import Clock
 from recall_client._config import SecurityScheme, resolve_base_url
-from recall_client._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Region
-from recall_client._types import NOT_GIVEN, NotGiven, TimeoutTypes
+from recall_client._constants import (
+    DEFAULT_REGION,
+    ENV_BASE_URL,
+    RETRY_POLICY,
+    SECRET_HEADERS,
+    SERVERS,
+    USER_AGENT,
+    Region,
+)
+from recall_client._defaults import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from recall_client._status_errors import STATUS_ERRORS
+from recall_client._types import NOT_GIVEN, Headers, NotGiven, TimeoutTypes
 from recall_client.resources.calendar import (
     AsyncCalendarResource,
     AsyncCalendarResourceWithRawResponse,
@@ -67,18 +79,24 @@ class RecallClient(SyncAPIClient):
         api_key: Send `Authorization: Token <API key>` on every request (authentication page). Missing or invalid keys get 401. Default: environment variable ``RECALL_API_KEY``.
         calendar_auth_token: Per-user calendar V1 token from POST /api/v1/calendar/authenticate/; it expires after one day (calendar-v1-integration-guide).
         region: Server region, one of ``SERVERS`` (default "us-east-1").
-        base_url: Any other base URL (a sandbox); excludes ``region``.
+        base_url: Any other base URL (a sandbox); excludes ``region``. Default: environment variable ``RECALL_BASE_URL`` when no region is given.
         timeout: Seconds, or an ``httpx.Timeout`` with separate connect and read values.
         max_retries: Retries after the first attempt (README, "Retries").
-        rate_limit: Wait to stay within each operation's ``x-rate-limit`` (default on).
-        default_headers: Headers sent with every request.
+        rate_limit: Wait to stay within each operation's ``x-rate-limit``, shared by every client of the process with the same credential and base URL (default on).
+        strict_responses: Validate every response against the spec (unknown enum values refused); by default responses are read leniently (README, "Responses").
+        default_headers: Headers sent with every request (``None`` removes one of the client's).
         http_client: An ``httpx.Client`` to use (this client does not close it).
+        clock: Where time and sleeps come from (default: the system clock); tests pass a fake one.
 
     Raises:
         ValueError: an unknown region, or both ``region`` and ``base_url``.
     """
 
     _schemes = SECURITY_SCHEMES
+    _status_errors = STATUS_ERRORS
+    _retry_policy = RETRY_POLICY
+    _secret_headers = SECRET_HEADERS
+    _user_agent = USER_AGENT
 
     def __init__(
         self,
@@ -90,14 +108,16 @@ class RecallClient(SyncAPIClient):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         rate_limit: bool = True,
-        default_headers: Mapping[str, str] | None = None,
+        strict_responses: bool = False,
+        default_headers: Headers | None = None,
         http_client: httpx.Client | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("RECALL_API_KEY")
         super().__init__(
             http_client=http_client,
-            base_url=resolve_base_url(region, base_url),
+            base_url=resolve_base_url(region, base_url, SERVERS, DEFAULT_REGION, ENV_BASE_URL),
             credentials={
                 "RecallApiKey": api_key,
                 "CalendarAuthToken": calendar_auth_token,
@@ -105,7 +125,9 @@ class RecallClient(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             rate_limit=rate_limit,
+            strict_responses=strict_responses,
             default_headers=default_headers,
+            clock=clock,
         )
 
     def with_options(
@@ -177,18 +199,24 @@ class AsyncRecallClient(AsyncAPIClient):
         api_key: Send `Authorization: Token <API key>` on every request (authentication page). Missing or invalid keys get 401. Default: environment variable ``RECALL_API_KEY``.
         calendar_auth_token: Per-user calendar V1 token from POST /api/v1/calendar/authenticate/; it expires after one day (calendar-v1-integration-guide).
         region: Server region, one of ``SERVERS`` (default "us-east-1").
-        base_url: Any other base URL (a sandbox); excludes ``region``.
+        base_url: Any other base URL (a sandbox); excludes ``region``. Default: environment variable ``RECALL_BASE_URL`` when no region is given.
         timeout: Seconds, or an ``httpx.Timeout`` with separate connect and read values.
         max_retries: Retries after the first attempt (README, "Retries").
-        rate_limit: Wait to stay within each operation's ``x-rate-limit`` (default on).
-        default_headers: Headers sent with every request.
+        rate_limit: Wait to stay within each operation's ``x-rate-limit``, shared by every client of the process with the same credential and base URL (default on).
+        strict_responses: Validate every response against the spec (unknown enum values refused); by default responses are read leniently (README, "Responses").
+        default_headers: Headers sent with every request (``None`` removes one of the client's).
         http_client: An ``httpx.AsyncClient`` to use (this client does not close it).
+        clock: Where time and sleeps come from (default: the system clock); tests pass a fake one.
 
     Raises:
         ValueError: an unknown region, or both ``region`` and ``base_url``.
     """
 
     _schemes = SECURITY_SCHEMES
+    _status_errors = STATUS_ERRORS
+    _retry_policy = RETRY_POLICY
+    _secret_headers = SECRET_HEADERS
+    _user_agent = USER_AGENT
 
     def __init__(
         self,
@@ -200,14 +228,16 @@ class AsyncRecallClient(AsyncAPIClient):
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         rate_limit: bool = True,
-        default_headers: Mapping[str, str] | None = None,
+        strict_responses: bool = False,
+        default_headers: Headers | None = None,
         http_client: httpx.AsyncClient | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("RECALL_API_KEY")
         super().__init__(
             http_client=http_client,
-            base_url=resolve_base_url(region, base_url),
+            base_url=resolve_base_url(region, base_url, SERVERS, DEFAULT_REGION, ENV_BASE_URL),
             credentials={
                 "RecallApiKey": api_key,
                 "CalendarAuthToken": calendar_auth_token,
@@ -215,7 +245,9 @@ class AsyncRecallClient(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             rate_limit=rate_limit,
+            strict_responses=strict_responses,
             default_headers=default_headers,
+            clock=clock,
         )
 
     def with_options(

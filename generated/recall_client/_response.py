@@ -3,25 +3,32 @@
 
 """Response decoders and :class:`APIResponse`, the raw-response wrapper.
 
-A decoder turns the success body into the declared type: a pydantic model (``ModelDecoder``), any
-other type through a ``TypeAdapter`` (``AdapterDecoder``, e.g. ``list[Model]``), ``None`` for an
-empty body (``NoContentDecoder``), raw JSON (``JSONDecoder``) or bytes (``BytesDecoder``). Models
-allow unknown fields and keep them (``model_extra``), so new server fields never break parsing.
+A decoder turns the success body into the declared type, leniently by default and strictly on
+demand (:mod:`._models`): a model (``ModelDecoder``), any other type such as ``list[Model]``
+(``AdapterDecoder``), ``None`` for an empty body (``NoContentDecoder``), raw JSON (``JSONDecoder``)
+or bytes (``BytesDecoder``).
+
+- lenient: the body is parsed with pydantic-core's JSON parser and the models are built without
+  validation (:meth:`~._models.BaseModel.model_construct_lenient`); only a body that is not JSON of the declared
+  shape (an object for a model, an array for a list) is refused;
+- strict: pydantic validates the body against the models in :data:`~._models.STRICT_CONTEXT`
+  (unknown enum values refused too).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 import pydantic
+from pydantic_core import from_json
 
-from recall_client._exceptions import ResponseValidationError, request_id_of
+from ._exceptions import ResponseValidationError, request_id_of
+from ._models import STRICT_CONTEXT, BaseModel, Converter, converter
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
-M = TypeVar("M", bound=pydantic.BaseModel)
+M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
     "APIResponse",
@@ -35,40 +42,61 @@ __all__ = [
 
 
 class Decoder(Protocol[T_co]):
-    """Turns a success body into a value; raises ``ValueError`` (pydantic's included) when invalid."""
+    """Turns a success body into a value; raises ``ValueError`` (pydantic's included) when it cannot."""
 
-    def decode(self, content: bytes) -> T_co:
-        """Decode ``content``."""
+    def decode(self, content: bytes, strict: bool = False) -> T_co:
+        """Decode ``content`` (``strict``: validate against the schema)."""
         ...
 
 
 class ModelDecoder(Generic[M]):
-    """Parses the body into ``model`` (pydantic's JSON parser, no intermediate dict)."""
+    """The body as ``model``: built leniently from the parsed JSON object, or validated (strict)."""
 
     __slots__ = ("model",)
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
 
-    def decode(self, content: bytes) -> M:
+    def decode(self, content: bytes, strict: bool = False) -> M:
         """Parse ``content`` as ``model``."""
-        return self.model.model_validate_json(content)
+        if strict:
+            return self.model.model_validate_json(content, context=STRICT_CONTEXT)
+        data = from_json(content)
+        if type(data) is not dict:
+            raise ValueError(f"expected a JSON object for {self.model.__name__}, got {type(data).__name__}")
+        return self.model.model_construct_lenient(data)
 
 
 class AdapterDecoder(Generic[T]):
-    """Parses the body into any type through a ``TypeAdapter`` built on first use."""
+    """The body as any type (``list[Model]``...): converted leniently, or validated by a ``TypeAdapter``
+    (strict); both built on first use."""
 
-    __slots__ = ("_adapter", "type")
+    __slots__ = ("_adapter", "_converter", "type")
 
     def __init__(self, type_: Any) -> None:
         self.type = type_
         self._adapter: pydantic.TypeAdapter[T] | None = None
+        self._converter: tuple[Converter | None] | None = None
 
-    def decode(self, content: bytes) -> T:
+    def decode(self, content: bytes, strict: bool = False) -> T:
         """Parse ``content`` as ``type``."""
-        if self._adapter is None:
-            self._adapter = pydantic.TypeAdapter(self.type)
-        return self._adapter.validate_json(content)
+        if strict:
+            if self._adapter is None:
+                self._adapter = pydantic.TypeAdapter(self.type)
+            return self._adapter.validate_json(content, context=STRICT_CONTEXT)
+        if self._converter is None:
+            self._converter = (converter(self.type),)
+        data = from_json(content)
+        expected = _json_kind(self.type)
+        if expected is not None and type(data) is not expected:
+            raise ValueError(f"expected a JSON {expected.__name__}, got {type(data).__name__}")
+        convert = self._converter[0]
+        return data if convert is None else convert(data)  # type: ignore[no-any-return]
+
+
+def _json_kind(annotation: Any) -> type | None:
+    origin = getattr(annotation, "__origin__", None)
+    return list if origin is list else dict if origin is dict else None
 
 
 class NoContentDecoder:
@@ -76,7 +104,7 @@ class NoContentDecoder:
 
     __slots__ = ()
 
-    def decode(self, content: bytes) -> None:
+    def decode(self, content: bytes, strict: bool = False) -> None:
         """Ignore ``content``."""
         return
 
@@ -86,9 +114,9 @@ class JSONDecoder:
 
     __slots__ = ()
 
-    def decode(self, content: bytes) -> Any:
-        """``json.loads(content)``."""
-        return json.loads(content)
+    def decode(self, content: bytes, strict: bool = False) -> Any:
+        """The JSON value of ``content``."""
+        return from_json(content)
 
 
 class BytesDecoder:
@@ -96,7 +124,7 @@ class BytesDecoder:
 
     __slots__ = ()
 
-    def decode(self, content: bytes) -> bytes:
+    def decode(self, content: bytes, strict: bool = False) -> bytes:
         """``content`` unchanged."""
         return content
 
@@ -105,17 +133,25 @@ class APIResponse(Generic[T]):
     """A success response before parsing (``client.with_raw_response...``).
 
     ``http_response`` is the ``httpx.Response``; ``status_code``, ``headers``, ``request_id`` and
-    ``retries_taken`` describe it; :meth:`parse` decodes the body into the declared type (cached).
+    ``retries_taken`` describe it; :meth:`parse` decodes the body into the declared type (cached),
+    strictly when the client has ``strict_responses``.
     """
 
-    __slots__ = ("_decoder", "_parsed", "http_response", "operation_id", "retries_taken")
+    __slots__ = ("_decoder", "_parsed", "http_response", "operation_id", "retries_taken", "strict")
 
     def __init__(
-        self, http_response: httpx.Response, decoder: Decoder[T], *, operation_id: str, retries_taken: int
+        self,
+        http_response: httpx.Response,
+        decoder: Decoder[T],
+        *,
+        operation_id: str,
+        retries_taken: int,
+        strict: bool = False,
     ) -> None:
         self.http_response = http_response
         self.operation_id = operation_id
         self.retries_taken = retries_taken
+        self.strict = strict
         self._decoder = decoder
         self._parsed: tuple[T] | None = None
 
@@ -131,14 +167,14 @@ class APIResponse(Generic[T]):
 
     @property
     def request_id(self) -> str | None:
-        """The server's request id, when it sent one."""
+        """The server's request id (``X-Request-Id``), when it sent one."""
         return request_id_of(self.http_response)
 
     def parse(self) -> T:
         """The body as the operation's declared type; raises :class:`ResponseValidationError`."""
         if self._parsed is None:
             try:
-                self._parsed = (self._decoder.decode(self.http_response.content),)
+                self._parsed = (self._decoder.decode(self.http_response.content, self.strict),)
             except ValueError as exc:
                 raise ResponseValidationError(
                     f"{self.operation_id}: response does not match the schema: {exc}",

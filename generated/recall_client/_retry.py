@@ -3,17 +3,21 @@
 
 """When to retry and how long to wait (pure functions; the clients do the sleeping).
 
-Policy (vendor ``errors`` and ``idempotency`` pages, OAI's ``_calculate_retry_timeout``):
+The statuses come from the spec (``x-retry`` on its error responses, the vendor's ``errors`` and
+``idempotency`` pages) as a :class:`RetryPolicy`; the rules (OAI's ``_should_retry`` and
+``_calculate_retry_timeout``):
 
-* 429: wait ``Retry-After`` (seconds or an HTTP date, RFC 9110 section 10.2.3), capped at
-  :data:`MAX_RETRY_AFTER`; without the header, exponential backoff.
-* 409, 502, 503, 504 and connection errors/timeouts: exponential backoff from
-  :data:`INITIAL_RETRY_DELAY` doubling to :data:`MAX_RETRY_DELAY`, minus up to 25 % jitter
-  (a valid ``Retry-After`` wins when present).
-* 507: wait :data:`BOT_POOL_RETRY_DELAY` and send a new idempotency key; not retried when the
-  caller chose the key (a reused key would replay the 507 for an hour).
-* POST, PUT and PATCH are retried only when an ``Idempotency-Key`` is sent.
-* Never more than ``max_retries`` retries.
+* connection errors and timeouts, and the policy's ``backoff_statuses``: exponential backoff from
+  :data:`~._defaults.INITIAL_RETRY_DELAY` doubling to :data:`~._defaults.MAX_RETRY_DELAY`, minus
+  up to 25 % jitter; a valid ``Retry-After`` wins when present;
+* the policy's ``retry_after_status`` (429): wait ``Retry-After`` (seconds or an HTTP date, RFC 9110
+  section 10.2.3); without it, backoff;
+* a ``Retry-After`` longer than :data:`~._defaults.MAX_RETRY_AFTER` is not waited for: the error is
+  raised with its ``retry_after`` (retrying earlier than the server asked would be refused again);
+* the policy's ``delay_status`` (507): wait ``delay_seconds`` and send a new idempotency key; not
+  retried when the caller chose the key (a reused key would replay the 507 for an hour);
+* POST, PUT and PATCH are retried only when an ``Idempotency-Key`` is sent;
+* never more than ``max_retries`` retries.
 """
 
 from __future__ import annotations
@@ -21,20 +25,22 @@ from __future__ import annotations
 import email.utils
 import math
 import random
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import httpx
+from ._defaults import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
 
-from recall_client._constants import (
-    BACKOFF_STATUSES,
-    BOT_POOL_RETRY_DELAY,
-    BOT_POOL_STATUS,
-    INITIAL_RETRY_DELAY,
-    MAX_RETRY_AFTER,
-    MAX_RETRY_DELAY,
-    RATE_LIMITED_STATUS,
-)
+__all__ = ["RetryDecision", "RetryPolicy", "backoff_delay", "decide_retry", "parse_retry_after"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Which statuses are retried and how (the spec's ``x-retry`` rules; see the module docstring)."""
+
+    backoff_statuses: frozenset[int] = frozenset()
+    retry_after_status: int | None = None
+    delay_status: int | None = None
+    delay_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +51,11 @@ class RetryDecision:
     new_idempotency_key: bool = False
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+def parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a ``Retry-After`` value: delay-seconds or an HTTP date.
 
-    ``now`` is the current Unix time (default ``time.time()``). Returns None for a missing or
-    unparsable value; a date in the past gives 0.
+    ``now`` is the current Unix time (for dates). Returns None for a missing or unparsable value;
+    a date in the past gives 0.
     """
     if value is None:
         return None
@@ -63,7 +69,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
             return None
         if moment is None:
             return None
-        seconds = moment.timestamp() - (time.time() if now is None else now)
+        seconds = moment.timestamp() - now
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
@@ -76,27 +82,31 @@ def backoff_delay(retries_taken: int) -> float:
 
 
 def decide_retry(
+    policy: RetryPolicy,
     *,
     status: int | None,
-    headers: httpx.Headers | None,
+    headers: Mapping[str, str] | None,
     retries_taken: int,
     max_retries: int,
     retryable: bool,
     caller_key: bool,
+    now: float,
 ) -> RetryDecision | None:
     """Whether and when to retry after a response with ``status`` (None: connection error).
 
     ``retryable`` is False for POST/PUT/PATCH sent without an idempotency key; ``caller_key`` is
-    True when the caller chose the idempotency key. Returns None when the error is final.
+    True when the caller chose the idempotency key; ``now`` is the Unix time (``Retry-After`` dates).
+    Returns None when the error is final.
     """
     if retries_taken >= max_retries or not retryable:
         return None
-    retry_after = parse_retry_after(headers.get("retry-after")) if headers is not None else None
-    capped = None if retry_after is None else min(retry_after, MAX_RETRY_AFTER)
-    if status is None or status in BACKOFF_STATUSES:
-        return RetryDecision(capped if capped is not None else backoff_delay(retries_taken))
-    if status == RATE_LIMITED_STATUS:
-        return RetryDecision(capped if capped is not None else backoff_delay(retries_taken))
-    if status == BOT_POOL_STATUS and not caller_key:
-        return RetryDecision(BOT_POOL_RETRY_DELAY, new_idempotency_key=True)
+    retry_after = parse_retry_after(headers.get("retry-after"), now) if headers is not None else None
+    if status is None or status in policy.backoff_statuses or status == policy.retry_after_status:
+        if retry_after is None or status is None:
+            return RetryDecision(backoff_delay(retries_taken))
+        if retry_after > MAX_RETRY_AFTER:
+            return None
+        return RetryDecision(retry_after)
+    if status == policy.delay_status and not caller_key:
+        return RetryDecision(policy.delay_seconds, new_idempotency_key=True)
     return None

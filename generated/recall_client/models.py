@@ -7,7 +7,9 @@ from enum import Enum, StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AnyUrl, AwareDatetime, ConfigDict, Field
+
+from recall_client._models import BaseModel, OpenEnum
 
 
 class ArtifactStatusCode(StrEnum):
@@ -18,18 +20,12 @@ class ArtifactStatusCode(StrEnum):
 
 
 class ArtifactStatus(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    code: ArtifactStatusCode
+    code: OpenEnum[ArtifactStatusCode]
     sub_code: str | None
     updated_at: AwareDatetime
 
 
 class AssemblyAiAsyncChunkedCustomSpelling(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     to: str | None = None
     from_: Annotated[list[str] | None, Field(alias="from")] = None
 
@@ -49,9 +45,6 @@ class CalendarMeetingVisibility(Enum):
 
 
 class CustomVocabularyConfigVocabulary(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     value: str | None = None
     intensity: int | None = None
     pronunciations: list[str] | None = None
@@ -59,61 +52,37 @@ class CustomVocabularyConfigVocabulary(BaseModel):
 
 
 class DataZoom(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     meeting_uuid: str | None = None
 
 
 class GladiaV2AsyncAudioToLlmConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     prompts: list[str] | None = None
 
 
 class GladiaV2AsyncCodeSwitchingConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     languages: list[str] | None = None
 
 
 class GladiaV2AsyncCustomVocabularyConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     default_intensity: int | None = None
     vocabulary: list[CustomVocabularyConfigVocabulary] | None = None
 
 
 class GladiaV2AsyncDiarizationConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     number_of_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
 
 
 class GladiaV2AsyncSubtitlesConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     formats: list[str] | None = None
 
 
 class GladiaV2AsyncSummarizationConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     type: str | None = None
 
 
 class GladiaV2AsyncTranslationConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     target_languages: list[str] | None = None
     model: str | None = None
 
@@ -126,34 +95,22 @@ class MeetingAttendeeStatus(StrEnum):
 
 
 class MeetingAttendee(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     name: str
     email: str
     is_organizer: bool
-    status: MeetingAttendeeStatus
+    status: OpenEnum[MeetingAttendeeStatus]
 
 
 class MeetingMeetInvite(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     meeting_id: str | None = None
 
 
 class MeetingMetadataData(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     title: str | None = None
     zoom: DataZoom | None = None
 
 
 class MeetingTeamsInvite(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     organizer_id: str | None = None
     tenant_id: str | None = None
     message_id: str | None = None
@@ -161,9 +118,6 @@ class MeetingTeamsInvite(BaseModel):
 
 
 class MeetingWebexInvite(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     meeting_subdomain: str | None = None
     meeting_path: str | None = None
     meeting_mtid: str | None = None
@@ -171,17 +125,11 @@ class MeetingWebexInvite(BaseModel):
 
 
 class MeetingZoomInvite(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     meeting_id: str | None = None
     meeting_password: str | None = None
 
 
 class ParticipantEventData(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     participant_events_download_url: AnyUrl | None
     """
     Download all participant events for the recording.
@@ -197,31 +145,19 @@ class ParticipantEventData(BaseModel):
 
 
 class ParticipantEventRecording(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID
     metadata: dict[str, str] | None = None
 
 
 class PatchedParticipantEventRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     metadata: dict[str, str] | None = None
 
 
 class PatchedRecordingRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     metadata: dict[str, str] | None = None
 
 
 class ProviderAssemblyAiAsync(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language: str | None = None
     audio_end_at: int | None = None
     audio_start_from: int | None = None
@@ -261,9 +197,6 @@ class ProviderAssemblyAiAsync(BaseModel):
 
 
 class ProviderAssemblyAiAsyncChunked(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     boost_param: str | None = None
     content_safety: bool | None = None
     content_safety_confidence: int | None = None
@@ -289,17 +222,11 @@ class ProviderAssemblyAiAsyncChunked(BaseModel):
 
 
 class ProviderAssemblyAiStreaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     word_boost: list[str] | None = None
     disable_partial_transcripts: bool | None = None
 
 
 class ProviderAwsTranscribeStreaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language_code: str | None = None
     content_redaction_type: str | None = None
     language_model_name: str | None = None
@@ -317,9 +244,6 @@ class ProviderAwsTranscribeStreaming(BaseModel):
 
 
 class ProviderDeepgramAsync(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     tier: str | None = None
     model: str | None = None
     version: str | None = None
@@ -345,9 +269,6 @@ class ProviderDeepgramAsync(BaseModel):
 
 
 class ProviderDeepgramStreaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     tier: str | None = None
     model: str | None = None
     version: str | None = None
@@ -373,9 +294,6 @@ class ProviderDeepgramStreaming(BaseModel):
 
 
 class ProviderGladiaV1Async(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language_behaviour: str | None = None
     language: str | None = None
     toggle_noise_reduction: bool | None = None
@@ -389,9 +307,6 @@ class ProviderGladiaV1Async(BaseModel):
 
 
 class ProviderGladiaV1Streaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language_behaviour: str | None = None
     language: str | None = None
     transcription_hint: str | None = None
@@ -401,9 +316,6 @@ class ProviderGladiaV1Streaming(BaseModel):
 
 
 class ProviderGladiaV2Async(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     context_prompt: str | None = None
     custom_vocabulary: str | None = None
     custom_vocabulary_config: GladiaV2AsyncCustomVocabularyConfig | None = None
@@ -434,9 +346,6 @@ class ProviderGladiaV2Async(BaseModel):
 
 
 class ProviderGladiaV2Streaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     model: str | None = None
     endpointing: int | None = None
     maximum_duration_without_endpointing: int | None = None
@@ -451,9 +360,6 @@ class ProviderGladiaV2Streaming(BaseModel):
 
 
 class ProviderRevAsync(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     detect_language: bool | None = None
     language: str | None = None
     skip_diarization: bool | None = None
@@ -467,9 +373,6 @@ class ProviderRevAsync(BaseModel):
 
 
 class ProviderRevStreaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language: str | None = None
     metadata: str | None = None
     custom_vocabulary_id: str | None = None
@@ -486,25 +389,16 @@ class ProviderRevStreaming(BaseModel):
 
 
 class RecordingBot(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     metadata: dict[str, str] | None = None
 
 
 class RecordingDesktopSdkUpload(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     metadata: dict[str, str] | None = None
 
 
 class RecordingRealtimeEndpoint(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     metadata: dict[str, str] | None = None
 
@@ -518,65 +412,41 @@ class RecordingStatusCode(StrEnum):
 
 
 class RecordingStatus(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    code: RecordingStatusCode
+    code: OpenEnum[RecordingStatusCode]
     sub_code: str | None
     updated_at: AwareDatetime
 
 
 class SpeechmaticsAsyncAdditionalVocab(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     content: str | None = None
     sounds_like: list[str] | None = None
 
 
 class SpeechmaticsAsyncLanguageIdentificationConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     expected_languages: list[str] | None = None
     low_confidence_action: str | None = None
     default_language: str | None = None
 
 
 class SpeechmaticsStreamingPunctuationOverride(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     permitted_marks: list[str] | None = None
     sensitivity: int | None = None
 
 
 class SpeechmaticsStreamingSpeakerDiarizationConfig(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     max_speakers: int | None = None
 
 
 class TranscriptData(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     download_url: str | None = None
     provider_data_download_url: str | None = None
 
 
 class TranscriptDiarization(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     use_separate_streams_when_available: bool | None = None
 
 
 class UserConnection(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     connected: bool
     platform: str
     email: str | None = None
@@ -584,9 +454,6 @@ class UserConnection(BaseModel):
 
 
 class UserPreferences(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     record_non_host: bool | None = None
     record_recurring: bool | None = None
@@ -598,9 +465,6 @@ class UserPreferences(BaseModel):
 
 
 class UserPreferencesRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     record_non_host: bool | None = None
     record_recurring: bool | None = None
     record_external: bool | None = None
@@ -611,9 +475,6 @@ class UserPreferencesRequest(BaseModel):
 
 
 class VideoMixedData(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     download_url: str | None = None
 
 
@@ -631,9 +492,6 @@ class Error(BaseModel):
 
 
 class CalendarMeeting(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID
     override_should_record: bool | None = None
     title: str
@@ -657,16 +515,13 @@ class CalendarMeeting(BaseModel):
     attendee_emails: list[str]
     attendees: list[MeetingAttendee]
     ical_uid: str
-    visibility: CalendarMeetingVisibility | None
+    visibility: OpenEnum[CalendarMeetingVisibility] | None
     """
     For Google calendar meetings('default' | 'public' | 'private' | 'confidential'). For Microsoft Outlook('normal' | 'personal' | 'private' | 'confidential'). Additionally, this field may contain 'null' value.
     """
 
 
 class CalendarUser(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID
     external_id: str | None = None
     connections: list[UserConnection]
@@ -674,17 +529,11 @@ class CalendarUser(BaseModel):
 
 
 class CalendarUserRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     external_id: str | None = None
     preferences: UserPreferencesRequest | None = None
 
 
 class MediaShortcutMeetingMetadata(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     created_at: AwareDatetime | None = None
     status: ArtifactStatus | None = None
@@ -693,9 +542,6 @@ class MediaShortcutMeetingMetadata(BaseModel):
 
 
 class MediaShortcutParticipantEvent(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID
     created_at: AwareDatetime
     status: ArtifactStatus | None = None
@@ -704,9 +550,6 @@ class MediaShortcutParticipantEvent(BaseModel):
 
 
 class MediaShortcutVideoMixed(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     created_at: AwareDatetime | None = None
     status: ArtifactStatus | None = None
@@ -716,9 +559,6 @@ class MediaShortcutVideoMixed(BaseModel):
 
 
 class ParticipantEvent(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID
     recording: ParticipantEventRecording
     created_at: AwareDatetime
@@ -728,9 +568,6 @@ class ParticipantEvent(BaseModel):
 
 
 class ProviderSpeechmaticsAsync(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language: str | None = None
     domain: str | None = None
     output_locale: str | None = None
@@ -741,9 +578,6 @@ class ProviderSpeechmaticsAsync(BaseModel):
 
 
 class ProviderSpeechmaticsStreaming(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     language: str | None = None
     additional_vocab: list[SpeechmaticsAsyncAdditionalVocab] | None = None
     diarization: str | None = None
@@ -758,9 +592,6 @@ class ProviderSpeechmaticsStreaming(BaseModel):
 
 
 class TranscriptProvider(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     assembly_ai_async: ProviderAssemblyAiAsync | None = None
     deepgram_async: ProviderDeepgramAsync | None = None
     gladia_v1_async: ProviderGladiaV1Async | None = None
@@ -779,9 +610,6 @@ class TranscriptProvider(BaseModel):
 
 
 class MediaShortcutTranscript(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID | None = None
     created_at: AwareDatetime | None = None
     status: ArtifactStatus | None = None
@@ -792,9 +620,6 @@ class MediaShortcutTranscript(BaseModel):
 
 
 class RecordingMediaShortcut(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     video_mixed: MediaShortcutVideoMixed | None
     transcript: MediaShortcutTranscript | None
     participant_events: MediaShortcutParticipantEvent | None
@@ -802,9 +627,6 @@ class RecordingMediaShortcut(BaseModel):
 
 
 class Recording(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-    )
     id: UUID
     created_at: AwareDatetime
     started_at: AwareDatetime | None

@@ -2,15 +2,16 @@
 
 Models come from datamodel-code-generator (pydantic v2, no timestamp) fed with the spec's
 ``components.schemas`` prepared by :mod:`generator.client.models_input` (ASCII names, local
-``$ref``s only); every other file comes from a Jinja template in ``templates/`` fed only by the IR
-(:mod:`generator.client.ir`), which reads the spec through its one typed model
-(:class:`~generator.spec.model.Spec`). The package is built in a temporary directory, formatted with
-the pinned ruff (no cache: nothing is written outside the temporary directory), imported once in a
-subprocess, and only then written into the output directory, replacing only what a previous run
-wrote there (:mod:`generator.client.output`). What would make the package wrong is an ``ir-*``
-error diagnostic and nothing is written: a spec the model cannot read (``$ref``, operation,
-``x-rate-limit``, security scheme, ``x-retry``), models datamodel-code-generator refuses, rendered
-code ruff cannot format, a package that does not import.
+``$ref``s only), their enums opened by :mod:`generator.client.models_output`; the runtime that does
+not depend on the spec is copied from :mod:`generator.client.runtime`; every other file comes from a
+Jinja template in ``templates/`` fed only by the IR (:mod:`generator.client.ir`), which reads the
+spec through its one typed model (:class:`~generator.spec.model.Spec`). The package is built in a
+temporary directory, formatted with the pinned ruff (no cache: nothing is written outside the
+temporary directory), imported once in a subprocess, and only then written into the output
+directory, replacing only what a previous run wrote there (:mod:`generator.client.output`). What
+would make the package wrong is an ``ir-*`` error diagnostic and nothing is written: a spec the
+model cannot read (``$ref``, operation, ``x-rate-limit``, security scheme, ``x-retry``), models
+datamodel-code-generator refuses, rendered code ruff cannot format, a package that does not import.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
 from generator.client.models_input import ModelsInput, ModelsInputError, check_models, models_input
+from generator.client.models_output import open_enums
 from generator.client.output import commit, plan_output
 from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
+from generator.client.runtime import RUNTIME_DIR, RUNTIME_MODULES
 from generator.diagnostics import Diagnostics
 from generator.naming import pep440_version
 from generator.spec.model import Spec
@@ -48,6 +51,10 @@ DEFAULT_TEMPLATES = (
 )
 #: ruff settings for generated code, explicit so the output never depends on a user config; no cache.
 RUFF_ARGS = ("--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311")
+#: ``ruff check`` settings on top: RUF012 (mutable class attribute) flags model fields' defaults, which
+#: pydantic copies per instance (ruff knows it of direct ``pydantic.BaseModel`` subclasses, not of the
+#: models' runtime base class).
+RUFF_CHECK_ARGS = (*RUFF_ARGS, "--extend-ignore", "RUF012")
 #: Seconds the import check of the rendered package may take.
 IMPORT_TIMEOUT = 120
 #: Diagnostic code of each kind of :class:`~generator.spec.model.Problem` for the client.
@@ -163,15 +170,19 @@ def build_files(spec: Spec, ir: ClientIR, env: Environment, staging: Path, diags
 def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics | None = None) -> dict[str, str]:
     """Every file of the package (relative path -> text), before formatting; fills ``ir``.
 
+    The runtime modules (:mod:`generator.client.runtime`) are copied as they are, after the header.
+
     Name warnings (:mod:`generator.client.models_input`) go to ``diags``. Raises
     :class:`GenerateError` when datamodel-code-generator fails and :class:`ModelsInputError` for a
     reference it must not follow.
     """
     prepared = models_input(spec, diags if diags is not None else Diagnostics())
-    models = generate_models(spec, ir, prepared)
+    models = open_enums(generate_models(spec, ir, prepared), ir.package)
     build_client(ir, spec, ModelIndex.from_source(models), prepared.component_classes)
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
+    for module in RUNTIME_MODULES:
+        files[f"{ir.package}/{module}"] = header + "\n" + (RUNTIME_DIR / module).read_text(encoding="utf-8")
     for template, target in ir.files:
         files[target.format(package=ir.package)] = env.get_template(template).render(ir=ir, header=header)
     group_template = env.get_template(GROUP_TEMPLATE)
@@ -195,8 +206,9 @@ def generate_models(spec: Spec, ir: ClientIR, prepared: ModelsInput | None = Non
     """pydantic v2 models of ``components.schemas`` via datamodel-code-generator.
 
     ``prepared`` is what it reads (default: :func:`models_input` of ``spec``, warnings dropped).
-    Unknown response fields are allowed and kept (``extra="allow"``); field names are
-    snake_case with aliases; enums are ``StrEnum`` classes named after their parent. Raises
+    Every model derives from the runtime's ``_models.BaseModel`` (unknown fields kept, lenient
+    parsing); field names are snake_case with aliases; enums are ``StrEnum`` classes named after
+    their parent (opened afterwards by :func:`generator.client.models_output.open_enums`). Raises
     :class:`GenerateError` (``ir-models-failed``) when datamodel-code-generator fails or writes a
     module :func:`check_models` refuses.
     """
@@ -212,7 +224,7 @@ def generate_models(spec: Spec, ir: ClientIR, prepared: ModelsInput | None = Non
             target_python_version=PythonVersion.PY_311,
             disable_timestamp=True,
             snake_case_field=True,
-            extra_fields="allow",
+            base_class=f"{ir.package}._models.BaseModel",
             use_annotated=True,
             field_constraints=True,
             use_schema_description=True,
@@ -249,7 +261,7 @@ def format_python(root: Path) -> None:
     ruff = _ruff()
     # The Python code only: pyproject.toml carries the spec's version verbatim (RUF200 is not ours).
     only_code = ("--extend-exclude", "pyproject.toml")
-    fix = [*ruff, "check", *RUFF_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
+    fix = [*ruff, "check", *RUFF_CHECK_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
     steps = (
         ("check --fix", fix, (0, 1)),
         ("format", [*ruff, "format", *RUFF_ARGS, str(root)], (0,)),  # README examples too; --quiet hides errors

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from recall_client import models
 from recall_client._base_client import AsyncAPIClient, SyncAPIClient
 from recall_client._operation import Argument, Operation, RateLimit
@@ -15,7 +13,7 @@ from recall_client._response import (
     APIResponse,
     ModelDecoder,
 )
-from recall_client._types import NOT_GIVEN, NotGiven, TimeoutTypes
+from recall_client._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = [
     "AsyncCalendarResource",
@@ -67,7 +65,9 @@ class CalendarResource:
         *,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> list[models.CalendarMeeting]:
         """Refresh Calendar Meetings.
 
@@ -82,7 +82,9 @@ class CalendarResource:
         Args:
             idempotency_key: ``Idempotency-Key`` header; when omitted the client generates one and reuses it across retries.
             timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).
-            extra_headers: Extra HTTP headers sent with this call.
+            extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).
+            extra_query: Query parameters for this call, replacing those of the same name.
+            extra_body: JSON members merged over the request body.
 
         Returns:
             list[models.CalendarMeeting]: the parsed success response.
@@ -101,7 +103,8 @@ class CalendarResource:
             BotPoolExhaustedError: HTTP 507.
             APIStatusError: any other error status.
             APIConnectionError: the request could not be sent (after retries).
-            ResponseValidationError: the success response does not match the schema.
+            ResponseValidationError: the success body is not JSON of the declared shape
+                (with strict_responses: does not match the schema).
             CredentialsError: a credential the operation needs is missing (nothing is sent).
         """
         return self._client.request(
@@ -109,6 +112,8 @@ class CalendarResource:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def user_update(
@@ -118,7 +123,9 @@ class CalendarResource:
         preferences: models.UserPreferencesRequest | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> models.CalendarUser:
         """Update Recording Preferences.
 
@@ -133,7 +140,9 @@ class CalendarResource:
             preferences: Request body property ``preferences``.
             idempotency_key: ``Idempotency-Key`` header; when omitted the client generates one and reuses it across retries.
             timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).
-            extra_headers: Extra HTTP headers sent with this call.
+            extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).
+            extra_query: Query parameters for this call, replacing those of the same name.
+            extra_body: JSON members merged over the request body.
 
         Returns:
             models.CalendarUser: the parsed success response.
@@ -152,7 +161,8 @@ class CalendarResource:
             BotPoolExhaustedError: HTTP 507.
             APIStatusError: any other error status.
             APIConnectionError: the request could not be sent (after retries).
-            ResponseValidationError: the success response does not match the schema.
+            ResponseValidationError: the success body is not JSON of the declared shape
+                (with strict_responses: does not match the schema).
             CredentialsError: a credential the operation needs is missing (nothing is sent).
         """
         return self._client.request(
@@ -161,6 +171,8 @@ class CalendarResource:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -175,7 +187,9 @@ class CalendarResourceWithRawResponse:
         *,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> APIResponse[list[models.CalendarMeeting]]:
         """Like ``meetings_refresh_create`` but returns the ``APIResponse`` (status, headers, ``parse()``)."""
         return self._client.request_raw(
@@ -183,6 +197,8 @@ class CalendarResourceWithRawResponse:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def user_update(
@@ -192,7 +208,9 @@ class CalendarResourceWithRawResponse:
         preferences: models.UserPreferencesRequest | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> APIResponse[models.CalendarUser]:
         """Like ``user_update`` but returns the ``APIResponse`` (status, headers, ``parse()``)."""
         return self._client.request_raw(
@@ -201,6 +219,8 @@ class CalendarResourceWithRawResponse:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -215,7 +235,9 @@ class AsyncCalendarResource:
         *,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> list[models.CalendarMeeting]:
         """Refresh Calendar Meetings.
 
@@ -230,7 +252,9 @@ class AsyncCalendarResource:
         Args:
             idempotency_key: ``Idempotency-Key`` header; when omitted the client generates one and reuses it across retries.
             timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).
-            extra_headers: Extra HTTP headers sent with this call.
+            extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).
+            extra_query: Query parameters for this call, replacing those of the same name.
+            extra_body: JSON members merged over the request body.
 
         Returns:
             list[models.CalendarMeeting]: the parsed success response.
@@ -249,7 +273,8 @@ class AsyncCalendarResource:
             BotPoolExhaustedError: HTTP 507.
             APIStatusError: any other error status.
             APIConnectionError: the request could not be sent (after retries).
-            ResponseValidationError: the success response does not match the schema.
+            ResponseValidationError: the success body is not JSON of the declared shape
+                (with strict_responses: does not match the schema).
             CredentialsError: a credential the operation needs is missing (nothing is sent).
         """
         return await self._client.request(
@@ -257,6 +282,8 @@ class AsyncCalendarResource:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def user_update(
@@ -266,7 +293,9 @@ class AsyncCalendarResource:
         preferences: models.UserPreferencesRequest | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> models.CalendarUser:
         """Update Recording Preferences.
 
@@ -281,7 +310,9 @@ class AsyncCalendarResource:
             preferences: Request body property ``preferences``.
             idempotency_key: ``Idempotency-Key`` header; when omitted the client generates one and reuses it across retries.
             timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).
-            extra_headers: Extra HTTP headers sent with this call.
+            extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).
+            extra_query: Query parameters for this call, replacing those of the same name.
+            extra_body: JSON members merged over the request body.
 
         Returns:
             models.CalendarUser: the parsed success response.
@@ -300,7 +331,8 @@ class AsyncCalendarResource:
             BotPoolExhaustedError: HTTP 507.
             APIStatusError: any other error status.
             APIConnectionError: the request could not be sent (after retries).
-            ResponseValidationError: the success response does not match the schema.
+            ResponseValidationError: the success body is not JSON of the declared shape
+                (with strict_responses: does not match the schema).
             CredentialsError: a credential the operation needs is missing (nothing is sent).
         """
         return await self._client.request(
@@ -309,6 +341,8 @@ class AsyncCalendarResource:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -323,7 +357,9 @@ class AsyncCalendarResourceWithRawResponse:
         *,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> APIResponse[list[models.CalendarMeeting]]:
         """Like ``meetings_refresh_create`` but returns the ``APIResponse`` (status, headers, ``parse()``)."""
         return await self._client.request_raw(
@@ -331,6 +367,8 @@ class AsyncCalendarResourceWithRawResponse:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def user_update(
@@ -340,7 +378,9 @@ class AsyncCalendarResourceWithRawResponse:
         preferences: models.UserPreferencesRequest | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> APIResponse[models.CalendarUser]:
         """Like ``user_update`` but returns the ``APIResponse`` (status, headers, ``parse()``)."""
         return await self._client.request_raw(
@@ -349,4 +389,6 @@ class AsyncCalendarResourceWithRawResponse:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -15,7 +15,7 @@ from recall_client._response import (
     APIResponse,
     ModelDecoder,
 )
-from recall_client._types import NOT_GIVEN, NotGiven, TimeoutTypes
+from recall_client._types import NOT_GIVEN, Body, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = [
     "AsyncParticipantEventsResource",
@@ -57,7 +57,9 @@ class ParticipantEventsResource:
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> models.ParticipantEvent:
         """Update Participant Events.
 
@@ -68,7 +70,9 @@ class ParticipantEventsResource:
             metadata: Request body property ``metadata``.
             idempotency_key: ``Idempotency-Key`` header; when omitted the client generates one and reuses it across retries.
             timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).
-            extra_headers: Extra HTTP headers sent with this call.
+            extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).
+            extra_query: Query parameters for this call, replacing those of the same name.
+            extra_body: JSON members merged over the request body.
 
         Returns:
             models.ParticipantEvent: the parsed success response.
@@ -88,7 +92,8 @@ class ParticipantEventsResource:
             BotPoolExhaustedError: HTTP 507.
             APIStatusError: any other error status.
             APIConnectionError: the request could not be sent (after retries).
-            ResponseValidationError: the success response does not match the schema.
+            ResponseValidationError: the success body is not JSON of the declared shape
+                (with strict_responses: does not match the schema).
             CredentialsError: a credential the operation needs is missing (nothing is sent).
         """
         return self._client.request(
@@ -98,6 +103,8 @@ class ParticipantEventsResource:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -114,7 +121,9 @@ class ParticipantEventsResourceWithRawResponse:
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> APIResponse[models.ParticipantEvent]:
         """Like ``partial_update`` but returns the ``APIResponse`` (status, headers, ``parse()``)."""
         return self._client.request_raw(
@@ -124,6 +133,8 @@ class ParticipantEventsResourceWithRawResponse:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -140,7 +151,9 @@ class AsyncParticipantEventsResource:
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> models.ParticipantEvent:
         """Update Participant Events.
 
@@ -151,7 +164,9 @@ class AsyncParticipantEventsResource:
             metadata: Request body property ``metadata``.
             idempotency_key: ``Idempotency-Key`` header; when omitted the client generates one and reuses it across retries.
             timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).
-            extra_headers: Extra HTTP headers sent with this call.
+            extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).
+            extra_query: Query parameters for this call, replacing those of the same name.
+            extra_body: JSON members merged over the request body.
 
         Returns:
             models.ParticipantEvent: the parsed success response.
@@ -171,7 +186,8 @@ class AsyncParticipantEventsResource:
             BotPoolExhaustedError: HTTP 507.
             APIStatusError: any other error status.
             APIConnectionError: the request could not be sent (after retries).
-            ResponseValidationError: the success response does not match the schema.
+            ResponseValidationError: the success body is not JSON of the declared shape
+                (with strict_responses: does not match the schema).
             CredentialsError: a credential the operation needs is missing (nothing is sent).
         """
         return await self._client.request(
@@ -181,6 +197,8 @@ class AsyncParticipantEventsResource:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -197,7 +215,9 @@ class AsyncParticipantEventsResourceWithRawResponse:
         metadata: Mapping[str, str] | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> APIResponse[models.ParticipantEvent]:
         """Like ``partial_update`` but returns the ``APIResponse`` (status, headers, ``parse()``)."""
         return await self._client.request_raw(
@@ -207,4 +227,6 @@ class AsyncParticipantEventsResourceWithRawResponse:
             idempotency_key=idempotency_key,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
