@@ -7,8 +7,9 @@ Profiles: ``ci`` (derandomized, bounded; the default, used by ``make test``) and
 The corpus (``../shared/corpus``) is normalized once per test session (per pytest-xdist worker),
 in-process, with the project overlay: ``corpus`` (its folder), ``corpus_result`` and
 ``versions_result`` (the ``NormalizeResult`` of ``recall-docs`` and
-``recall-docs-versions``), ``corpus_spec_file`` (the ``recall-docs`` spec written as ``make corpus``
-writes it). Tests that need the corpus are skipped where it is absent. The conformance suite's
+``recall-docs-versions``; the latter keeps the newest version of each page), ``dated_results``
+(each dated version of every page on its own: the oldest, the middle one, the newest),
+``corpus_spec_file`` (the ``recall-docs`` spec written as ``make corpus`` writes it). Tests that need the corpus are skipped where it is absent. The conformance suite's
 modules never import the normalizer; only these fixtures do, when a test asks for them.
 """
 
@@ -64,10 +65,10 @@ def _corpus_folder(name: str) -> Path:
     return folder
 
 
-def _normalized(name: str) -> Any:
+def _normalized(name: str | Path) -> Any:
     from tests.conftest import run_normalize  # the normalizer, only when a test asks for the corpus
 
-    result = run_normalize(_corpus_folder(name))
+    result = run_normalize(name if isinstance(name, Path) else _corpus_folder(name))
     errors = [d.format() for d in result.diagnostics if d.severity.value == "error"]
     assert not errors, errors[:20]
     return result
@@ -91,6 +92,25 @@ def corpus_result() -> Any:
 def versions_result() -> Any:
     """``recall-docs-versions`` (three dated versions of every page) normalized once per session."""
     return _normalized("recall-docs-versions")
+
+
+@pytest.fixture(scope="session")
+def dated_results(versions_result: Any, tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    """Every page of ``recall-docs-versions`` normalized version by version, oldest first: the
+    oldest and the middle dated versions (tables only, no samples) each normalized on their own,
+    and the newest (samples nest the rows), which ``versions_result`` keeps."""
+    folder = _corpus_folder("recall-docs-versions")
+    by_slug: dict[str, list[Path]] = {}
+    for page in sorted(folder.glob("*.md")):
+        by_slug.setdefault(page.name.split("__")[0], []).append(page)
+    results = []
+    for rank in range(2):
+        into = tmp_path_factory.mktemp(f"dated-{rank}")
+        for versions in by_slug.values():
+            if len(versions) > 2:
+                (into / versions[rank].name).write_bytes(versions[rank].read_bytes())
+        results.append(_normalized(into))
+    return [*results, versions_result]
 
 
 @pytest.fixture(scope="session")

@@ -129,7 +129,36 @@ HOSTILE: dict[str, Any] = {
                     "self": {"type": "string"},
                     "timeout": {"type": "number"},
                 },
-            }
+            },
+            # object defaults of model fields (bot_create's `Default: {}`): factories of the models
+            "Slot": {
+                "type": "object",
+                "properties": {"hours": {"type": "integer"}, "kind": {"type": "string", "enum": ["timed", "forever"]}},
+            },
+            "Settings": {
+                "type": "object",
+                "properties": {
+                    "slot": {"anyOf": [{"$ref": "#/components/schemas/Slot"}, {"type": "null"}], "default": {}},
+                    "retention": {"$ref": "#/components/schemas/Slot", "default": {"kind": "timed", "hours": 168}},
+                    "slots": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Slot"},
+                        "default": [{"hours": 1}],
+                    },
+                    "by_name": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/Slot"},
+                        "default": {"a": {"hours": 2}},
+                    },
+                    "plain": {"type": "object", "default": {"x": 1}},
+                    "none": {"type": "array", "items": {"$ref": "#/components/schemas/Slot"}, "default": []},
+                    "wrong": {"$ref": "#/components/schemas/Slot", "default": {"hours": "many"}},
+                    "either": {
+                        "anyOf": [{"$ref": "#/components/schemas/Slot"}, {"type": "string"}],
+                        "default": {"hours": 3},
+                    },
+                },
+            },
         },
     },
 }
@@ -327,6 +356,24 @@ def test_hostile_other_shapes(hostile: Path) -> None:
     assert issubclass(teapot, client_mod.APIStatusError) and not issubclass(teapot, client_mod.ServerError)
     assert teapot.__name__.endswith("Error") and teapot.__name__.isidentifier()
     assert issubclass(client_mod.BoomError, client_mod.ServerError)
+
+
+def test_hostile_object_defaults_are_fresh_models(hostile: Path) -> None:
+    # the spec's object defaults become models (type-checked by the mypy run above), one per instance
+    models = importlib.import_module("hostile_client.models")
+    for settings in (models.Settings(), models.Settings.model_construct_lenient({})):
+        assert isinstance(settings.slot, models.Slot) and settings.slot.hours is None
+        assert isinstance(settings.retention, models.Slot) and settings.retention.hours == 168
+        assert settings.retention.kind == "timed"
+        assert [type(s) for s in settings.slots] == [models.Slot] and settings.slots[0].hours == 1
+        assert isinstance(settings.by_name["a"], models.Slot) and settings.by_name["a"].hours == 2
+        assert settings.plain == {"x": 1} and settings.none == []
+        assert isinstance(settings.wrong, models.Slot) and settings.wrong.hours == "many"  # kept as written
+        assert isinstance(settings.either, models.Slot) and settings.either.hours == 3  # pydantic's choice
+        assert settings.model_dump(exclude_unset=True) == {}  # a default is not sent
+    first, second = models.Settings(), models.Settings()
+    assert first.slot is not second.slot and first.retention is not second.retention
+    assert models.Settings(slot=None).slot is None
 
 
 # --- the corpus ---------------------------------------------------------------------------------

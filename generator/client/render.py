@@ -2,16 +2,17 @@
 
 Models come from datamodel-code-generator (pydantic v2, no timestamp) fed with the spec's
 ``components.schemas`` prepared by :mod:`generator.client.models_input` (ASCII names, local
-``$ref``s only), their enums opened by :mod:`generator.client.models_output`; the runtime that does
-not depend on the spec is copied from :mod:`generator.client.runtime`; every other file comes from a
-Jinja template in ``templates/`` fed only by the IR (:mod:`generator.client.ir`), which reads the
-spec through its one typed model (:class:`~generator.spec.model.Spec`). The package is built in a
-temporary directory, formatted with the pinned ruff (no cache: nothing is written outside the
-temporary directory), imported once in a subprocess, and only then written into the output
-directory, replacing only what a previous run wrote there (:mod:`generator.client.output`). What
-would make the package wrong is an ``ir-*`` error diagnostic and nothing is written: a spec the
-model cannot read (``$ref``, operation, ``x-rate-limit``, security scheme, ``x-retry``), models
-datamodel-code-generator refuses, rendered code ruff cannot format, a package that does not import.
+``$ref``s only), their enums opened and the object defaults of model fields made factories by
+:mod:`generator.client.models_output`; the runtime that does not depend on the spec is copied from
+:mod:`generator.client.runtime`; every other file comes from a Jinja template in ``templates/`` fed
+only by the IR (:mod:`generator.client.ir`), which reads the spec through its one typed model
+(:class:`~generator.spec.model.Spec`). The package is built in a temporary directory, formatted with
+the pinned ruff (no cache: nothing is written outside the temporary directory), imported once in a
+subprocess, and only then written into the output directory, replacing only what a previous run
+wrote there (:mod:`generator.client.output`). What would make the package wrong is an ``ir-*`` error
+diagnostic and nothing is written: a spec the model cannot read (``$ref``, operation,
+``x-rate-limit``, security scheme, ``x-retry``), models datamodel-code-generator refuses, rendered
+code ruff cannot format, a package that does not import.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
 from generator.client.models_input import ModelsInput, ModelsInputError, check_models, models_input
-from generator.client.models_output import open_enums
+from generator.client.models_output import model_defaults, open_enums
 from generator.client.output import commit, plan_output
 from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
@@ -177,7 +178,7 @@ def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics 
     reference it must not follow.
     """
     prepared = models_input(spec, diags if diags is not None else Diagnostics())
-    models = open_enums(generate_models(spec, ir, prepared), ir.package)
+    models = model_defaults(open_enums(generate_models(spec, ir, prepared), ir.package))
     build_client(ir, spec, ModelIndex.from_source(models), prepared.component_classes)
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
