@@ -558,6 +558,8 @@ def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> s
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork here
         return dump_yaml(document) if validate_document(document, name, diags) else None
+    import generator.spec.validation  # noqa: F401 (imported once, here, for both children)
+
     children = []
     gc.freeze()  # the children's collector never walks (and so never copies) the inherited document
     try:
