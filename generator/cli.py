@@ -131,22 +131,31 @@ def run_generate(
     templates: Path | None = None,
     force: bool = False,
     allow_external_refs: bool = False,
+    prestart: bool = False,
 ) -> int:
-    """``recallgen generate``; the exit code."""
-    from generator.spec.bundle import is_external
-    from generator.spec.model import load_spec
-    from generator.spec.refs import iter_refs
+    """``recallgen generate``; the exit code. ``prestart``: datamodel-code-generator's process starts
+    before the spec is read (:mod:`generator.client.models_process`)."""
+    from generator.client.models_process import prestart_models, stop_prestarted
 
-    diags = Diagnostics()
-    loaded = load_spec(spec, diags, allow_external_refs=allow_external_refs)
-    if loaded is not None:
-        from generator.client.render import render_package  # jinja2 and the client stages: only when needed
+    if prestart:
+        prestart_models()
+    try:
+        from generator.spec.bundle import is_external
+        from generator.spec.model import load_spec
+        from generator.spec.refs import iter_refs
 
-        with _err.status("generating client package..."):
-            render_package(loaded, output, diags, templates_dir=templates, force=force)
-        if not allow_external_refs and any(is_external(ref) for _, ref in iter_refs(loaded.document)):
-            message = "references to other documents are refused; --allow-external-refs bundles relative paths"
-            diags.info(str(spec), 0, "ir-bad-ref", message + " inside the spec's folder (URLs never)")
+        diags = Diagnostics()
+        loaded = load_spec(spec, diags, allow_external_refs=allow_external_refs)
+        if loaded is not None:
+            from generator.client.render import render_package  # jinja2 and the client stages: only when needed
+
+            with _err.status("generating client package..."):
+                render_package(loaded, output, diags, templates_dir=templates, force=force)
+            if not allow_external_refs and any(is_external(ref) for _, ref in iter_refs(loaded.document)):
+                message = "references to other documents are refused; --allow-external-refs bundles relative paths"
+                diags.info(str(spec), 0, "ir-bad-ref", message + " inside the spec's folder (URLs never)")
+    finally:
+        stop_prestarted()
     _report(diags)
     if not diags.has_errors:
         _err.print(f"wrote {output}", markup=False)
@@ -309,7 +318,7 @@ def _run_fast(command: str, values: dict[str, Any]) -> int:
     if command == "normalize":
         return run_normalize(**values)
     if command == "generate":
-        return run_generate(**values)
+        return run_generate(**values, prestart=True)
     if command == "diff":
         return run_diff(**values)
     sys.stdout.write(__version__ + "\n")
