@@ -9,6 +9,20 @@ method signatures, operation descriptors), :mod:`.meta` (credentials, servers, e
 the package). Everything is read from :class:`generator.spec.Spec`. Entry point: :func:`render_package`.
 """
 
-from generator.client.render import render_package
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.client.render import render_package
 
 __all__ = ["render_package"]
+
+
+def __getattr__(name: str) -> Any:
+    """``render_package``, imported when asked for (importing this package stays cheap)."""
+    if name == "render_package":
+        from generator.client.render import render_package
+
+        return render_package
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,8 +32,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
-from generator.client.models_input import ModelsInput, ModelsInputError, check_models, models_input
+from generator.client.models_input import ModelsInput, ModelsInputError, models_input
 from generator.client.models_output import model_defaults, open_enums
+from generator.client.models_process import PRESTARTED, models_answer
 from generator.client.output import commit, plan_output
 from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
@@ -212,40 +213,23 @@ def generate_models(spec: Spec, ir: ClientIR, prepared: ModelsInput | None = Non
     their parent (opened afterwards by :func:`generator.client.models_output.open_enums`). Raises
     :class:`GenerateError` (``ir-models-failed``) when datamodel-code-generator fails or writes a
     module :func:`check_models` refuses.
-    """
-    from datamodel_code_generator import InputFileType, PythonVersion, generate
-    from datamodel_code_generator.enums import DataModelType
 
+    Run in the process :func:`generator.client.models_process.prestart_models` started, when there
+    is one (same arguments, same result), else here.
+    """
     prepared = prepared or models_input(spec, Diagnostics())
-    try:
-        result = generate(
-            prepared.document,
-            input_file_type=InputFileType.OpenAPI,
-            output_model_type=DataModelType.PydanticV2BaseModel,
-            target_python_version=PythonVersion.PY_311,
-            disable_timestamp=True,
-            snake_case_field=True,
-            base_class=f"{ir.package}._models.BaseModel",
-            use_annotated=True,
-            field_constraints=True,
-            use_schema_description=True,
-            use_field_description=True,
-            parent_scoped_naming=True,
-            use_specialized_enum=True,
-            use_standard_collections=True,
-            use_union_operator=True,
-            formatters=[],
-            custom_file_header=file_header(ir).rstrip("\n"),
-            aliases=prepared.aliases or None,
-        )
-    except Exception as exc:  # any failure of the third-party generator is a diagnostic, not a traceback
-        message = _first_lines(str(exc), _QUOTED_LINES) or type(exc).__name__
+    request = (prepared.document, ir.package, file_header(ir).rstrip("\n"), prepared.aliases or None)
+    answer = PRESTARTED.pop().run(request) if PRESTARTED else None
+    if answer is None:
+        answer = models_answer(*request)
+    if answer[0] == "failed":
+        message = _first_lines(answer[2] or "", _QUOTED_LINES) or answer[1]
         found = re.search(r"'#(/[^']*)'", message)
         line = spec.line_of(found.group(1)) if found else 0
-        raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line) from exc
-    if not isinstance(result, str):
+        raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line)
+    if answer[0] == "several":
         raise GenerateError("ir-models-failed", "datamodel-code-generator returned several modules; expected one")
-    problem = check_models(result)
+    result, problem = answer[1], answer[2]
     if problem is not None:
         raise GenerateError("ir-models-failed", f"datamodel-code-generator: {problem}")
     return result

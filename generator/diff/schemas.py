@@ -51,7 +51,7 @@ def render_path(path: Path) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """One difference found by :class:`SchemaComparer` (or by the operation comparison).
 
@@ -97,7 +97,7 @@ class Finding:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Place:
     """Where the comparison is: path from the root, anchor component and path in it, pointers."""
 
@@ -126,7 +126,7 @@ def _extend(pointer: str, tokens: tuple[str, ...]) -> str:
     return pointer
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Shape:
     """What a schema node means for a client: JSON types without null (empty: any), nullable, and
     the schema that carries the type (``$ref``s followed, a nullable ``anyOf`` unwrapped)."""
@@ -197,6 +197,7 @@ class SchemaComparer:
         self._props: dict[tuple[int, int], tuple[dict[str, Any], set[str]]] = {}
         self._same: dict[tuple[int, int, str], bool] = {}
         self._nested: dict[tuple[int, str, Path, str], list[Finding]] = {}
+        self._texts: dict[int, str] = {}
         #: old component -> new components found at the same place (a component replaced by another).
         self.replaced_by: dict[str, set[str]] = defaultdict(set)
 
@@ -309,8 +310,28 @@ class SchemaComparer:
         extra.setdefault("name", name)
         self._add(out, place, change_id, template.format(names_phrase([name])), template=template, **extra)
 
+    def _text(self, node: dict[str, Any]) -> str:
+        """The JSON text of a schema node (``""`` when it has none), memoized per node."""
+        text = self._texts.get(id(node))
+        if text is None:
+            try:
+                text = json.dumps(node, ensure_ascii=False, allow_nan=False)
+            except (TypeError, ValueError):
+                text = ""
+            self._texts[id(node)] = text
+        return text
+
+    def _same_text(self, old: Any, new: Any) -> bool:
+        """True when ``old`` and ``new`` are written alike (the same JSON text, so ``1``, ``1.0`` and
+        ``true`` stay apart) and hold no ``$ref``: nothing there can differ, the comparison is skipped.
+        (A reference reads another schema in each spec; the text of one says nothing of that.)"""
+        if type(old) is not dict or type(new) is not dict:
+            return False
+        text = self._text(old)
+        return bool(text) and '"$ref"' not in text and text == self._text(new)
+
     def _node(self, old: Any, new: Any, side: str, place: Place, out: list[Finding], depth: int) -> None:
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH or self._same_text(old, new):
             return
         before = self.shape(self.old, old)
         after = self.shape(self.new, new)

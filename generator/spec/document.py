@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from generator.diagnostics import Diagnostic, Diagnostics
+from generator.diagnostics import Diagnostics
 
 #: Largest document read (bytes); the whole-API spec is about 1.2 MB.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -507,22 +507,36 @@ def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, l
     Only for documents whose ``$ref``s are all local (the normalizer's output): the validator
     follows references itself.
     """
+    return _report_errors(validation_errors(document, (0, 1)), name, diags, limit)
+
+
+def validation_errors(document: dict[str, Any], parts: tuple[int, ...]) -> list[tuple[str, str]]:
+    """``(where, message)`` of each validation error of the passes ``parts`` (0: the document
+    against the OpenAPI 3.1 schema, 1: the keyword checks; both, in that order, are the validator's
+    errors in its order)."""
     from generator.spec.validation import SpecValidator  # slow to import; only when validating
 
-    errors = 0
-    for error in SpecValidator(document).iter_errors():
-        errors += 1
-        if errors <= limit:
+    validator = SpecValidator(document)
+    out = []
+    for part in parts:
+        for error in validator.part_errors(part):
             where = "/".join(str(p) for p in getattr(error, "absolute_path", []) or [])
-            diags.error(name, 0, "spec-invalid", f"{where or '<root>'}: {error.message}")
-    if errors > limit:
-        diags.error(name, 0, "spec-invalid", f"... and {errors - limit} more validation errors")
-    return errors == 0
+            out.append((where, error.message))
+    return out
 
 
-#: Paths from which :func:`dump_validated` validates in a second process while it writes the YAML,
-#: and up to which: the validator reads every node, so a forked child ends up with its own copy of
-#: the document (reference counts are written), which costs more memory than the overlap saves time.
+def _report_errors(errors: list[tuple[str, str]], name: str, diags: Diagnostics, limit: int = 20) -> bool:
+    for where, message in errors[:limit]:
+        diags.error(name, 0, "spec-invalid", f"{where or '<root>'}: {message}")
+    if len(errors) > limit:
+        diags.error(name, 0, "spec-invalid", f"... and {len(errors) - limit} more validation errors")
+    return not errors
+
+
+#: Paths from which :func:`dump_validated` validates in two other processes while it writes the
+#: YAML, and up to which: the validator reads every node, so a forked child ends up with its own
+#: copy of the document (reference counts are written), which costs more memory than the overlap
+#: saves time.
 PARALLEL_VALIDATION_PATHS = range(20, 1000)
 _VALIDATING: list[Any] = []
 
@@ -531,8 +545,9 @@ def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> s
     """The YAML text of ``document`` (:func:`dump_yaml`), or None when :func:`validate_document`
     finds it invalid (its ``spec-invalid`` errors are in ``diags``).
 
-    A document of :data:`PARALLEL_VALIDATION_PATHS` paths is validated in a forked process (it
-    inherits the document; only the diagnostics come back) while this one writes the text.
+    A document of :data:`PARALLEL_VALIDATION_PATHS` paths is validated in two forked processes,
+    one per pass of the validator (:func:`validation_errors`; they inherit the document, only the
+    errors come back), while this one writes the text.
     """
     paths = document.get("paths")
     if not isinstance(paths, dict) or len(paths) not in PARALLEL_VALIDATION_PATHS or os.cpu_count() == 1:
@@ -543,36 +558,41 @@ def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> s
         context = multiprocessing.get_context("fork")
     except ValueError:  # no fork here
         return dump_yaml(document) if validate_document(document, name, diags) else None
-    receive, send = context.Pipe(duplex=False)
-    _VALIDATING[:] = [document, name, send]
-    gc.freeze()  # the child's collector never walks (and so never copies) the inherited document
+    import generator.spec.validation  # noqa: F401 (imported once, here, for both children)
+
+    children = []
+    gc.freeze()  # the children's collector never walks (and so never copies) the inherited document
     try:
-        child = context.Process(target=_validate_child, daemon=True)
-        child.start()
+        for part in (0, 1):
+            receive, send = context.Pipe(duplex=False)
+            _VALIDATING[:] = [document, part, send]
+            child = context.Process(target=_validate_child, daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive))
     finally:
         gc.unfreeze()
         _VALIDATING.clear()
-    send.close()
     text = dump_yaml(document)
-    try:
-        found: list[Diagnostic] = receive.recv()
-    except (EOFError, OSError):  # the child died: validate here
-        found = []
-        child.join()
-        return text if validate_document(document, name, diags) else None
-    finally:
-        receive.close()
-    child.join()
-    diags.extend(found)
-    return None if any(d.code == "spec-invalid" for d in found) else text
+    errors: list[tuple[str, str]] = []
+    failed = False
+    for child, receive in children:
+        try:
+            errors += receive.recv()
+        except (EOFError, OSError):  # the child died: validated here below
+            failed = True
+        finally:
+            receive.close()
+            child.join()
+    if failed:
+        errors = validation_errors(document, (0, 1))
+    return text if _report_errors(errors, name, diags) else None
 
 
 def _validate_child() -> None:
-    """In the forked process: validate the inherited document, send the diagnostics back."""
-    document, name, send = _VALIDATING
-    said = Diagnostics()
-    validate_document(document, name, said)
-    send.send(said.items)
+    """In a forked process: one pass of the validator over the inherited document, its errors sent back."""
+    document, part, send = _VALIDATING
+    send.send(validation_errors(document, (part,)))
     send.close()
 
 

@@ -12,6 +12,11 @@
   ``$dynamicAnchor: meta`` is the outermost), so both accept and refuse the same schemas, with
   the same first error; upstream resolves the dynamic references anew at every node and builds
   its validator for every schema;
+- the document itself is checked against the OpenAPI 3.1 schema by a validator whose registry
+  was crawled once (:func:`_document_validator`): upstream's registry holds that schema
+  uncrawled, and ``referencing`` crawls it anew (every subschema made a resource) at each
+  ``$dynamicRef: "#meta"`` it resolves, one per Schema Object of the document, about half of
+  the run; same schema, same validator class, same errors;
 - jsonschema-path steps into a node after ``isinstance(node, Subscriptable)``, a runtime
   ``Protocol`` check that Python 3.11 answers by listing the protocol's members every time (a
   quarter of the run on a large spec): :func:`_subnode` answers for ``dict`` and ``list`` (both
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
@@ -32,6 +38,7 @@ from openapi_schema_validator._format import oas31_format_checker
 from openapi_schema_validator._specifications import REGISTRY
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation import keywords
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from pathable.accessors import SubscriptableAccessor
 
 #: Keywords whose value maps names to schemas (the names are not keywords).
@@ -141,6 +148,22 @@ class _Ids(list[Any]):
             return list.__contains__(self, item)
 
 
+@cache
+def _document_validator() -> Any:
+    """Upstream's validator of documents against the OpenAPI 3.1 schema (``validator_for`` the
+    schema, as :mod:`openapi_spec_validator.schemas` makes it), over a registry crawled once, so
+    that resolving ``$dynamicRef: "#meta"`` finds the anchor without crawling the schema again."""
+    from jsonschema import validators
+    from openapi_spec_validator.schemas import schema_v31
+    from referencing import Registry
+    from referencing.jsonschema import specification_with
+
+    schema = dict(schema_v31)
+    resource = specification_with(schema["$schema"]).create_resource(schema)
+    registry: Registry[Any] = Registry().with_resource(resource.id() or "", resource).crawl()
+    return validators.validator_for(schema)(schema, registry=registry)
+
+
 class _SchemaValidator(keywords.OpenAPIV31SchemaValidator):
     def __init__(self, registry: Any) -> None:
         super().__init__(registry)
@@ -203,3 +226,16 @@ class SpecValidator(OpenAPIV31SpecValidator):
         "schema": _SchemaValidator,
         "operation": _OperationValidator,
     }
+
+    def __init__(self, schema: Any, base_uri: str = "", spec_url: str | None = None) -> None:
+        super().__init__(schema, base_uri, spec_url)
+        self.schema_validator = _document_validator()
+
+    def part_errors(self, part: int) -> Iterator[OpenAPIValidationError]:
+        """The errors of one of the two passes of :meth:`iter_errors`, which gives those of part 0
+        (the document against the OpenAPI 3.1 schema) and then those of part 1 (the keyword
+        validators: operations, parameters, Schema Objects against the dialect...), each wrapped as
+        upstream wraps them. The passes read the document and nothing else, so they can run apart."""
+        errors = self.schema_validator.iter_errors(self.schema) if part == 0 else self.root_validator(self.schema_path)
+        for error in errors:
+            yield error if isinstance(error, OpenAPIValidationError) else OpenAPIValidationError.create_from(error)
