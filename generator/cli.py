@@ -8,27 +8,21 @@ commands did not foresee is printed as one ``internal-error`` diagnostic (exit 1
 traceback (``RECALLGEN_TRACEBACK=1`` re-raises it for debugging).
 
 The commands are declared with typer in :mod:`generator.cli_app` (``generator.cli.app`` is that
-app). Building typer's parameters imports pydantic and makes a validator per parameter, about
-0.2 s before any work, so the commands a user or CI runs most (``normalize``, ``generate``,
-``diff``, ``version``) are parsed here first when their arguments are plain (:func:`parse_fast`:
-known options, each once, valid choices, no ``--help``); anything else (help, a usage error, an
-unusual spelling) goes to typer, which answers as it always did. Both run the same command bodies
-(:func:`run_normalize`, :func:`run_generate`, :func:`run_diff`).
+app), which parses every call; this module holds the command bodies (:func:`run_normalize`,
+:func:`run_generate`, :func:`run_diff`) and the printing, and imports nothing heavy, so that a
+command loads only what it uses.
 """
 
 from __future__ import annotations
 
-import errno
 import gc
 import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator import __version__
 from generator.diagnostics import Diagnostics, Severity
 
 if TYPE_CHECKING:
@@ -202,129 +196,6 @@ def run_diff(old: Path, new: Path, fmt: str = "text", fail_on: str = "breaking",
     return 1 if fails(changes, level) and not no_fail else 0
 
 
-# --------------------------------------------------------------------------- the fast path
-
-
-@dataclass(frozen=True)
-class _Option:
-    """One option of a command as typer declares it: ``flag`` is the value a flag sets (None: the
-    option takes a value), ``choices`` the values it accepts (None: any, a path)."""
-
-    dest: str
-    flag: bool | None = None
-    choices: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class _Command:
-    """A command's options by spelling, its positional arguments (``-1``: one or more) and the
-    options it requires."""
-
-    options: dict[str, _Option]
-    positionals: tuple[str, int]
-    required: tuple[str, ...] = ()
-
-
-_COMMANDS = {
-    "normalize": _Command(
-        {
-            "-o": _Option("output"),
-            "--output": _Option("output"),
-            "--overlay": _Option("overlay"),
-            "--strict": _Option("strict", True),
-            "--verbose": _Option("verbose", True),
-            "-v": _Option("verbose", True),
-            "--validate": _Option("validate", True),
-            "--no-validate": _Option("validate", False),
-            "--version-file": _Option("version_file"),
-        },
-        ("inputs", -1),
-        ("output",),
-    ),
-    "generate": _Command(
-        {
-            "-o": _Option("output"),
-            "--output": _Option("output"),
-            "--templates": _Option("templates"),
-            "--force": _Option("force", True),
-            "--allow-external-refs": _Option("allow_external_refs", True),
-        },
-        ("spec", 1),
-        ("output",),
-    ),
-    "diff": _Command(
-        {
-            "--format": _Option("fmt", choices=DIFF_FORMATS),
-            "--fail-on": _Option("fail_on", choices=FAIL_ON),
-            "--no-fail": _Option("no_fail", True),
-            "--allow-breaking": _Option("no_fail", True),
-        },
-        ("paths", 2),
-    ),
-    "version": _Command({}, ("", 0)),
-}
-
-
-def parse_fast(args: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
-    """``(command, keyword arguments of its body)`` when ``args`` are a plain call of a command of
-    :data:`_COMMANDS` (every option known and given once, ``--name value``, ``--name=value`` or
-    ``-o value``, values and arguments neither empty nor starting with ``-``, valid choices, the
-    right number of arguments, required options present); None for anything else, which typer
-    then parses (and answers: help, usage errors)."""
-    if not args or args[0] not in _COMMANDS:
-        return None
-    command = _COMMANDS[args[0]]
-    values: dict[str, Any] = {}
-    positionals: list[str] = []
-    rest = list(args[1:])
-    while rest:
-        token = rest.pop(0)
-        if not token or token == "-" or token == "--":
-            return None
-        if not token.startswith("-"):
-            positionals.append(token)
-            continue
-        name, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
-        option = command.options.get(name)
-        if option is None or option.dest in values:
-            return None
-        if option.flag is not None:
-            if equals:
-                return None
-            values[option.dest] = option.flag
-            continue
-        if not equals:
-            if not rest:
-                return None
-            value = rest.pop(0)
-        if not value or value.startswith("-") or (option.choices is not None and value not in option.choices):
-            return None
-        values[option.dest] = value if option.choices is not None else Path(value)
-    name, count = command.positionals
-    if (count == -1 and not positionals) or (count >= 0 and len(positionals) != count):
-        return None
-    if any(dest not in values for dest in command.required):
-        return None
-    if args[0] == "diff":
-        values["old"], values["new"] = (Path(p) for p in positionals)
-    elif args[0] == "generate":
-        values["spec"] = Path(positionals[0])
-    elif args[0] == "normalize":
-        values["inputs"] = [Path(p) for p in positionals]
-    return args[0], values
-
-
-def _run_fast(command: str, values: dict[str, Any]) -> int:
-    if command == "normalize":
-        return run_normalize(**values)
-    if command == "generate":
-        return run_generate(**values, prestart=True)
-    if command == "diff":
-        return run_diff(**values)
-    sys.stdout.write(__version__ + "\n")
-    return 0
-
-
 def _internal_error(exc: BaseException) -> None:
     diags = Diagnostics()
     message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
@@ -341,30 +212,15 @@ def main() -> None:
     # The commands build large trees of small objects and make few cycles: collecting the
     # youngest generation every 100,000 allocations instead of 700 saves up to a third of a run.
     gc.set_threshold(100_000, 50, 100)
-    fast = None if any(k.endswith("_COMPLETE") for k in os.environ) else parse_fast(sys.argv[1:])
     try:
-        if fast is None:
-            from generator.cli_app import app
+        from generator.cli_app import app
 
-            app()
-            return
-        try:
-            code = _run_fast(*fast)
-            sys.stdout.flush()
-        except KeyboardInterrupt:  # as click answers it
-            code = 130
-        except OSError as exc:  # a closed pipe (``| head``): exit 1 quietly, as click does
-            if exc.errno != errno.EPIPE:
-                raise
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            code = 1
+        app()
     except (Exception, RecursionError, MemoryError) as exc:  # SystemExit (typer.Exit) passes through
         if os.environ.get("RECALLGEN_TRACEBACK"):
             raise
         _internal_error(exc)
         sys.exit(1)
-    sys.exit(code)
 
 
 def __getattr__(name: str) -> Any:

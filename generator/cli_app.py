@@ -1,8 +1,7 @@
 """The ``recallgen`` commands declared with typer (``generator.cli.app``).
 
-:func:`generator.cli.main` is the console script: it runs the hot commands without typer when
-their arguments are plain and hands everything else to :data:`app`. The command bodies, shared by
-both, are in :mod:`generator.cli`.
+:func:`generator.cli.main` is the console script: it runs :data:`app`, which parses every call.
+The command bodies are in :mod:`generator.cli`.
 """
 
 from __future__ import annotations
@@ -101,7 +100,7 @@ def generate(
     Only the files a previous ``generate`` listed in the directory's ``.recallgen-manifest`` are
     replaced or removed; other files are kept.
     """
-    raise typer.Exit(run_generate(spec, output, templates, force, allow_external_refs))
+    raise typer.Exit(run_generate(spec, output, templates, force, allow_external_refs, prestart=True))
 
 
 @app.command()
