@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PAGES ?= spec/pages
 OVERLAY ?= spec/overlay.yaml
+VERSION_FILE ?= spec/version
 SPEC ?= spec/openapi.yaml
 OUT ?= generated
 CORPUS ?= ../shared/corpus
@@ -20,9 +21,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## generate: normalize the pages into spec/openapi.yaml, then generate the client into generated/
+## generate: normalize the pages into spec/openapi.yaml (version: spec/version), then generate the client into generated/
 generate: $(STAMP)
-	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) -o $(SPEC)
+	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) --version-file $(VERSION_FILE) -o $(SPEC)
 	$(BIN)/recallgen generate $(SPEC) -o $(OUT)
 
 ## test: the whole test suite (Hypothesis profile "ci"), conformance live checks against the bundled sandbox
@@ -35,13 +36,9 @@ conformance: $(STAMP)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest conformance_tests -q -n 2 --dist loadfile \
 		--live --junitxml=build/conformance-junit.xml $(CONFORMANCE_ARGS)
 
-## check: fail when spec/ or generated/ is stale, then lint
+## check: fail when spec/ or generated/ is stale (recallgen check: it says what to run), then lint
 check: $(STAMP)
-	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) -o .check/openapi.yaml
-	diff -u $(SPEC) .check/openapi.yaml || (echo "spec/openapi.yaml is stale: run 'make generate'" && exit 1)
-	$(BIN)/recallgen generate $(SPEC) -o .check/generated
-	diff -ru -x __pycache__ $(OUT) .check/generated || (echo "generated/ is stale: run 'make generate'" && exit 1)
-	rm -rf .check
+	$(BIN)/recallgen check --pages $(PAGES) --overlay $(OVERLAY) --version-file $(VERSION_FILE) --spec $(SPEC) --output $(OUT)
 	$(MAKE) lint
 
 ## lint: ruff and mypy --strict on the toolkit and on the generated package
@@ -55,13 +52,14 @@ lint: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/recallgen normalize $(CORPUS)/recall-docs --overlay $(OVERLAY) -o build/corpus-openapi.yaml
 
-## conformance-peer: Schemathesis (the independent judge) against a sandbox serving $(SPEC) on a free loopback port
+## conformance-peer: Schemathesis (the independent judge, in its own venv under build/peers) against a sandbox serving $(SPEC)
 conformance-peer: $(STAMP)
-	$(BIN)/python -m generator.sandbox.peer --spec $(SPEC) --max-examples $${PEER_EXAMPLES:-5}
+	$(BIN)/python -m benchmarks._peers schemathesis >/dev/null
+	$(BIN)/python -m generator.sandbox.peer --spec $(SPEC) --max-examples $${PEER_EXAMPLES:-5} --st build/peers/schemathesis/bin/st
 
 ## bench: speed and memory benchmarks (benchmarks/)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf .check build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,10 @@ The pages are normalized once per test session (per pytest-xdist worker), in-pro
 project overlay: ``corpus_result``, the ``NormalizeResult`` of ``spec/pages`` (the product's
 input: every reference page of ``../shared/corpus/recall-docs``, so the same document as
 ``spec/openapi.yaml`` when that is fresh); ``versions_result``, the dated versions of
-``../shared/corpus/recall-docs-versions``; ``seed_spec_file``, the four seed pages of
+``../shared/corpus/recall-docs-versions`` (the newest version of each page);
+``dated_results``, each dated version of every page on its own (the oldest, the middle one, the
+newest); ``corpus_spec_file``, ``corpus_result`` written as ``recallgen normalize`` writes it;
+``seed_spec_file``, the four seed pages of
 ``tests/fixtures/seed_pages`` normalized alone and written as a spec file (for tests about the seed
 operations only). ``corpus`` is the ``../shared/corpus`` folder; tests that need it are skipped
 where it is absent. The conformance suite's modules never import the normalizer; only these
@@ -69,10 +72,10 @@ def _corpus_folder(name: str) -> Path:
     return folder
 
 
-def _normalized(folder: Path) -> Any:
+def _normalized(name: str | Path) -> Any:
     from tests.conftest import run_normalize  # the normalizer, only when a test asks for it
 
-    result = run_normalize(folder)
+    result = run_normalize(name if isinstance(name, Path) else _corpus_folder(name))
     errors = [d.format() for d in result.diagnostics if d.severity.value == "error"]
     assert not errors, errors[:20]
     return result
@@ -95,7 +98,36 @@ def corpus_result() -> Any:
 @pytest.fixture(scope="session")
 def versions_result() -> Any:
     """``recall-docs-versions`` (three dated versions of every page) normalized once per session."""
-    return _normalized(_corpus_folder("recall-docs-versions"))
+    return _normalized("recall-docs-versions")
+
+
+@pytest.fixture(scope="session")
+def dated_results(versions_result: Any, tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    """Every page of ``recall-docs-versions`` normalized version by version, oldest first: the
+    oldest and the middle dated versions (tables only, no samples) each normalized on their own,
+    and the newest (samples nest the rows), which ``versions_result`` keeps."""
+    folder = _corpus_folder("recall-docs-versions")
+    by_slug: dict[str, list[Path]] = {}
+    for page in sorted(folder.glob("*.md")):
+        by_slug.setdefault(page.name.split("__")[0], []).append(page)
+    results = []
+    for rank in range(2):
+        into = tmp_path_factory.mktemp(f"dated-{rank}")
+        for versions in by_slug.values():
+            if len(versions) > 2:
+                (into / versions[rank].name).write_bytes(versions[rank].read_bytes())
+        results.append(_normalized(into))
+    return [*results, versions_result]
+
+
+@pytest.fixture(scope="session")
+def corpus_spec_file(corpus_result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``corpus_result`` (every page of ``spec/pages``) written as ``recallgen normalize`` writes it."""
+    from generator.spec.document import dump_yaml, write_atomic
+
+    out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
+    write_atomic(out, dump_yaml(corpus_result.document))
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,55 @@
-"""Run every ``benchmarks/bench_*.py`` module and print one table (``make bench``).
+"""Run every ``benchmarks/bench_*.py`` module, print one table and write ``build/bench.json`` (``make bench``).
 
 To add a benchmark, add a module ``bench_<name>.py`` with ``run() -> list[Result]``
-(:class:`benchmarks._common.Result`). Exit code 1 when a result misses its target.
+(:class:`benchmarks._common.Result`; :func:`benchmarks._common.compare` for a row with a peer).
+``python -m benchmarks bench_diff bench_scale`` runs only those. Exit code 1 when a row misses
+its target.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import math
+import os
 import pkgutil
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks._common import Result
+from benchmarks._common import BUILD, Result, load_average
+
+
+def number(value: float | None, unit: str = "") -> str:
+    """``value`` for the table: thousands separated from 100 up, two decimals below."""
+    if value is None:
+        return "-"
+    if math.isinf(value) or math.isnan(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3f}"
+    return f"{text} {unit}".strip()
+
+
+def row(module: str, result: Result) -> dict[str, object]:
+    """One row of ``build/bench.json``."""
+    return {
+        "module": module,
+        "measure": result.name,
+        "ours": result.value,
+        "peer": result.peer,
+        "peer_name": result.peer_name,
+        "unit": result.unit,
+        "ratio": result.ratio,
+        "target": result.target,
+        "ok": result.ok,
+        "note": result.note,
+    }
 
 
 def main() -> int:
@@ -22,18 +57,30 @@ def main() -> int:
     names = sys.argv[1:] or sorted(
         m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
     )
-    table = Table(title="recallgen benchmarks")
-    for column in ("module", "benchmark", "value", "target", "ok", "note"):
-        table.add_column(column)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_before = load_average()
+    table = Table(title=f"recallgen benchmarks, {started}, {load_before} at the start")
+    for column in ("measure", "ours", "peer", "ratio", "target", "ok", "note"):
+        table.add_column(column, overflow="fold")
+    rows: list[dict[str, object]] = []
     failed = False
     for name in names:
+        start = time.perf_counter()
         results: list[Result] = importlib.import_module(f"benchmarks.{name}").run()
+        seconds = time.perf_counter() - start
+        table.add_section()
         for r in results:
-            value = f"{r.value:,.0f} {r.unit}" if r.value >= 100 else f"{r.value:.2f} {r.unit}"
             ok = "-" if r.ok is None else "yes" if r.ok else "NO"
             failed |= r.ok is False
-            table.add_row(name, r.name, value, r.target, ok, r.note)
-    Console(width=max(Console().width, 150)).print(table)
+            peer = f"{number(r.peer, r.unit)} ({r.peer_name})" if r.peer is not None else "-"
+            ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
+            table.add_row(r.name, number(r.value, r.unit), peer, ratio, r.target, ok, r.note)
+            rows.append(row(name, r))
+        print(f"{name}: {seconds:.0f} s", file=sys.stderr, flush=True)
+    Console(width=max(Console().width, 200)).print(table)
+    BUILD.mkdir(exist_ok=True)
+    meta = {"date": started, "load_at_start": load_before, "load_at_end": load_average(), "cores": os.cpu_count()}
+    (BUILD / "bench.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n", encoding="utf-8")
     return 1 if failed else 0
 
 

@@ -33,6 +33,7 @@ checks above (issue 9).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import statistics
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._common import ROOT, Result
+from benchmarks._common import compare as compare_row
 from conformance_tests import prism
 
 PRISM_VERSION = prism.PRISM_VERSION
@@ -169,7 +171,7 @@ def compare(spec_path: Path, name: str, prism: list[str]) -> list[Result]:
 
     spec = load_spec(spec_path, Diagnostics())
     if spec is None:
-        return [Result(f"sandbox vs Prism ({name})", 0, "x", ">= 1.0x", False, f"{spec_path} cannot be served")]
+        return [Result(f"sandbox requests/s ({name})", 0, "req/s", ">= 1.0x", False, f"{spec_path} cannot be served")]
     targets = spec_targets(spec)
     keys = _keys()
     credentials = _credentials(keys)
@@ -187,7 +189,6 @@ def compare(spec_path: Path, name: str, prism: list[str]) -> list[Result]:
             last = n == ROUNDS - 1
             ours.append(_round(sandbox_port, plans, spec if last else None))
             theirs.append(_round(prism_port, plans, spec if last else None))
-    ratio = statistics.median(r.rps for r in ours) / max(statistics.median(r.rps for r in theirs), 1e-9)
 
     def summary(rounds: list[Round]) -> str:
         rps = statistics.median(r.rps for r in rounds)
@@ -199,12 +200,10 @@ def compare(spec_path: Path, name: str, prism: list[str]) -> list[Result]:
 
     load = f"{len(targets)} operations, {CLIENTS} clients x {PER_CLIENT}, median of {ROUNDS}"
     never_invalid = ours[-1].invalid == 0 and all(s < 500 for r in ours for s in r.statuses)
-    return [
-        Result(f"sandbox ({name})", statistics.median(r.rps for r in ours), "req/s", "info", None, summary(ours)),
-        Result(f"Prism {PRISM_VERSION} ({name})", statistics.median(r.rps for r in theirs), "req/s", "info", None,
-               summary(theirs)),
-        Result(f"sandbox / Prism req/s ({name})", ratio, "x", ">= 1.0x", ratio >= 1.0 and never_invalid, load),
-    ]  # fmt: skip
+    row = compare_row(f"sandbox requests/s ({name})", statistics.median(r.rps for r in ours),
+                      statistics.median(r.rps for r in theirs), "req/s", peer_name=f"Prism {PRISM_VERSION}",
+                      at_least=1.0, note=f"ours: {summary(ours)}; Prism: {summary(theirs)}; {load}")  # fmt: skip
+    return [dataclasses.replace(row, ok=bool(row.ok) and never_invalid)]
 
 
 def _hostile_process(spec: Path, port: int, keys: Sequence[str]) -> subprocess.Popen[str]:
@@ -280,7 +279,7 @@ def run() -> list[Result]:
         results = hostile(seed)
     prism = prism_command()
     if isinstance(prism, str):
-        return [*results, Result("sandbox / Prism req/s", 0, "x", ">= 1.0x", None, prism)]
+        return [*results, Result("sandbox requests/s", 0, "req/s", ">= 1.0x", None, prism)]
     if not isinstance(seed, str):
         results += compare(seed, "seed spec", prism)
     results += compare(API_SPEC, "whole API", prism)

@@ -81,6 +81,7 @@ class ClientOperation:
     body_fields: dict[str, str] = field(default_factory=dict)  # wire property name -> keyword argument
     idempotent: bool = False
     body_argument: str = "body"  # the keyword of a ``value`` body
+    paginated: bool = False  # a list returning pages (README "Pagination"): the checks judge the page's model
 
     @property
     def path_params(self) -> tuple[Param, ...]:
@@ -152,6 +153,7 @@ def client_operation(op: OperationSpec) -> ClientOperation:
         fields,
         generated.idempotency_header is not None,
         body_argument,
+        bool(getattr(generated, "paginated", False)),
     )
     missing = _uncovered(operation, cop)
     assert not missing, f"{op.operation_id}: the descriptor of {cop.label} has no argument for {missing}"
@@ -251,19 +253,30 @@ def _argument_model(group: str, method: str, argument: str) -> Any:
 
 
 def invoke(client: Any, cop: ClientOperation, call: Call, raw: bool = False) -> Any:
-    """Call the operation on a sync client; returns the parsed result (or ``APIResponse`` when ``raw``)."""
+    """Call the operation on a sync client; returns the parsed result (or ``APIResponse`` when ``raw``).
+
+    A paginated list returns its first page; the result is the page's parsed model (what the spec
+    declares for the response), its ``results`` those of the page.
+    """
     method = bound_method(client, cop, raw)
     args, kwargs = arguments(cop, call)
     _check_signature(cop, method, args, kwargs)
-    return method(*args, **kwargs)
+    return _unpaged(cop, method(*args, **kwargs), raw)
 
 
 async def ainvoke(client: Any, cop: ClientOperation, call: Call, raw: bool = False) -> Any:
-    """Like :func:`invoke` on an ``AsyncRecallClient``."""
+    """Like :func:`invoke` on an ``AsyncRecallClient`` (a list's ``AsyncPaginator`` is awaited: its first page)."""
     method = bound_method(client, cop, raw)
     args, kwargs = arguments(cop, call)
     _check_signature(cop, method, args, kwargs)
-    return await method(*args, **kwargs)
+    return _unpaged(cop, await method(*args, **kwargs), raw)
+
+
+def _unpaged(cop: ClientOperation, result: Any, raw: bool) -> Any:
+    if cop.paginated and not raw:
+        assert hasattr(result, "page") and hasattr(result, "has_next_page"), f"{cop.label} returned no page"
+        return result.page
+    return result
 
 
 def _check_signature(cop: ClientOperation, method: Any, args: list[Any], kwargs: dict[str, Any]) -> None:

@@ -44,6 +44,8 @@ class LiveTarget:
     ``sandbox`` is the :class:`generator.sandbox.RunningSandbox` when the suite started it
     (then ``unsafe`` is True, and ``limit_secrets`` and ``idempotency_secrets`` hold credentials
     reserved for the rate-limit and idempotency checks, so that no check uses up another's quota).
+    ``clock`` is given to every client (None: the real clock; fake servers use a fake one, so the
+    client's rate limiter waits without sleeping).
     """
 
     base_url: str
@@ -52,6 +54,7 @@ class LiveTarget:
     sandbox: Any = None
     limit_secrets: dict[str, str] = field(default_factory=dict)
     idempotency_secrets: dict[str, str] = field(default_factory=dict)
+    clock: Any = None
 
     @property
     def is_sandbox(self) -> bool:
@@ -64,6 +67,9 @@ class LiveTarget:
 
         chosen = self.secrets if secrets is None else secrets
         options.setdefault("timeout", 30.0)
+        options.setdefault("strict_responses", True)  # the suite judges responses against the spec
+        if self.clock is not None:
+            options.setdefault("clock", self.clock)
         return RecallClient(base_url=self.base_url, **credential_arguments(chosen), **options)
 
     def may_send(self, cop: ClientOperation) -> bool:

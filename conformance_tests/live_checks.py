@@ -11,6 +11,9 @@ decided by :class:`conformance_tests.live.LiveTarget` (README: safe traffic only
   a request missing one of several required credentials (``authentication`` page);
 - :func:`rate_limit_conformance`: ``limit + 1`` requests within the period get 429 with a
   ``Retry-After`` valid against its header schema (``errors`` page);
+- :func:`client_rate_limit_conformance`: the client with its limiter on sends ``2 * limit`` requests
+  and none gets 429 (the limit holds against the server: a sliding window, shared by the clients
+  of one credential);
 - :func:`idempotency_conformance`: a second request with the same ``Idempotency-Key`` (and another
   body) gets the first response back (``idempotency`` page). "The replay equals the first response"
   also holds on a server that never replays but answers the same whatever it is sent (a stateless
@@ -43,7 +46,8 @@ from conformance_tests.adapter import (
     security_headers,
 )
 from conformance_tests.arguments import calls, minimal_call
-from conformance_tests.live import LIVE_MAX_EXAMPLES, LiveTarget
+from conformance_tests.fakes import FakeTime
+from conformance_tests.live import API_KEY_SCHEME, CALENDAR_SCHEME, LIVE_MAX_EXAMPLES, LiveTarget
 from conformance_tests.request_checks import template_regex
 
 #: Idempotency examples per operation (each sends three requests).
@@ -275,3 +279,39 @@ def rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> None:
     assert header is not None and header.strip().isdigit(), f"{where}: Retry-After {header!r} is not delay-seconds"
     assert 0 <= int(header) <= limit.period, f"{where}: Retry-After {header} outside the period"
     assert throttled.retry_after == float(header), f"{where}: the client read Retry-After as {throttled.retry_after}"
+
+
+def client_rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> None:
+    """``2 * limit`` requests through clients with their rate limiter on: no 429 (README "Rate limiting").
+
+    The requests go to a sandbox started for the check on a free loopback port that reads the same
+    fake clock as the clients (``SandboxConfig(clock=...)``, ``clock=``), so a client's wait is the
+    server's time passing and the check takes no minutes of real time. They alternate between two
+    client objects with the same credential: the limit is shared by every client of the process, not
+    per object. A stored id is used where the operation takes one (unknown ids count as well).
+    """
+    from generator.sandbox import DEFAULT_API_KEY, DEFAULT_CALENDAR_TOKEN, SandboxConfig, start_sandbox
+
+    if not target.is_sandbox:
+        pytest.skip(f"{cop.spec.operation_id}: needs the sandbox (its clock is the client's; a real server: minutes)")
+    limit = cop.spec.rate_limit
+    assert limit is not None, f"{cop.spec.operation_id} has no x-rate-limit"
+    clock = FakeTime()
+    running = start_sandbox(speclib.SPEC, SandboxConfig(clock=clock))
+    try:
+        ids = sorted(set(running.app.state.sandbox.resources.sample_params(cop.spec.path).values()))
+        call = minimal_call(cop, ids[0] if ids else str(uuid.uuid4()))
+        secrets = {API_KEY_SCHEME: DEFAULT_API_KEY, CALENDAR_SCHEME: DEFAULT_CALENDAR_TOKEN}
+        clients = [
+            LiveTarget(running.base_url, secrets, unsafe=True, clock=clock).client(max_retries=0) for _ in range(2)
+        ]
+        started = clock.now
+        statuses = [send(clients[i % 2], cop, call).status_code for i in range(2 * limit.limit)]
+        for client in clients:
+            client.close()
+    finally:
+        running.stop()
+    where = f"{cop.spec.operation_id}: client_rate_limit_conformance ({limit.limit} per {limit.period:g} s)"
+    refused = statuses.count(429)
+    assert refused == 0, f"{where}: {refused} of {len(statuses)} requests got 429 although the client limits itself"
+    assert clock.now - started >= limit.period, f"{where}: {len(statuses)} requests without waiting a whole window"

@@ -83,7 +83,13 @@ def send(cop: ClientOperation, call: Call, use_async: bool) -> httpx.Request:
 
     with respx.mock(base_url=BASE, assert_all_called=False) as mock:
         mock.route().mock(side_effect=handler)
-        options = {"base_url": BASE, "max_retries": 0, "rate_limit": False, **credential_arguments(SECRETS)}
+        options = {
+            "base_url": BASE,
+            "max_retries": 0,
+            "rate_limit": False,
+            "strict_responses": True,
+            **credential_arguments(SECRETS),
+        }
         if use_async:
             from recall_client import AsyncRecallClient
 

@@ -1,9 +1,9 @@
 """The retry policy of generated/README.md "Retries", as check functions (respx, the fake clock).
 
 - :func:`retry_conformance`: random reply scripts never get more than ``max_retries`` retries;
-  the client waits at least ``Retry-After`` (capped at 60 s), otherwise the documented backoff;
-  the same ``Idempotency-Key`` goes on every retry (a new one only after a 507); nothing final
-  is retried;
+  the client waits ``Retry-After``, otherwise the documented backoff; a ``Retry-After`` over 60 s
+  is not waited for (the error is raised with its ``retry_after``); the same ``Idempotency-Key``
+  goes on every retry (a new one only after a 507); nothing final is retried;
 - :func:`unkeyed_retry_conformance`: a POST/PUT/PATCH sent without an ``Idempotency-Key`` is never
   retried (``idempotency`` page), while the same script with the key the client sends is retried.
 """
@@ -35,7 +35,7 @@ from conformance_tests.adapter import (
     invoke,
 )
 from conformance_tests.arguments import calls, idempotency_keys, minimal_call
-from conformance_tests.fakes import NOW, patched_time
+from conformance_tests.fakes import NOW, FakeTime
 from conformance_tests.instances import instance
 from conformance_tests.request_checks import BASE, TLS
 from conformance_tests.response_checks import sync_client
@@ -88,13 +88,13 @@ def scripts(draw: st.DrawFn, cop: ClientOperation) -> tuple[list[Reply], int]:
     return [*replies, Reply(final)], max_retries
 
 
-async def _async_raw_call(cop: ClientOperation, call: Call, max_retries: int) -> Any:
+async def _async_raw_call(cop: ClientOperation, call: Call, max_retries: int, clock: FakeTime) -> Any:
     from recall_client import AsyncRecallClient
 
     async with httpx.AsyncClient(verify=TLS) as http:
         client = AsyncRecallClient(
             base_url=BASE, api_key="k", calendar_auth_token="t", rate_limit=False, http_client=http,
-            max_retries=max_retries,
+            max_retries=max_retries, clock=clock, strict_responses=True,
         )  # fmt: skip
         return await ainvoke(client, cop, call, raw=True)
 
@@ -105,6 +105,8 @@ def expected_attempts(replies: list[Reply], max_retries: int, caller_key: bool) 
         retryable = reply.status is None or reply.status in RETRIED
         if reply.status == 507 and caller_key:
             retryable = False
+        if reply.status not in (None, 507) and reply.retry_after is not None and reply.retry_after > MAX_RETRY_AFTER:
+            retryable = False  # README: a longer Retry-After is raised, not waited for
         if not retryable or attempt >= max_retries:
             return attempt + 1
     return len(replies)
@@ -115,7 +117,8 @@ def assert_wait(where: str, reply: Reply, retries_taken: int, slept: float) -> N
     if reply.status == 507:
         assert slept == BOT_POOL_DELAY, f"{where}: waited {slept} s after 507, README says {BOT_POOL_DELAY}"
     elif reply.retry_after is not None and reply.status is not None:
-        wanted = min(float(reply.retry_after), MAX_RETRY_AFTER)
+        wanted = float(reply.retry_after)
+        assert wanted <= MAX_RETRY_AFTER, f"{where}: waited for a Retry-After of {wanted} s, over the cap"
         assert slept >= wanted, f"{where}: waited {slept} s, Retry-After asked {reply.retry_after} s"
         assert slept == pytest.approx(wanted), f"{where}: waited {slept} s for Retry-After {reply.retry_after}"
     else:
@@ -146,13 +149,14 @@ def retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
     caller_key = call.idempotency_key is not None
     note(f"operation {cop.spec.operation_id}; max_retries={max_retries}; replies {replies}")
     use_async = data.draw(st.booleans(), label="async client")
-    with patched_time() as clock, respx.mock(base_url=BASE, assert_all_called=False) as router:
+    clock = FakeTime()
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
         route = router.route().mock(side_effect=[r.response(cop) for r in replies])
         try:
             if use_async:
-                outcome: Any = asyncio.run(_async_raw_call(cop, call, max_retries))
+                outcome: Any = asyncio.run(_async_raw_call(cop, call, max_retries, clock))
             else:
-                with sync_client(max_retries=max_retries) as client:
+                with sync_client(max_retries=max_retries, clock=clock) as client:
                     outcome = invoke(client, cop, call, raw=True)
         except recall_client.APIError as exc:
             outcome = exc
@@ -171,6 +175,8 @@ def retry_conformance(cop: ClientOperation, data: st.DataObject) -> None:
         assert isinstance(outcome, recall_client.APIConnectionError), f"{where}: expected APIConnectionError"
     else:
         assert isinstance(outcome, recall_client.APIStatusError) and outcome.status_code == last.status, where
+        if last.retry_after is not None and last.status != 507:
+            assert outcome.retry_after == float(last.retry_after), f"{where}: retry_after {outcome.retry_after}"
     if cop.http_method in UNSAFE_METHODS:
         assert_keys(where, [c.request.headers.get("idempotency-key") for c in route.calls], replies, call)
 
@@ -180,7 +186,8 @@ def _send_script(op: Any, cop: ClientOperation, script: list[Reply], max_retries
     import recall_client
 
     path = minimal_call(cop).path
-    with patched_time() as clock, respx.mock(base_url=BASE, assert_all_called=False) as router:
+    clock = FakeTime()
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
         route = router.route().mock(side_effect=[reply.response(cop) for reply in script])
         try:
             if use_async:
@@ -190,13 +197,13 @@ def _send_script(op: Any, cop: ClientOperation, script: list[Reply], max_retries
                     async with httpx.AsyncClient(verify=TLS) as http:
                         client = AsyncRecallClient(
                             base_url=BASE, api_key="k", calendar_auth_token="t", rate_limit=False,
-                            http_client=http, max_retries=max_retries,
+                            http_client=http, max_retries=max_retries, clock=clock,
                         )  # fmt: skip
                         return await client.request_raw(op, path=path)
 
                 outcome: Any = asyncio.run(run())
             else:
-                with sync_client(max_retries=max_retries) as client:
+                with sync_client(max_retries=max_retries, clock=clock) as client:
                     outcome = client.request_raw(op, path=path)
         except recall_client.APIError as exc:
             outcome = exc

@@ -2,6 +2,7 @@
 and against a right one and must pass, so that a pass means something.
 
 - ``unkeyed_retry_conformance`` against a client patched to retry POST/PUT/PATCH without a key;
+- ``client_rate_limit_conformance`` against a client patched to limit nothing (its own sandbox);
 - the live checks against fake servers in-process (respx answers the generated client and plain
   httpx alike): a server that replays and one that does not, one that answers every request with
   the same example (a stateless mock such as Prism: the idempotency check is inconclusive, so
@@ -26,9 +27,14 @@ from hypothesis import strategies as st
 
 from conformance_tests import speclib
 from conformance_tests.adapter import all_operations
-from conformance_tests.fakes import patched_time
+from conformance_tests.fakes import FakeTime
 from conformance_tests.live import LiveTarget
-from conformance_tests.live_checks import auth_conformance, idempotency_conformance, rate_limit_conformance
+from conformance_tests.live_checks import (
+    auth_conformance,
+    client_rate_limit_conformance,
+    idempotency_conformance,
+    rate_limit_conformance,
+)
 from conformance_tests.retry_checks import unkeyed_retry_conformance
 
 BASE = "http://fake-server.test"
@@ -79,16 +85,16 @@ def target() -> Iterator[LiveTarget]:
     settings.register_profile("checks-can-fail", settings(settings.default, phases=[Phase.explicit, Phase.generate]))
     settings.load_profile("checks-can-fail")
     try:
-        yield LiveTarget(BASE, {"RecallApiKey": KEY}, unsafe=True, limit_secrets={"RecallApiKey": KEY})
+        clock = FakeTime()  # the client's rate limiter waits without sleeping while Hypothesis shrinks a failure
+        yield LiveTarget(BASE, {"RecallApiKey": KEY}, unsafe=True, limit_secrets={"RecallApiKey": KEY}, clock=clock)
     finally:
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @contextlib.contextmanager
 def serve(server: FakeServer) -> Iterator[None]:
-    """``server`` answers every request to :data:`BASE`; the client's clock is the fake one (its rate
-    limiter waits without sleeping when Hypothesis shrinks a failure through many requests)."""
-    with patched_time(), respx.mock(base_url=BASE, assert_all_called=False) as router:
+    """``server`` answers every request to :data:`BASE` (the target's clients run on its fake clock)."""
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.route().mock(side_effect=server)
         yield
 
@@ -147,3 +153,15 @@ def test_unkeyed_retry_fails_on_a_client_that_retries_without_a_key(monkeypatch:
 
     with pytest.raises(AssertionError, match="without an Idempotency-Key"):
         check()
+
+
+def test_client_rate_limit_fails_on_a_client_that_does_not_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a bucket per request (the runtime's ``bucket_key``), the sandbox refuses half of the 2N."""
+    from recall_client import _base_client
+
+    assert hasattr(_base_client, "bucket_key"), "the client runtime changed: update this test"
+    monkeypatch.setattr(_base_client, "bucket_key", lambda *args: None)
+    sandbox = LiveTarget("http://unused.test", {}, unsafe=True, sandbox=object())
+    cop = next(c for c in all_operations() if c.spec.operation_id == "calendar_user_update")
+    with pytest.raises(AssertionError, match="120 of 240 requests got 429"):
+        client_rate_limit_conformance(cop, sandbox)

@@ -11,6 +11,7 @@ but accepts any API key, never throttles and never replays. So, run as a ``--bas
 | ``auth_conformance`` | failed | wrong credentials -> the success status (a valid request otherwise) |
 | ``rate_limit_conformance`` | failed | no 429 after ``limit + 1`` requests |
 | ``idempotency_conformance`` | skipped | inconclusive: every request gets the same answer |
+| ``client_rate_limit_conformance`` | skipped | needs the sandbox (a server reading the client's clock) |
 
 The verdicts are the same for every operation, so Prism gets a sample of the whole API: one
 operation for each combination of method, credentials, rate-limit scope and item-or-collection path
@@ -39,6 +40,7 @@ EXPECTED = {
     "auth_conformance": ("failed", "wrong credentials -> {success}"),
     "rate_limit_conformance": ("failed", "no 429 after"),
     "idempotency_conformance": ("skipped", "inconclusive"),
+    "client_rate_limit_conformance": ("skipped", "needs the sandbox"),
 }
 
 
@@ -75,7 +77,7 @@ def expected_verdicts(ops: list[OperationSpec]) -> dict[tuple[str, str], tuple[s
     out = {}
     for op in ops:
         for check, (verdict, reason) in EXPECTED.items():
-            if check == "rate_limit_conformance" and op.rate_limit is None:
+            if check in ("rate_limit_conformance", "client_rate_limit_conformance") and op.rate_limit is None:
                 continue
             if check == "idempotency_conformance" and not client_operation(op).idempotent:
                 continue

@@ -11,6 +11,7 @@ from conformance_tests.adapter import ClientOperation, all_operations
 from conformance_tests.live import LiveTarget
 from conformance_tests.live_checks import (
     auth_conformance,
+    client_rate_limit_conformance,
     idempotency_conformance,
     rate_limit_conformance,
     server_response_conformance,
@@ -53,3 +54,10 @@ def test_idempotency_conformance(cop: ClientOperation, live_target: LiveTarget) 
 def test_rate_limit_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
     """``limit + 1`` requests within the period -> 429 with a valid ``Retry-After``."""
     rate_limit_conformance(cop, live_target)
+
+
+@pytest.mark.conformance("client_rate_limit_conformance", subject="cop")
+@pytest.mark.parametrize("cop", RATE_LIMITED, ids=_ids(RATE_LIMITED))
+def test_client_rate_limit_conformance(cop: ClientOperation, live_target: LiveTarget) -> None:
+    """``2 * limit`` requests through clients with their limiter on: no 429."""
+    client_rate_limit_conformance(cop, live_target)

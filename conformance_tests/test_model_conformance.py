@@ -3,7 +3,8 @@
 The spec is the judge: every payload is first checked with jsonschema against the component
 schema, then validated into the generated model; the model's dump must satisfy the spec again.
 Near-miss payloads (a wrong enum value, a wrong type, a missing required field, null where not
-nullable) are invalid for the judge and must be rejected by the model.
+nullable) are invalid for the judge and must be rejected by the model validated strictly (the
+context ``strict_responses=True`` uses: enums are open otherwise, README "Responses").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from conformance_tests.strategies import UNKNOWN_FIELD, component_strategy
 
 COMPONENTS = sorted(speclib.spec().schemas)
 models = importlib.import_module("recall_client.models")
+STRICT = importlib.import_module("recall_client._models").STRICT_CONTEXT
 
 
 def model_for(name: str) -> type[pydantic.BaseModel]:
@@ -33,7 +35,7 @@ def model_for(name: str) -> type[pydantic.BaseModel]:
 def round_trip(name: str, payload: Any) -> None:
     schema = speclib.component_ref(name)
     assert speclib.is_valid(payload, schema), speclib.errors(payload, schema)  # the judge accepts it first
-    parsed = model_for(name).model_validate(payload)
+    parsed = model_for(name).model_validate(payload, context=STRICT)
     dumped = parsed.model_dump(mode="json", by_alias=True, exclude_unset=True)
     assert speclib.is_valid(dumped, schema), (name, speclib.errors(dumped, schema))
     assert set(dumped) == set(payload), "fields were lost or invented in the round trip"
@@ -81,7 +83,7 @@ def test_near_misses_are_rejected(name: str) -> None:
     accepted = []
     for label, payload in misses:
         try:
-            model_for(name).model_validate(payload)
+            model_for(name).model_validate(payload, context=STRICT)
         except pydantic.ValidationError:
             continue
         accepted.append(label)

@@ -95,6 +95,10 @@ CODES: dict[str, str] = {
     "the later one gets a `_` suffix",
     "ir-version": "`info.version` is not a PEP 440 version; the package version is derived from it (a date "
     "`2024-06-10` -> `2024.6.10`) or `0.0.0`",
+    # versioned regeneration (`recallgen update`, `recallgen check`, generator/release/)
+    "version-invalid": "the version file (spec/version) is not one MAJOR.MINOR.PATCH line; nothing is written",
+    "check-stale": "the committed spec or generated package does not follow the pages, overlay and version: "
+    "the message names what is stale and the command that regenerates it",
     # sandbox (`recallgen sandbox`, generator/sandbox/)
     "sandbox-no-operations": "the spec has no `paths` or no operations: there is nothing to serve",
     "sandbox-bad-operation": "an operation cannot be read (bad parameter, response or security); the spec is refused",

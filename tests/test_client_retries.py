@@ -1,15 +1,16 @@
-"""Errors, retries, Retry-After, idempotency keys and client-side rate limiting (time patched).
+"""Errors, retries, Retry-After and idempotency keys (time injected).
 
-Sleeps are recorded, never taken: the client's own ``time``/``asyncio`` see the suites' one fake
-clock (:mod:`conformance_tests.fakes`), which the fake sleep advances. The error classes are the
-documented table (``conformance_tests.adapter.ERROR_CLASSES``, generated/README.md "Errors").
+Sleeps are recorded, never taken: every client is given the suites' one fake clock
+(``clock=``, :mod:`conformance_tests.fakes`), which the fake sleep advances; nothing is patched.
+The error classes are the documented table (``conformance_tests.adapter.ERROR_CLASSES``,
+generated/README.md "Errors"). Rate limiting is in ``test_client_ratelimit.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from recall_client import AsyncRecallClient, RecallClient
 from recall_client._retry import parse_retry_after
 
 from conformance_tests.adapter import ERROR_CLASSES
-from conformance_tests.fakes import FakeTime, patched_time
+from conformance_tests.fakes import FakeTime
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml").read_text())
 BASE = "https://us-east-1.recall.ai"
@@ -36,8 +37,7 @@ REC_SAMPLE = SPEC["paths"]["/api/v1/recording/{id}/"]["patch"]["responses"]["200
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTime]:
     monkeypatch.setattr("random.random", lambda: 0.0)  # no jitter: exact backoff values
-    with patched_time() as fake:
-        yield fake
+    yield FakeTime()
 
 
 def documented_statuses() -> set[int]:
@@ -64,7 +64,7 @@ def test_error_status_raises_its_class_with_context(clock: FakeTime, status: int
         route = mock.patch(REC_PATH).respond(
             status, json={"detail": f"failed {status}"}, headers={"x-request-id": "rid-1", "Retry-After": "1"}
         )
-        client = RecallClient(api_key="k", max_retries=0)
+        client = RecallClient(api_key="k", clock=clock, max_retries=0)
         with pytest.raises(recall_client.APIStatusError) as info:
             client.recording.partial_update(UUID, metadata={"a": "b"})
     error = info.value
@@ -83,7 +83,7 @@ def test_error_status_raises_its_class_with_context(clock: FakeTime, status: int
 def test_undocumented_statuses_fall_back_to_base_classes(clock: FakeTime) -> None:
     with respx.mock(base_url=BASE) as mock:
         mock.patch(REC_PATH).mock(side_effect=[httpx.Response(418, text="nope"), httpx.Response(500)])
-        client = RecallClient(api_key="k", max_retries=0)
+        client = RecallClient(api_key="k", clock=clock, max_retries=0)
         with pytest.raises(recall_client.APIStatusError) as not_found:
             client.recording.partial_update(UUID)
         with pytest.raises(recall_client.ServerError) as server:
@@ -96,7 +96,7 @@ def test_html_403_body_is_kept_as_text(clock: FakeTime) -> None:
     with respx.mock(base_url=BASE) as mock:
         mock.patch(REC_PATH).respond(403, text="<BODY>Request blocked.</BODY>", headers={"content-type": "text/html"})
         with pytest.raises(recall_client.ForbiddenError) as info:
-            RecallClient(api_key="k").recording.partial_update(UUID)
+            RecallClient(api_key="k", clock=clock).recording.partial_update(UUID)
     assert info.value.body == "<BODY>Request blocked.</BODY>"
 
 
@@ -105,7 +105,10 @@ HTTP_DATE_IN_20_S = email.utils.formatdate(1_700_000_020, usegmt=True)
 # (responses in order, max_retries, expected sleeps, expected outcome: status code or "ok")
 RETRY_TABLE: list[tuple[str, list[tuple[int, dict[str, str]]], int, list[float], int | str]] = [
     ("429 Retry-After seconds", [(429, {"Retry-After": "3"}), (200, {})], 2, [3.0], "ok"),
-    ("429 Retry-After capped at 60 s", [(429, {"Retry-After": "3600"}), (200, {})], 2, [60.0], "ok"),
+    ("429 Retry-After of 60 s is waited", [(429, {"Retry-After": "60"}), (200, {})], 2, [60.0], "ok"),
+    ("429 Retry-After over 60 s is raised, not waited", [(429, {"Retry-After": "3600"}), (200, {})], 2, [], 429),
+    ("503 Retry-After over 60 s is raised", [(503, {"Retry-After": "61"}), (200, {})], 2, [], 503),
+    ("503 Retry-After within 60 s wins", [(503, {"Retry-After": "7"}), (200, {})], 2, [7.0], "ok"),
     ("429 without Retry-After: backoff", [(429, {}), (429, {}), (200, {})], 2, [0.5, 1.0], "ok"),
     ("429 Retry-After garbage: backoff", [(429, {"Retry-After": "soon"}), (200, {})], 2, [0.5], "ok"),
     ("409 backoff", [(409, {}), (200, {})], 2, [0.5], "ok"),
@@ -132,7 +135,7 @@ def test_retry_table(
     replies = [httpx.Response(s, headers=h, json=REC_SAMPLE if s == 200 else {"detail": "x"}) for s, h in responses]
     with respx.mock(base_url=BASE) as mock:
         route = mock.patch(REC_PATH).mock(side_effect=replies)
-        client = RecallClient(api_key="k", max_retries=max_retries, rate_limit=False)
+        client = RecallClient(api_key="k", clock=clock, max_retries=max_retries, rate_limit=False)
         if outcome == "ok":
             raw = client.with_raw_response.recording.partial_update(UUID)
             assert raw.retries_taken == len(sleeps)
@@ -156,7 +159,7 @@ def test_retry_after_http_date(clock: FakeTime) -> None:
                 httpx.Response(200, json=REC_SAMPLE),
             ]
         )
-        RecallClient(api_key="k", rate_limit=False).recording.partial_update(UUID)
+        RecallClient(api_key="k", clock=clock, rate_limit=False).recording.partial_update(UUID)
     assert clock.sleeps == [20.0]
 
 
@@ -192,7 +195,7 @@ def test_idempotency_key_is_reused_across_retries_and_caller_key_wins(clock: Fak
         route = mock.patch(REC_PATH).mock(
             side_effect=[httpx.Response(503), httpx.Response(503), httpx.Response(200, json=REC_SAMPLE)] * 2
         )
-        client = RecallClient(api_key="k", rate_limit=False)
+        client = RecallClient(api_key="k", clock=clock, rate_limit=False)
         client.recording.partial_update(UUID)
         client.recording.partial_update(UUID, idempotency_key="mine")
     keys = [call.request.headers["idempotency-key"] for call in route.calls]
@@ -204,7 +207,7 @@ def test_507_with_caller_key_is_not_retried(clock: FakeTime) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.patch(REC_PATH).respond(507, json={"detail": "no bots"})
         with pytest.raises(recall_client.BotPoolExhaustedError):
-            RecallClient(api_key="k").recording.partial_update(UUID, idempotency_key="mine")
+            RecallClient(api_key="k", clock=clock).recording.partial_update(UUID, idempotency_key="mine")
     assert route.call_count == 1 and clock.sleeps == []
 
 
@@ -220,11 +223,11 @@ def test_unsafe_method_without_idempotency_key_is_not_retried(clock: FakeTime, m
         route = mock.route(method=method, path="/plain/")
         route.side_effect = [httpx.Response(503), httpx.Response(200, json=[1])]
         with pytest.raises(recall_client.ServiceUnavailableError):
-            RecallClient(api_key="k").request(op)
+            RecallClient(api_key="k", clock=clock).request(op)
         assert route.call_count == 1 and clock.sleeps == []
         assert "idempotency-key" not in route.calls[0].request.headers
         route.side_effect = [httpx.Response(503), httpx.Response(200, json=[1])]
-        assert RecallClient(api_key="k").request(op, extra_headers={"Idempotency-Key": "given"}) == [1]
+        assert RecallClient(api_key="k", clock=clock).request(op, extra_headers={"Idempotency-Key": "given"}) == [1]
     assert route.call_count == 1 + 2
     assert clock.sleeps == [0.5]
 
@@ -236,7 +239,7 @@ def test_get_is_retried_without_a_key(clock: FakeTime) -> None:
     op = Operation(operation_id="plain_get", method="GET", path="/plain/", decoder=JSONDecoder())
     with respx.mock(base_url=BASE) as mock:
         route = mock.get("/plain/").mock(side_effect=[httpx.Response(502), httpx.Response(200, json=[1])])
-        assert RecallClient(api_key="k").request(op) == [1]
+        assert RecallClient(api_key="k", clock=clock).request(op) == [1]
     assert route.call_count == 2 and "idempotency-key" not in route.calls[0].request.headers
 
 
@@ -251,7 +254,7 @@ def test_connection_errors_are_retried_then_raised(clock: FakeTime, exc: Excepti
     with respx.mock(base_url=BASE) as mock:
         route = mock.patch(REC_PATH).mock(side_effect=exc)
         with pytest.raises(error) as info:
-            RecallClient(api_key="k", max_retries=2, rate_limit=False).recording.partial_update(UUID)
+            RecallClient(api_key="k", clock=clock, max_retries=2, rate_limit=False).recording.partial_update(UUID)
     assert route.call_count == 3
     assert clock.sleeps == [0.5, 1.0]
     assert info.value.status_code is None and info.value.url == BASE + REC_PATH
@@ -260,27 +263,61 @@ def test_connection_errors_are_retried_then_raised(clock: FakeTime, exc: Excepti
 def test_connection_error_then_success(clock: FakeTime) -> None:
     with respx.mock(base_url=BASE) as mock:
         route = mock.patch(REC_PATH).mock(side_effect=[httpx.ConnectError("x"), httpx.Response(200, json=REC_SAMPLE)])
-        result = RecallClient(api_key="k").recording.partial_update(UUID)
+        result = RecallClient(api_key="k", clock=clock).recording.partial_update(UUID)
     assert isinstance(result, recall_client.models.Recording)
     keys = {call.request.headers["idempotency-key"] for call in route.calls}
     assert len(keys) == 1
 
 
-def test_invalid_success_body_raises_response_validation_error(clock: FakeTime) -> None:
+def test_retry_after_beyond_the_cap_raises_the_rate_limit_error_with_retry_after(clock: FakeTime) -> None:
+    """The server asks for a longer wait than the client sleeps: raise (with ``retry_after``), never retry early."""
     with respx.mock(base_url=BASE) as mock:
-        mock.patch(REC_PATH).mock(
-            side_effect=[httpx.Response(200, json={"id": "not-a-uuid"}), httpx.Response(200, text="<html>")]
+        route = mock.patch(REC_PATH).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "120", "x-request-id": "rid-429"}, json={"detail": "slow"}),
+                httpx.Response(200, json=REC_SAMPLE),
+            ]
         )
-        client = RecallClient(api_key="k")
-        for _ in range(2):
+        with pytest.raises(recall_client.RateLimitError) as info:
+            RecallClient(api_key="k", clock=clock, rate_limit=False).recording.partial_update(UUID)
+    assert route.call_count == 1 and clock.sleeps == []
+    assert info.value.retry_after == 120.0 and info.value.request_id == "rid-429"
+
+
+def test_retry_after_date_beyond_the_cap_raises_too(clock: FakeTime) -> None:
+    later = email.utils.formatdate(clock.wall + 600, usegmt=True)
+    with respx.mock(base_url=BASE) as mock:
+        mock.patch(REC_PATH).respond(429, headers={"Retry-After": later})
+        with pytest.raises(recall_client.RateLimitError) as info:
+            RecallClient(api_key="k", clock=clock, rate_limit=False).recording.partial_update(UUID)
+    assert info.value.retry_after == 600.0 and clock.sleeps == []
+
+
+def test_body_that_is_not_json_raises_response_validation_error(clock: FakeTime) -> None:
+    with respx.mock(base_url=BASE) as mock:
+        mock.patch(REC_PATH).mock(side_effect=[httpx.Response(200, text="<html>"), httpx.Response(200, json=[1, 2])])
+        client = RecallClient(api_key="k", clock=clock)
+        for _ in range(2):  # not JSON; JSON but not an object
             with pytest.raises(recall_client.ResponseValidationError) as info:
                 client.recording.partial_update(UUID)
             assert info.value.status_code == 200 and info.value.method == "PATCH"
 
 
+def test_invalid_success_body_is_kept_leniently_and_refused_strictly(clock: FakeTime) -> None:
+    """A value that does not fit its type is kept as sent (lenient, the default); ``strict_responses``
+    refuses it."""
+    with respx.mock(base_url=BASE) as mock:
+        mock.patch(REC_PATH).respond(200, json={**REC_SAMPLE, "id": "not-a-uuid"}, headers={"x-request-id": "r-9"})
+        lenient = RecallClient(api_key="k", clock=clock).recording.partial_update(UUID)
+        assert lenient.id == "not-a-uuid"  # type: ignore[comparison-overlap]  # kept as sent
+        with pytest.raises(recall_client.ResponseValidationError) as info:
+            RecallClient(api_key="k", clock=clock, strict_responses=True).recording.partial_update(UUID)
+    assert info.value.status_code == 200 and info.value.request_id == "r-9"
+
+
 def test_async_retries_use_asyncio_sleep(clock: FakeTime) -> None:
     async def run() -> Any:
-        async with AsyncRecallClient(api_key="k", rate_limit=False) as client:
+        async with AsyncRecallClient(api_key="k", clock=clock, rate_limit=False) as client:
             return await client.recording.partial_update(UUID)
 
     with respx.mock(base_url=BASE) as mock:
@@ -290,44 +327,3 @@ def test_async_retries_use_asyncio_sleep(clock: FakeTime) -> None:
         result = asyncio.run(run())
     assert isinstance(result, recall_client.models.Recording)
     assert clock.sleeps == [2.0]
-
-
-def _calls(n: int, call: Callable[[], object]) -> None:
-    for _ in range(n):
-        call()
-
-
-def test_rate_limiter_waits_instead_of_exceeding_the_documented_limit(clock: FakeTime) -> None:
-    """recording_partial_update: 300 per 60 s per workspace -> the 301st call waits 0.2 s."""
-    with respx.mock(base_url=BASE) as mock:
-        mock.patch(REC_PATH).respond(200, json={"id": UUID})
-        client = RecallClient(api_key="k")
-        _calls(300, lambda: client.with_raw_response.recording.partial_update(UUID))
-        assert clock.sleeps == []
-        client.with_raw_response.recording.partial_update(UUID)
-        assert clock.sleeps == pytest.approx([0.2])
-        clock.advance(60.0)  # a quiet minute refills the bucket
-        _calls(300, lambda: client.with_raw_response.recording.partial_update(UUID))
-        assert len(clock.sleeps) == 1
-
-
-def test_rate_limit_scope_calendar_user_is_per_token(clock: FakeTime) -> None:
-    """calendar_user_update: 120 per 60 s per calendar user; two users do not share a bucket."""
-    body = SPEC["paths"]["/api/v1/calendar/user/"]["put"]["responses"]["200"]["content"]["application/json"]["example"]
-    with respx.mock(base_url=BASE) as mock:
-        mock.put("/api/v1/calendar/user/").respond(200, json=body)
-        client = RecallClient(api_key="k")
-        alice, bob = client.with_options(calendar_auth_token="a"), client.with_options(calendar_auth_token="b")
-        _calls(120, lambda: alice.with_raw_response.calendar.user_update())
-        _calls(120, lambda: bob.with_raw_response.calendar.user_update())
-        assert clock.sleeps == []
-        alice.with_raw_response.calendar.user_update()
-        assert clock.sleeps == pytest.approx([0.5])
-
-
-def test_rate_limiting_can_be_turned_off(clock: FakeTime) -> None:
-    with respx.mock(base_url=BASE) as mock:
-        mock.patch(REC_PATH).respond(200, json={"id": UUID})
-        client = RecallClient(api_key="k", rate_limit=False)
-        _calls(400, lambda: client.with_raw_response.recording.partial_update(UUID))
-    assert clock.sleeps == []

@@ -256,13 +256,13 @@ def test_a_wrongly_typed_schema_keyword_is_refused_before_the_models(tmp_path: P
 def test_ruff_failure_in_the_post_step_is_a_diagnostic(tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(DEFAULT_TEMPLATES, templates)
-    with (templates / "_types.py.jinja").open("a", encoding="utf-8") as handle:
+    with (templates / "_constants.py.jinja").open("a", encoding="utf-8") as handle:
         handle.write("\ndef broken(:\n    pass\n")  # a template bug: the rendered module does not parse
     code, output, _, _ = generate(tmp_path, mini(), "--templates", str(templates))
     assert_refused(tmp_path, code, output)
     found = errors(output, "ir-format-failed")
     assert len(found) == 1 and found[0][0] == 0, output
-    assert "ruff format failed" in found[0][1] and "recall_client/_types.py" in found[0][1]
+    assert "ruff format failed" in found[0][1] and "recall_client/_constants.py" in found[0][1]
     assert "recallgen-" not in found[0][1]  # staging paths are not shown
 
 

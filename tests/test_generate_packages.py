@@ -27,7 +27,7 @@ import pytest
 import respx
 import yaml
 
-from generator.client.render import RUFF_ARGS, render_package
+from generator.client.render import RUFF_CHECK_ARGS, render_package
 from generator.diagnostics import Diagnostics
 from generator.spec import Spec
 
@@ -130,7 +130,36 @@ HOSTILE: dict[str, Any] = {
                     "self": {"type": "string"},
                     "timeout": {"type": "number"},
                 },
-            }
+            },
+            # object defaults of model fields (bot_create's `Default: {}`): factories of the models
+            "Slot": {
+                "type": "object",
+                "properties": {"hours": {"type": "integer"}, "kind": {"type": "string", "enum": ["timed", "forever"]}},
+            },
+            "Settings": {
+                "type": "object",
+                "properties": {
+                    "slot": {"anyOf": [{"$ref": "#/components/schemas/Slot"}, {"type": "null"}], "default": {}},
+                    "retention": {"$ref": "#/components/schemas/Slot", "default": {"kind": "timed", "hours": 168}},
+                    "slots": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Slot"},
+                        "default": [{"hours": 1}],
+                    },
+                    "by_name": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/components/schemas/Slot"},
+                        "default": {"a": {"hours": 2}},
+                    },
+                    "plain": {"type": "object", "default": {"x": 1}},
+                    "none": {"type": "array", "items": {"$ref": "#/components/schemas/Slot"}, "default": []},
+                    "wrong": {"$ref": "#/components/schemas/Slot", "default": {"hours": "many"}},
+                    "either": {
+                        "anyOf": [{"$ref": "#/components/schemas/Slot"}, {"type": "string"}],
+                        "default": {"hours": 3},
+                    },
+                },
+            },
         },
     },
 }
@@ -161,9 +190,8 @@ def test_mypy_strict_and_ruff_on_all_generated_packages(hostile: Path, tmp_path:
     """One mypy run over the committed whole-API package and the hostile one."""
     roots = {"recall_client": ROOT / "generated", "hostile_client": hostile}
     for package, root in roots.items():
-        ruff = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", *RUFF_ARGS, str(root / package)], capture_output=True, text=True
-        )
+        command = [sys.executable, "-m", "ruff", "check", *RUFF_CHECK_ARGS, str(root / package)]
+        ruff = subprocess.run(command, capture_output=True, text=True)
         assert ruff.returncode == 0, ruff.stdout[-3000:]
     cmd = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache")]
     for package in roots:
@@ -274,7 +302,8 @@ def assert_descriptors_match_methods(client: Any, operations: Any) -> None:
         assert [op.path.index("{" + a.wire_name + "}") for a in path] == sorted(
             op.path.index("{" + a.wire_name + "}") for a in path
         ), operation_id
-        control = {"timeout", "extra_headers"} | ({"idempotency_key"} if op.idempotency_header else set())
+        control = {"timeout", "extra_headers", "extra_query", "extra_body"}
+        control |= {"idempotency_key"} if op.idempotency_header else set()
         assert keywords == {a.python_name for a in op.arguments if a.location != "path"} | control, operation_id
 
 
@@ -315,10 +344,28 @@ def test_hostile_other_shapes(hostile: Path) -> None:
     assert json.loads(put.calls[0].request.content) == [1, 2]
     assert deleted.call_count == 1
     assert client_mod.SERVERS == {"api-1": "https://api-1.example.test", "api-2": "https://api-2.example.test"}
-    teapot = client_mod._exceptions.STATUS_ERRORS[418]
+    teapot = client_mod._status_errors.STATUS_ERRORS[418]
     assert issubclass(teapot, client_mod.APIStatusError) and not issubclass(teapot, client_mod.ServerError)
     assert teapot.__name__.endswith("Error") and teapot.__name__.isidentifier()
     assert issubclass(client_mod.BoomError, client_mod.ServerError)
+
+
+def test_hostile_object_defaults_are_fresh_models(hostile: Path) -> None:
+    # the spec's object defaults become models (type-checked by the mypy run above), one per instance
+    models = importlib.import_module("hostile_client.models")
+    for settings in (models.Settings(), models.Settings.model_construct_lenient({})):
+        assert isinstance(settings.slot, models.Slot) and settings.slot.hours is None
+        assert isinstance(settings.retention, models.Slot) and settings.retention.hours == 168
+        assert settings.retention.kind == "timed"
+        assert [type(s) for s in settings.slots] == [models.Slot] and settings.slots[0].hours == 1
+        assert isinstance(settings.by_name["a"], models.Slot) and settings.by_name["a"].hours == 2
+        assert settings.plain == {"x": 1} and settings.none == []
+        assert isinstance(settings.wrong, models.Slot) and settings.wrong.hours == "many"  # kept as written
+        assert isinstance(settings.either, models.Slot) and settings.either.hours == 3  # pydantic's choice
+        assert settings.model_dump(exclude_unset=True) == {}  # a default is not sent
+    first, second = models.Settings(), models.Settings()
+    assert first.slot is not second.slot and first.retention is not second.retention
+    assert models.Settings(slot=None).slot is None
 
 
 # --- the whole API (the committed package) -----------------------------------------------------
@@ -371,7 +418,9 @@ def test_every_operation_of_the_whole_api_can_be_called(api_spec: dict[str, Any]
     """Every operation is called once with its sample response (a minimal valid body if the sample
     does not match the operation's own schema: that is a normalizer finding, reported as a warning)."""
     client_mod = importlib.import_module("recall_client")
-    client = client_mod.RecallClient(api_key="k", calendar_auth_token="t", rate_limit=False, max_retries=0)
+    client = client_mod.RecallClient(
+        api_key="k", calendar_auth_token="t", rate_limit=False, max_retries=0, strict_responses=True
+    )
     called: set[str] = set()
     mismatched: list[str] = []
     with respx.mock(base_url="https://us-east-1.recall.ai") as mock:
@@ -427,6 +476,8 @@ def _call(mock: respx.MockRouter, spec: dict[str, Any], method: Any, op: Any, *,
         assert request.headers.get("idempotency-key"), op.operation_id
     if content is None:
         assert result is None, op.operation_id
+    elif op.paginated:  # a list answering {next, previous, results}: its first page
+        assert type(result).__name__ == "SyncCursorPage" and isinstance(result.results, list), op.operation_id
     elif content.get("schema", {}).get("type") == "array":
         assert isinstance(result, list), op.operation_id
     else:
@@ -436,13 +487,14 @@ def _call(mock: respx.MockRouter, spec: dict[str, Any], method: Any, op: Any, *,
 def test_bot_scoped_rate_limit_is_per_path_parameter(hostile: Path) -> None:
     """1 call per 10 s per bot: a second bot does not wait, the same bot again waits 10 s.
 
-    The fake clock is patched into the hostile client's modules only (conformance_tests.fakes): a
-    process-wide time.monotonic would stall the event loop of a sandbox thread in this process."""
-    from conformance_tests.fakes import patched_time
+    The fake clock is given to the client (``clock=``, conformance_tests.fakes): nothing else in the
+    process sees it."""
+    from conformance_tests.fakes import FakeTime
 
     client_mod = importlib.import_module("hostile_client")
-    client = client_mod.HostileClient(api_key="k")
-    with patched_time(package="hostile_client") as clock, respx.mock(base_url=BASE) as mock:
+    clock = FakeTime()
+    client = client_mod.HostileClient(api_key="k", clock=clock)
+    with respx.mock(base_url=BASE) as mock:
         mock.delete(url__regex=r".*/%C3%BCber/.*").respond(204)
         client.uber_things.cafe_loschen("bot-1")
         client.uber_things.cafe_loschen("bot-2")

@@ -54,8 +54,12 @@ def retry_rules(rules: dict[str, Any]) -> dict[str, Any]:
 
 
 def decide(package: ModuleType, status: int | None, **headers: str) -> Any:
+    """The generated package's retry decision (its runtime ``_retry`` with its spec's ``RETRY_POLICY``)."""
     retry = importlib.import_module(f"{package.__name__}._retry")
+    constants = importlib.import_module(f"{package.__name__}._constants")
     return retry.decide_retry(
+        constants.RETRY_POLICY,
+        now=1_700_000_000.0,
         status=status,
         headers=httpx.Headers(headers),
         retries_taken=0,
@@ -74,8 +78,9 @@ def test_retry_statuses_come_from_x_retry(tmp_path: Path) -> None:
         "rules_retry_client",
     )
     constants = importlib.import_module("rules_retry_client._constants")
-    declared = (constants.BACKOFF_STATUSES, constants.RATE_LIMITED_STATUS, constants.BOT_POOL_STATUS)
-    assert declared == ({409, 500}, 503, 507) and constants.BOT_POOL_RETRY_DELAY == 5.0
+    policy = constants.RETRY_POLICY
+    declared = (policy.backoff_statuses, policy.retry_after_status, policy.delay_status, policy.delay_seconds)
+    assert declared == ({409, 500}, 503, 507, 5.0)
     assert decide(package, 503, **{"retry-after": "7"}).delay == 7.0
     assert decide(package, 500, **{"retry-after": "3"}).delay == 3.0
     assert 0.0 < decide(package, 409).delay <= 0.5
@@ -105,6 +110,8 @@ def test_without_x_retry_only_connection_errors_are_retried(tmp_path: Path) -> N
     assert "- Connection errors and timeouts: exponential backoff" in readme and "Retry-After`" not in readme
 
 
+#: Keyword arguments every method has besides the operation's (README "Naming rule").
+CONTROL = ("idempotency_key", "timeout", "extra_headers", "extra_query", "extra_body")
 PROSE = "Send `Authorization: Token <key>` on every request."
 
 
@@ -167,7 +174,7 @@ def test_descriptors_say_how_each_operation_is_exposed(tmp_path: Path) -> None:
     for descriptor in operations.values():
         method = getattr(getattr(client, descriptor.group), descriptor.method_name)
         names = list(inspect.signature(method).parameters)
-        control = [n for n in names if n in ("idempotency_key", "timeout", "extra_headers")]
+        control = [n for n in names if n in CONTROL]
         assert sorted(set(names) - set(control)) == sorted(a.python_name for a in descriptor.arguments)
     with respx.mock(base_url=BASE) as mock:  # the wire names the descriptor states are the ones sent
         route = mock.get("/things/a%2Fb/").respond(200, json={"id": "x"})
@@ -177,3 +184,58 @@ def test_descriptors_say_how_each_operation_is_exposed(tmp_path: Path) -> None:
         client.thing.retrieve(*path, **keywords)
     sent = route.calls[0].request
     assert sent.headers["x-trace"] == "t-1" and sent.url.params["page-size"] == "3"
+
+
+def test_the_ir_hands_templates_data_not_code(tmp_path: Path) -> None:
+    """Arguments and descriptors are data (names, printed hints, literals, locations); the templates
+    arrange them. Enum-typed arguments take any string; a list answering a page is marked paginated."""
+    from generator.client.ir import build_ir
+    from generator.client.render import DEFAULT_TEMPLATES, _environment, render_files
+
+    document = copy.deepcopy(MINI)
+    at(document, *GET)["parameters"].append(
+        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}
+    )
+    document["paths"]["/things/"] = {
+        "get": {
+            "operationId": "thing_list",
+            "tags": ["thing"],
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaginatedThingList"}}},
+                }
+            },
+        }
+    }
+    document["components"]["schemas"]["PaginatedThingList"] = {
+        "type": "object",
+        "properties": {
+            "next": {"type": ["string", "null"]},
+            "previous": {"type": ["string", "null"]},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+        },
+    }
+    spec = Spec.from_document(document, "inline.yaml")
+    ir = build_ir(spec, "0" * 64, "0")
+    render_files(spec, ir, _environment(DEFAULT_TEMPLATES))
+    ops = {op.operation_id: op for op in ir.operations}
+    retrieve, listed = ops["thing_retrieve"], ops["thing_list"]
+    assert [(a.python_name, a.location, a.annotation, a.default, a.wire_literal) for a in retrieve.arguments] == [
+        ("id", "path", "str", "", '"id"'),
+        ("kind", "query", "Literal['a', 'b'] | str | NotGiven", "NOT_GIVEN", '"kind"'),
+    ]
+    assert retrieve.positional == retrieve.path_args and [a.python_name for a in retrieve.keywords] == ["kind"]
+    assert (retrieve.decoder_class, retrieve.decoder_argument) == ("ModelDecoder", "models.Thing")
+    assert retrieve.rate_limit is not None and (retrieve.rate_limit.limit, retrieve.rate_limit.scope_literal) == (
+        5,
+        '"workspace"',
+    )
+    assert not retrieve.paginated and listed.paginated
+    assert listed.methods is not None and [m.returns for m in listed.methods] == [
+        "SyncCursorPage[models.Thing]",
+        "APIResponse[models.PaginatedThingList]",
+        "AsyncPaginator[models.Thing]",
+        "APIResponse[models.PaginatedThingList]",
+    ]
+    assert [m.def_keyword for m in listed.methods] == ["def", "def", "def", "async def"]

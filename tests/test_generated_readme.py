@@ -134,7 +134,8 @@ def test_each_example_calls_a_method_that_accepts_its_arguments(call: ast.Call) 
         "client.bot.lists()",  # no such method
         "client.bot.retrieve()",  # the path parameter is missing
         'client.bot.list(colour="red")',  # no such argument
-        'client.bot.output_audio_create("3fa85f64-5717-4562-b3fc-2c963f66afa6", kind="wav", b64_data="x")',
+        # b64_data: an int where a str goes (kind is an open enum: "wav" would be a valid str)
+        'client.bot.output_audio_create("3fa85f64-5717-4562-b3fc-2c963f66afa6", kind="mp3", b64_data=1)',
         'client.bot.list(page="two")',
         "client.bot.create(meeting_url=[...])",  # a list placeholder where a string goes
     ],

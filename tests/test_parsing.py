@@ -103,6 +103,22 @@ def test_enum_forms() -> None:
     assert (default.has_default, default.default, default.text) == (True, {}, "Capture video.")
 
 
+def test_field_notes_written_like_pairs_stay_prose() -> None:
+    """calendar_events_bot_create.md line 63: ``bot_config`` notes two of its fields as
+    ``name - sentence.``; they are not enum values of an object, and the text is kept."""
+    cell = (
+        "The config object(JSON) to be passed to the bot. It supports all properties available in Create Bot"
+        " request.  meeting_url - automatically populated from the calendar event unless specified in"
+        " bot_config. join_at - automatically populated from the calendar event unless specified in bot_config"
+    )
+    facts = parse_description(cell)
+    assert facts.enum is None
+    assert facts.text.endswith(
+        "join_at - automatically populated from the calendar event unless specified in bot_config"
+    )
+    assert "meeting_url - automatically populated" in facts.text
+
+
 def test_stray_quote_is_repaired_and_payload_kept() -> None:
     sample = parse_code_sample(
         'url = "https://x/a/"\npayload = { "on": True"\n}\nrequests.put(url, json=payload)\n', 10

@@ -123,6 +123,16 @@ def test_path_level_parameters_are_merged_and_overridden() -> None:
     assert [(p.name, p.location, p.required) for p in op.parameters] == [("id", "path", True), ("q", "query", True)]
 
 
+def test_deprecated_operations() -> None:
+    """``deprecated: true`` (section 4.8.10) is read; anything else is not deprecated."""
+    document = _minimal()
+    assert Spec.from_document(copy.deepcopy(document)).operations[0].deprecated is False
+    document["paths"]["/x/{id}/"]["get"]["deprecated"] = True
+    assert Spec.from_document(copy.deepcopy(document)).operations[0].deprecated is True
+    document["paths"]["/x/{id}/"]["get"]["deprecated"] = "yes"
+    assert Spec.from_document(copy.deepcopy(document)).operations[0].deprecated is False
+
+
 @pytest.mark.parametrize("document", [[], "x", {"openapi": "2.0"}, {"info": {}}])
 def test_not_an_openapi_document(document: Any) -> None:
     with pytest.raises(SpecError):

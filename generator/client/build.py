@@ -18,8 +18,8 @@ from typing import Any
 
 import generator.client.pytypes as pytypes
 from generator.client.arguments import Argument
-from generator.client.docs import describe, readme_example
-from generator.client.ir import ClientIR, GroupIR, OperationIR
+from generator.client.docs import ASYNC_PAGE_RETURNS, PAGE_RETURNS, describe, readme_example
+from generator.client.ir import ArgumentIR, ClientIR, GroupIR, MethodIR, OperationIR, RateLimitIR, RegistryIR
 from generator.client.literals import docstring, md_cell, md_code, one_line, py_str
 from generator.client.meta import client_docstring, credentials, error_classes, identifier, readme_facts, servers
 from generator.naming import class_name, words
@@ -27,9 +27,15 @@ from generator.spec.model import Operation, Spec
 from generator.spec.rules import CREDENTIAL_SCOPES
 
 #: Keyword arguments every method has (spec names that collide get a ``_`` suffix).
-CONTROL_ARGUMENTS = ("idempotency_key", "timeout", "extra_headers")
+CONTROL_ARGUMENTS = ("idempotency_key", "timeout", "extra_headers", "extra_query", "extra_body")
 #: Method names that would shadow module-level names used in annotations.
-RESERVED_METHODS = frozenset({"models", "builtins", "datetime", "date"})
+RESERVED_METHODS = frozenset(
+    {"models", "builtins", "datetime", "date", "Headers", "Query", "Body", "SyncCursorPage", "AsyncPaginator"}
+)
+#: Parameter locations, in the order the runtime call passes them.
+LOCATIONS = ("path", "query", "header", "cookie")
+#: The properties of a page of a paginated list (``{next, previous, results}``).
+PAGE_PROPERTIES = frozenset({"next", "previous", "results"})
 #: Client attributes a group must not shadow.
 RESERVED_GROUPS = frozenset(
     {
@@ -64,8 +70,10 @@ def build_client(
     ir.servers = servers(spec)
     ir.default_region_literal = ir.servers[0].region_literal if ir.servers else "None"
     ir.errors = error_classes(spec)
-    secret = sorted({py_str(cred.parameter.lower()) for cred in ir.credentials if cred.location == "header"})
-    ir.secret_headers_literal = "frozenset({" + ", ".join(secret) + "})" if secret else "frozenset()"
+    ir.secret_headers = tuple(
+        sorted({py_str(cred.parameter.lower()) for cred in ir.credentials if cred.location == "header"})
+    )
+    ir.env_base_url_literal = py_str(f"{ir.env_prefix}_BASE_URL")
     classes = dict(component_classes) if component_classes is not None else {n: n for n in spec.schemas}
     types = pytypes.SchemaTypes(index, classes, spec.refs)
     ctx = _Context(spec, types, ir)
@@ -84,8 +92,8 @@ def build_client(
         ir.groups.append(group)
         finished.extend(group.operations)
     ir.operations = finished
-    ir.operations_registry = tuple(
-        f"{py_str(op.operation_id)}: {group.module}.{op.const_name},"
+    ir.registry = tuple(
+        RegistryIR(op.operation_id_literal, group.module, op.const_name)
         for group, op in sorted(
             ((g, o) for g in ir.groups for o in g.operations), key=lambda pair: pair[1].operation_id
         )
@@ -129,28 +137,13 @@ class _Context:
         arguments, idempotency = self.parameters(op)
         body_kind, body_required, content_type, body_args = self.body(op, {a.python_name for a in arguments})
         arguments.extend(body_args)
-        result_node, decoder = self.response(op)
-        definition = [
-            f"operation_id={py_str(op.operation_id)},",
-            f"method={py_str(op.method)},",
-            f"path={py_str(op.path)},",
-            f"decoder={decoder},",
-            f"security={_security_literal(op)},",
-        ]
-        rate_limit = self.rate_limit(op, arguments)
-        if rate_limit:
-            definition.append(f"rate_limit={rate_limit},")
-        if idempotency:
-            definition.append(f"idempotency_header={py_str(idempotency)},")
-        if body_kind != "none":
-            definition.append(f"body={py_str(body_kind)},")
-            definition.append(f"body_required={body_required},")
-            definition.append(f"content_type={py_str(content_type)},")
-        definition += _descriptor_lines(group, method_name, arguments)
-        signature, call = _signature(arguments, body_kind, idempotency, shadowed)
+        result_node, decoder_class, decoder_argument = self.response(op)
+        item = self.page_item(op)
         result_type = pytypes.render(result_node, shadowed)
         errors = [(self.error_names[r.code], r.code) for r in op.responses if r.code in self.error_names]
-        doc = describe(op, arguments, result_type, errors, idempotency)
+        args = tuple(_argument_ir(a, shadowed) for a in arguments)
+        by_location = {where: tuple(a for a in args if a.location == where) for where in LOCATIONS}
+        methods = self.methods(op, arguments, result_type, item, shadowed, errors, idempotency, method_name)
         return OperationIR(
             operation_id=op.operation_id,
             method=op.method,
@@ -159,15 +152,31 @@ class _Context:
             tag=op.tag,
             python_name=method_name,
             const_name=f"OP_{method_name.upper()}",
-            result_type=result_type,
+            operation_id_literal=py_str(op.operation_id),
+            method_literal=py_str(op.method),
+            path_literal=py_str(op.path),
+            group_literal=py_str(group),
+            python_name_literal=py_str(method_name),
             definition_type=pytypes.render(result_node),
-            definition=tuple(definition),
-            signature=tuple(signature),
-            call_args=tuple(call),
-            docstring=docstring(doc, 8),
-            raw_docstring=docstring(
-                f"Like ``{method_name}`` but returns the ``APIResponse`` (status, headers, ``parse()``).", 8
-            ),
+            decoder_class=decoder_class,
+            decoder_argument=decoder_argument,
+            security=tuple(tuple(py_str(n) for n in sorted(s.name for s in alt)) for alt in op.security),
+            rate_limit=self.rate_limit(op, arguments),
+            idempotency_literal=py_str(idempotency) if idempotency else None,
+            body_kind=body_kind,
+            body_kind_literal=py_str(body_kind),
+            body_required=body_required,
+            content_type_literal=py_str(content_type),
+            paginated=item is not None,
+            arguments=args,
+            positional=by_location["path"],
+            keywords=tuple(sorted((a for a in args if a.location != "path"), key=lambda a: not a.required)),
+            path_args=by_location["path"],
+            query_args=by_location["query"],
+            header_args=by_location["header"],
+            cookie_args=by_location["cookie"],
+            body_args=tuple(a for a in args if a.location == "body"),
+            methods=methods,
             example=readme_example(group, method_name, arguments),
             readme_summary=md_cell(op.summary or f"{op.method} {op.path}"),
             readme_group=group,
@@ -175,6 +184,58 @@ class _Context:
             needs_secondary_credentials=bool(op.security)
             and all(any(s.name != self.primary for s in alternative) for alternative in op.security),
         )
+
+    def methods(
+        self,
+        op: Operation,
+        arguments: list[Argument],
+        result_type: str,
+        item: ast.expr | None,
+        shadowed: frozenset[str],
+        errors: list[tuple[str, int]],
+        idempotency: str | None,
+        method_name: str,
+    ) -> tuple[MethodIR, MethodIR, MethodIR, MethodIR]:
+        """The sync, sync raw, async and async raw methods of ``op`` (a list of pages: ``request_page``)."""
+        raw_text = f"Like ``{method_name}`` but returns the ``APIResponse`` (status, headers, ``parse()``)."
+        raw_doc = docstring(raw_text, 8)
+        raw_type = f"APIResponse[{result_type}]"
+        sync_raw = MethodIR("def", raw_type, "request_raw", "", raw_doc)
+        async_raw = MethodIR("async def", raw_type, "request_raw", "await ", raw_doc)
+        if item is None:
+            returns = f"{result_type}: the parsed success response."
+            doc = docstring(describe(op, arguments, returns, errors, idempotency), 8)
+            return (
+                MethodIR("def", result_type, "request", "", doc),
+                sync_raw,
+                MethodIR("async def", result_type, "request", "await ", doc),
+                async_raw,
+            )
+        item_type = pytypes.render(item, shadowed)
+        sync_page = f"SyncCursorPage[{item_type}]"
+        async_page = f"AsyncPaginator[{item_type}]"
+        sync_doc = describe(op, arguments, f"{sync_page}: {PAGE_RETURNS}", errors, idempotency)
+        async_doc = describe(op, arguments, f"{async_page}: {ASYNC_PAGE_RETURNS}", errors, idempotency)
+        return (
+            MethodIR("def", sync_page, "request_page", "", docstring(sync_doc, 8)),
+            sync_raw,
+            MethodIR("def", async_page, "request_page", "", docstring(async_doc, 8)),
+            async_raw,
+        )
+
+    def page_item(self, op: Operation) -> ast.expr | None:
+        """The item type of a list answering ``{next, previous, results}`` (a GET); None for other operations."""
+        success = op.success
+        media = success.json if success is not None else None
+        if op.method != "GET" or media is None or media.schema is None:
+            return None
+        properties = self.spec.refs.properties(media.schema.pointer)
+        if not properties.keys() >= PAGE_PROPERTIES:
+            return None
+        results = self.spec.refs.unwrap(self.spec.refs.at(properties["results"]))
+        if results.get("type") != "array" and "array" not in (results.get("type") or []):
+            return None
+        return self.types.of(results.get("items", {}), for_input=False)
 
     def parameters(self, op: Operation) -> tuple[list[Argument], str | None]:
         merged = {(p.location, p.name): p for p in op.parameters}
@@ -260,37 +321,37 @@ class _Context:
             )
         return "fields", required, media.media_type, args
 
-    def response(self, op: Operation) -> tuple[ast.expr, str]:
+    def response(self, op: Operation) -> tuple[ast.expr, str, str]:
+        """The result type of ``op`` and its decoder (class as printed, argument)."""
         success = op.success
         if success is None or success.code == 204 or not success.content:
-            return ast.Constant(None), "NoContentDecoder()"
+            return ast.Constant(None), "NoContentDecoder", ""
         media = success.json
         if media is None:
-            return pytypes.name("bytes"), "BytesDecoder()"
+            return pytypes.name("bytes"), "BytesDecoder", ""
         schema = media.schema.node if media.schema else None
         node = self.types.of(schema, for_input=False)
         printed = pytypes.render(node)
         if printed == "Any":
-            return node, "JSONDecoder()"
+            return node, "JSONDecoder", ""
         if isinstance(schema, Mapping) and "$ref" in schema and printed.startswith("models."):
             cls = printed.removeprefix("models.")
             if self.types.index.is_model(cls):
-                return node, f"ModelDecoder({printed})"
-        return node, f"AdapterDecoder[{printed}]({printed})"
+                return node, "ModelDecoder", printed
+        return node, f"AdapterDecoder[{printed}]", printed
 
-    def rate_limit(self, op: Operation, args: list[Argument]) -> str | None:
+    def rate_limit(self, op: Operation, args: list[Argument]) -> RateLimitIR | None:
         limit = op.rate_limit
         if limit is None:
             return None
-        parts = [f"limit={limit.limit}", f"period={limit.period!r}", f"scope={py_str(limit.scope)}"]
         schemes = [s.name for alternative in op.security for s in alternative if s.name != self.primary]
         path_args = [a for a in args if a.location == "path"]
+        credential = path_param = None
         if limit.scope in CREDENTIAL_SCOPES and schemes:
-            parts.append(f"key_credential={py_str(schemes[0])}")
+            credential = py_str(schemes[0])
         elif limit.scope == "bot" and path_args:
-            chosen = next((a for a in path_args if "bot" in a.wire_name), path_args[0])
-            parts.append(f"key_path_param={py_str(chosen.wire_name)}")
-        return "RateLimit(" + ", ".join(parts) + ")"
+            path_param = py_str(next((a for a in path_args if "bot" in a.wire_name), path_args[0]).wire_name)
+        return RateLimitIR(limit.limit, repr(float(limit.period)), py_str(limit.scope), credential, path_param)
 
 
 def _method_name(operation_id: str, tag: str, taken: set[str]) -> str:
@@ -315,60 +376,17 @@ def _description(schema: Any) -> str:
     return str(text or "")
 
 
-def _security_literal(op: Operation) -> str:
-    alternatives = []
-    for alternative in op.security:
-        names = ", ".join(py_str(n) for n in sorted(s.name for s in alternative))
-        alternatives.append(f"({names},)" if names else "()")
-    return "(" + ", ".join(alternatives) + ("," if alternatives else "") + ")"
-
-
-def _descriptor_lines(group: str, method_name: str, args: list[Argument]) -> list[str]:
-    """The descriptor's naming data: ``client.<group>.<method_name>`` and wire name -> argument."""
-    lines = [f"group={py_str(group)},", f"method_name={py_str(method_name)},"]
-    if args:
-        lines.append("arguments=(")
-        for arg in args:
-            lines.append(
-                f"    Argument(python_name={py_str(arg.python_name)}, wire_name={py_str(arg.wire_name)}, "
-                f"location={py_str(arg.location)}, required={arg.required}),"
-            )
-        lines.append("),")
-    return lines
-
-
-def _signature(
-    args: list[Argument], body_kind: str, idempotency: str | None, shadowed: frozenset[str]
-) -> tuple[list[str], list[str]]:
-    """Parameter lines (after ``self``) and the runtime call's argument lines."""
-    lines: list[str] = []
-    for arg in args:
-        if arg.location == "path":
-            lines.append(f"{arg.python_name}: {pytypes.render(arg.type_node, shadowed)},")
-    lines.append("*,")
-    keyword = [a for a in args if a.location != "path"]
-    for arg in sorted(keyword, key=lambda a: not a.required):
-        hint = pytypes.render(arg.type_node, shadowed)
-        lines.append(
-            f"{arg.python_name}: {hint}," if arg.required else f"{arg.python_name}: {hint} | NotGiven = NOT_GIVEN,"
-        )
-    if idempotency:
-        lines.append("idempotency_key: str | NotGiven = NOT_GIVEN,")
-    lines.append("timeout: TimeoutTypes | NotGiven = NOT_GIVEN,")
-    lines.append("extra_headers: Mapping[str, str] | None = None,")
-    call: list[str] = []
-    for location in ("path", "query", "headers", "cookies"):
-        chosen = [a for a in args if a.location == location.rstrip("s") or a.location == location]
-        if chosen:
-            pairs = ", ".join(f"{py_str(a.wire_name)}: {a.python_name}" for a in chosen)
-            call.append(f"{location}={{{pairs}}},")
-    body_args = [a for a in args if a.location == "body"]
-    if body_kind == "fields":
-        call.append("body={" + ", ".join(f"{py_str(a.wire_name)}: {a.python_name}" for a in body_args) + "},")
-    elif body_kind == "value":
-        call.append(f"body={body_args[0].python_name},")
-    if idempotency:
-        call.append("idempotency_key=idempotency_key,")
-    call.append("timeout=timeout,")
-    call.append("extra_headers=extra_headers,")
-    return lines, call
+def _argument_ir(arg: Argument, shadowed: frozenset[str]) -> ArgumentIR:
+    """The method argument as printed: its hint (``| NotGiven`` and ``= NOT_GIVEN`` when optional)."""
+    hint = pytypes.render(arg.type_node, shadowed)
+    optional = arg.location != "path" and not arg.required
+    return ArgumentIR(
+        python_name=arg.python_name,
+        python_literal=py_str(arg.python_name),
+        wire_literal=py_str(arg.wire_name),
+        location=arg.location,
+        location_literal=py_str(arg.location),
+        annotation=f"{hint} | NotGiven" if optional else hint,
+        default="NOT_GIVEN" if optional else "",
+        required=arg.required,
+    )

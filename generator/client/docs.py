@@ -17,17 +17,26 @@ if TYPE_CHECKING:
     from generator.spec.model import Operation
 
 _UUID_SAMPLE = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+#: What a list method's page is (the ``Returns:`` text after its type).
+PAGE_RETURNS = (
+    "the first page (``results``, ``next``, ``previous``); iterating it yields every item of every "
+    "page, each next page fetched when the iteration reaches it (``iter_pages()`` for the pages)."
+)
+ASYNC_PAGE_RETURNS = (
+    "``await`` it for the first page, or ``async for`` over every item of every page, each next page "
+    "fetched when the iteration reaches it."
+)
 _EXAMPLE_LIMIT = 60
 
 
 def describe(
     op: Operation,
     arguments: list[Argument],
-    result_type: str,
+    returns: str,
     errors: list[tuple[str, int]],
     idempotency: str | None,
 ) -> str:
-    """The plain-text docstring of one generated method."""
+    """The plain-text docstring of one generated method; ``returns`` is its ``Returns:`` line."""
     summary = one_line(op.summary) or f"{op.method} {op.path}"
     parts = [summary if summary.endswith(".") else summary + "."]
     description = clean_text(op.description)
@@ -60,14 +69,17 @@ def describe(
             "reuses it across retries."
         )
     lines.append("    timeout: Overrides the client's timeout for this call (seconds or ``httpx.Timeout``).")
-    lines.append("    extra_headers: Extra HTTP headers sent with this call.")
+    lines.append("    extra_headers: Headers for this call, replacing those of the same name (``None`` removes one).")
+    lines.append("    extra_query: Query parameters for this call, replacing those of the same name.")
+    lines.append("    extra_body: JSON members merged over the request body.")
     parts.append("\n".join(lines))
-    parts.append(f"Returns:\n    {result_type}: the parsed success response.")
+    parts.append(f"Returns:\n    {returns}")
     raises = ["Raises:"]
     raises.extend(f"    {name}: HTTP {status}." for name, status in errors)
     raises.append("    APIStatusError: any other error status.")
     raises.append("    APIConnectionError: the request could not be sent (after retries).")
-    raises.append("    ResponseValidationError: the success response does not match the schema.")
+    raises.append("    ResponseValidationError: the success body is not JSON of the declared shape")
+    raises.append("        (with strict_responses: does not match the schema).")
     raises.append("    CredentialsError: a credential the operation needs is missing (nothing is sent).")
     parts.append("\n".join(raises))
     return "\n\n".join(parts)

@@ -16,22 +16,15 @@ from generator.client.literals import docstring, py_str, toml_str
 from generator.spec.model import Spec
 
 #: (template, target path relative to the output directory) rendered once for every package;
-#: ``{package}`` is replaced by the package name.
+#: ``{package}`` is replaced by the package name. The runtime modules that do not depend on the
+#: spec are copied, not rendered (:data:`generator.client.runtime.RUNTIME_MODULES`).
 PACKAGE_FILES: tuple[tuple[str, str], ...] = (
     ("pyproject.toml.jinja", "pyproject.toml"),
     ("README.md.jinja", "README.md"),
     ("py.typed.jinja", "{package}/py.typed"),
     ("__init__.py.jinja", "{package}/__init__.py"),
     ("_constants.py.jinja", "{package}/_constants.py"),
-    ("_types.py.jinja", "{package}/_types.py"),
-    ("_exceptions.py.jinja", "{package}/_exceptions.py"),
-    ("_logging.py.jinja", "{package}/_logging.py"),
-    ("_retry.py.jinja", "{package}/_retry.py"),
-    ("_ratelimit.py.jinja", "{package}/_ratelimit.py"),
-    ("_response.py.jinja", "{package}/_response.py"),
-    ("_operation.py.jinja", "{package}/_operation.py"),
-    ("_config.py.jinja", "{package}/_config.py"),
-    ("_base_client.py.jinja", "{package}/_base_client.py"),
+    ("_status_errors.py.jinja", "{package}/_status_errors.py"),
     ("_client.py.jinja", "{package}/_client.py"),
     ("resources/__init__.py.jinja", "{package}/resources/__init__.py"),
 )
@@ -40,13 +33,55 @@ GROUP_TEMPLATE = "resources/group.py.jinja"
 
 
 @dataclass(frozen=True)
-class OperationIR:
-    """One operation as templates need it: identifiers sanitized, literals escaped.
+class ArgumentIR:
+    """One argument of a generated method and of its descriptor.
 
-    ``signature`` holds the parameter lines after ``self`` (each ending in a comma), ``call_args``
-    the argument lines of the runtime call, ``definition`` the keyword lines of the module-level
-    ``Operation(...)`` constant (the operation's descriptor), ``docstring`` a complete escaped
-    literal.
+    ``annotation`` is the printed type hint (``| NotGiven`` included for optional keywords),
+    ``default`` the printed default (``""`` when required); the ``*_literal`` fields are escaped
+    Python literals.
+    """
+
+    python_name: str
+    python_literal: str
+    wire_literal: str
+    location: str
+    location_literal: str
+    annotation: str
+    default: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class RateLimitIR:
+    """An operation's ``x-rate-limit`` as the descriptor states it (printed literals; None: not set)."""
+
+    limit: int
+    period_literal: str
+    scope_literal: str
+    key_credential_literal: str | None = None
+    key_path_param_literal: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodIR:
+    """One of an operation's four methods (sync, sync raw, async, async raw): ``def`` or ``async def``,
+    what it returns and which runtime call it makes (``await`` or not)."""
+
+    def_keyword: str
+    returns: str
+    call: str
+    await_prefix: str
+    docstring: str
+
+
+@dataclass(frozen=True)
+class OperationIR:
+    """One operation as templates need it: names sanitized, type hints printed, literals escaped.
+
+    The method's arguments are data (:class:`ArgumentIR`): ``positional`` (path parameters in path
+    order), ``keywords`` (required first), and by location for the runtime call. The descriptor
+    (the module-level ``Operation(...)`` constant) is the ``*_literal`` fields, ``decoder_class``
+    and ``decoder_argument``, ``security`` (alternatives of scheme-name literals) and ``rate_limit``.
     """
 
     operation_id: str
@@ -56,13 +91,31 @@ class OperationIR:
     tag: str
     python_name: str
     const_name: str = ""
-    result_type: str = "None"
+    operation_id_literal: str = '""'
+    method_literal: str = '""'
+    path_literal: str = '""'
+    group_literal: str = '""'
+    python_name_literal: str = '""'
     definition_type: str = "None"
-    definition: tuple[str, ...] = ()
-    signature: tuple[str, ...] = ()
-    call_args: tuple[str, ...] = ()
-    docstring: str = '""""""'
-    raw_docstring: str = '""""""'
+    decoder_class: str = "NoContentDecoder"
+    decoder_argument: str = ""
+    security: tuple[tuple[str, ...], ...] = ()
+    rate_limit: RateLimitIR | None = None
+    idempotency_literal: str | None = None
+    body_kind: str = "none"
+    body_kind_literal: str = '"none"'
+    body_required: bool = False
+    content_type_literal: str = '"application/json"'
+    paginated: bool = False
+    arguments: tuple[ArgumentIR, ...] = ()
+    positional: tuple[ArgumentIR, ...] = ()
+    keywords: tuple[ArgumentIR, ...] = ()
+    path_args: tuple[ArgumentIR, ...] = ()
+    query_args: tuple[ArgumentIR, ...] = ()
+    header_args: tuple[ArgumentIR, ...] = ()
+    cookie_args: tuple[ArgumentIR, ...] = ()
+    body_args: tuple[ArgumentIR, ...] = ()
+    methods: tuple[MethodIR, MethodIR, MethodIR, MethodIR] | None = None
     example: str = ""
     readme_summary: str = ""
     readme_group: str = ""
@@ -124,24 +177,32 @@ class ErrorIR:
 
 @dataclass(frozen=True)
 class RetryIR:
-    """The retry policy of the runtime (``_constants.py``, ``_retry.py``, README) from ``x-retry``.
+    """The retry policy of the runtime (``RETRY_POLICY`` in ``_constants.py``, README) from ``x-retry``.
 
-    ``*_line`` fields are complete constant declarations; the other strings are printed in
-    docstrings and the README. The defaults describe a spec without ``x-retry``: no status is
-    retried (connection errors and timeouts still are).
+    ``backoff_statuses`` are retried with backoff, ``retry_after_status`` after ``Retry-After``,
+    ``delay_status`` after ``delay_seconds_literal`` seconds with a new idempotency key; the
+    strings are printed in docstrings and the README. The defaults describe a spec without
+    ``x-retry``: no status is retried (connection errors and timeouts still are).
     """
 
-    backoff_line: str = "BACKOFF_STATUSES: Final[frozenset[int]] = frozenset()"
-    retry_after_line: str = "RATE_LIMITED_STATUS: Final[int | None] = None"
-    delay_status_line: str = "BOT_POOL_STATUS: Final[int | None] = None"
-    delay_seconds_line: str = "BOT_POOL_RETRY_DELAY: Final = 0.0"
+    backoff_statuses: tuple[int, ...] = ()
     retry_after_status: int | None = None
     delay_status: int | None = None
+    delay_seconds_literal: str = "0.0"
     delay_seconds: str = ""
     delay_label: str = ""
     backoff_readme: str = "Connection errors and timeouts"
     backoff_doc: str = "Connection errors/timeouts"
     constants_doc: str = ""
+
+
+@dataclass(frozen=True)
+class RegistryIR:
+    """One entry of ``resources.OPERATIONS``: the operationId literal and where its descriptor is."""
+
+    operation_id_literal: str
+    module: str
+    const_name: str
 
 
 @dataclass
@@ -170,8 +231,9 @@ class ClientIR:
     default_region_literal: str = "None"
     errors: list[ErrorIR] = field(default_factory=list)
     retry: RetryIR = field(default_factory=RetryIR)
-    operations_registry: tuple[str, ...] = ()
-    secret_headers_literal: str = "frozenset()"
+    registry: tuple[RegistryIR, ...] = ()
+    secret_headers: tuple[str, ...] = ()
+    env_base_url_literal: str = "None"
     all_exports: tuple[str, ...] = ()
     version_toml: str = '""'
     client_docstring: str = '""""""'
@@ -184,6 +246,9 @@ class ClientIR:
     readme_default_region: str = ""
     readme_region_argument: str = ""
     readme_servers: tuple[str, ...] = ()
+    readme_lists: tuple[str, ...] = ()
+    readme_list_example: str = ""
+    readme_list_item: str = ""
 
 
 def build_ir(

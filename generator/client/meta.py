@@ -36,7 +36,18 @@ RUNTIME_ERROR_NAMES = frozenset(
 )
 #: Client constructor arguments that are not credentials.
 CLIENT_ARGUMENTS = frozenset(
-    {"self", "region", "base_url", "timeout", "max_retries", "rate_limit", "default_headers", "http_client"}
+    {
+        "self",
+        "region",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "rate_limit",
+        "strict_responses",
+        "default_headers",
+        "http_client",
+        "clock",
+    }
 )
 
 
@@ -148,12 +159,17 @@ def client_docstring(ir: ClientIR, is_async: bool) -> str:
         lines.append(f"    {cred.argument}: {cred.doc}{env}")
     lines += [
         f"    region: Server region, one of ``SERVERS`` (default {ir.default_region_literal}).",
-        "    base_url: Any other base URL (a sandbox); excludes ``region``.",
+        f"    base_url: Any other base URL (a sandbox); excludes ``region``. Default: environment variable "
+        f"``{ir.env_prefix}_BASE_URL`` when no region is given.",
         "    timeout: Seconds, or an ``httpx.Timeout`` with separate connect and read values.",
         '    max_retries: Retries after the first attempt (README, "Retries").',
-        "    rate_limit: Wait to stay within each operation's ``x-rate-limit`` (default on).",
-        "    default_headers: Headers sent with every request.",
+        "    rate_limit: Wait to stay within each operation's ``x-rate-limit``, shared by every client of the "
+        "process with the same credential and base URL (default on).",
+        "    strict_responses: Validate every response against the spec (unknown enum values refused); by "
+        'default responses are read leniently (README, "Responses").',
+        "    default_headers: Headers sent with every request (``None`` removes one of the client's).",
         f"    http_client: An ``{http}`` to use (this client does not close it).",
+        "    clock: Where time and sleeps come from (default: the system clock); tests pass a fake one.",
         "",
         "Raises:",
         "    ValueError: an unknown region, or both ``region`` and ``base_url``.",
@@ -177,3 +193,10 @@ def readme_facts(ir: ClientIR) -> None:
     ir.readme_fence = md_fence(examples)
     plain = [op for op in ir.operations if not op.needs_secondary_credentials] or ir.operations
     ir.readme_first_example = plain[0].example if plain else "None"
+    lists = [op for op in ir.operations if op.paginated]
+    ir.readme_lists = tuple(md_code(f"client.{op.readme_group}.{op.python_name}") for op in lists)
+    if lists:
+        first = next((op for op in lists if not op.needs_secondary_credentials), lists[0])
+        ir.readme_list_example = first.example
+        item = identifier(first.readme_group.rstrip("s") or "item", fallback="item")
+        ir.readme_list_item = "item" if item in ("client", "page", "asyncio", "main") else item

@@ -248,14 +248,22 @@ def _aliases(property_maps: list[tuple[str, list[str]]], warn: _Warner) -> dict[
 def check_models(source: str) -> str | None:
     """Why the models module ``source`` cannot be used (a name outside ASCII, a name defined twice
     in one class), or None when it can."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError) as exc:
-        return f"the models module does not tokenize: {exc}"
-    for token in tokens:
-        if token.type == tokenize.NAME and not token.string.isascii():
-            return f"line {token.start[0]}: the name {token.string!r} is not ASCII"
-    for node in ast.walk(ast.parse(source)):
+    tree = None
+    if source.isascii():  # no name can be outside ASCII: the tokens need not be read (unless it does not parse)
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            tree = None
+    if tree is None:
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        except (tokenize.TokenError, SyntaxError) as exc:
+            return f"the models module does not tokenize: {exc}"
+        for token in tokens:
+            if token.type == tokenize.NAME and not token.string.isascii():
+                return f"line {token.start[0]}: the name {token.string!r} is not ASCII"
+        tree = ast.parse(source)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef):
             continue
         seen: set[str] = set()

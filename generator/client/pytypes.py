@@ -42,6 +42,8 @@ INPUT_REPLACEMENTS: dict[str, str] = {
     "Base64Bytes": "bytes",
 }
 _BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
+#: The runtime's open-enum alias in model annotations (``OpenEnum[E]`` is ``E | str``; ``_models.py``).
+OPEN_ENUM = "OpenEnum"
 
 
 def name(text: str) -> ast.expr:
@@ -225,6 +227,8 @@ class SchemaTypes:
             members: list[ast.expr] = []
             if values:
                 members.append(subscript("Literal", *[ast.Constant(v) for v in values]))
+            if any(isinstance(v, str) for v in values):  # open: a value newer than the spec is a str too
+                members.append(name("str"))
             if None in schema["enum"] or "null" in type_list:
                 members.append(ast.Constant(None))
             return union(members) if members else name("Any")
@@ -274,6 +278,14 @@ class SchemaTypes:
         index = self.index
 
         class _Qualify(ast.NodeTransformer):
+            def visit_Subscript(self, sub: ast.Subscript) -> ast.AST:
+                if isinstance(sub.value, ast.Name) and sub.value.id == OPEN_ENUM:  # OpenEnum[E]: E | str
+                    member = self.visit(sub.slice)
+                    assert isinstance(member, ast.expr)
+                    return union([member, name("str")])
+                self.generic_visit(sub)
+                return sub
+
             def visit_Name(self, n: ast.Name) -> ast.AST:
                 if n.id in index.classes:
                     return name(f"models.{n.id}")

@@ -2,13 +2,15 @@
 
 Models come from datamodel-code-generator (pydantic v2, no timestamp) fed with the spec's
 ``components.schemas`` prepared by :mod:`generator.client.models_input` (ASCII names, local
-``$ref``s only); every other file comes from a Jinja template in ``templates/`` fed only by the IR
-(:mod:`generator.client.ir`), which reads the spec through its one typed model
+``$ref``s only), their enums opened and the object defaults of model fields made factories by
+:mod:`generator.client.models_output`; the runtime that does not depend on the spec is copied from
+:mod:`generator.client.runtime`; every other file comes from a Jinja template in ``templates/`` fed
+only by the IR (:mod:`generator.client.ir`), which reads the spec through its one typed model
 (:class:`~generator.spec.model.Spec`). The package is built in a temporary directory, formatted with
 the pinned ruff (no cache: nothing is written outside the temporary directory), imported once in a
 subprocess, and only then written into the output directory, replacing only what a previous run
-wrote there (:mod:`generator.client.output`). What would make the package wrong is an ``ir-*``
-error diagnostic and nothing is written: a spec the model cannot read (``$ref``, operation,
+wrote there (:mod:`generator.client.output`). What would make the package wrong is an ``ir-*`` error
+diagnostic and nothing is written: a spec the model cannot read (``$ref``, operation,
 ``x-rate-limit``, security scheme, ``x-retry``), models datamodel-code-generator refuses, rendered
 code ruff cannot format, a package that does not import.
 """
@@ -16,6 +18,7 @@ code ruff cannot format, a package that does not import.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -29,20 +32,31 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from generator import __version__
 from generator.client.build import build_client
 from generator.client.ir import GROUP_TEMPLATE, ClientIR, build_ir
-from generator.client.models_input import ModelsInput, ModelsInputError, check_models, models_input
+from generator.client.models_input import ModelsInput, ModelsInputError, models_input
+from generator.client.models_output import model_defaults, open_enums
+from generator.client.models_process import PRESTARTED, models_answer
 from generator.client.output import commit, plan_output
 from generator.client.pytypes import ModelIndex
 from generator.client.retries import retry_policy
+from generator.client.runtime import RUNTIME_DIR, RUNTIME_MODULES
 from generator.diagnostics import Diagnostics
 from generator.naming import pep440_version
-from generator.spec.document import dump_yaml
 from generator.spec.model import Spec
 from generator.spec.refs import SpecRefError
 
 PACKAGE = "recall_client"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+#: ``generator/templates`` in an installed wheel (the top-level ``templates/`` folder, packaged by
+#: pyproject.toml), else ``templates/`` of the source checkout.
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+DEFAULT_TEMPLATES = (
+    _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+)
 #: ruff settings for generated code, explicit so the output never depends on a user config; no cache.
 RUFF_ARGS = ("--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311")
+#: ``ruff check`` settings on top: RUF012 (mutable class attribute) flags model fields' defaults, which
+#: pydantic copies per instance (ruff knows it of direct ``pydantic.BaseModel`` subclasses, not of the
+#: models' runtime base class).
+RUFF_CHECK_ARGS = (*RUFF_ARGS, "--extend-ignore", "RUF012")
 #: Seconds the import check of the rendered package may take.
 IMPORT_TIMEOUT = 120
 #: Diagnostic code of each kind of :class:`~generator.spec.model.Problem` for the client.
@@ -72,8 +86,10 @@ class GenerateError(Exception):
 
 
 def spec_sha256(document: Mapping[str, Any]) -> str:
-    """sha256 of the spec's canonical YAML form (stable across whitespace-only edits)."""
-    return hashlib.sha256(dump_yaml(document).encode("utf-8")).hexdigest()
+    """sha256 of the spec's canonical JSON form: keys in document order, no whitespace, UTF-8
+    (stable across formatting-only edits and YAML/JSON spellings of the same document)."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def file_header(ir: ClientIR, comment: str = "#") -> str:
@@ -138,27 +154,37 @@ def build_files(spec: Spec, ir: ClientIR, env: Environment, staging: Path, diags
 
     Raises :class:`GenerateError` when a step fails (models, ruff, the import check).
     """
-    for path, text in render_files(spec, ir, env, diags).items():
-        target = staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
-    format_python(staging)
-    check_import(staging, ir.package)
+    checker = _start_import_check(staging.parent)  # its interpreter starts while the package is rendered
+    try:
+        for path, text in render_files(spec, ir, env, diags).items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
+        format_python(staging)
+        check_import(staging, ir.package, checker)
+    finally:
+        if checker.poll() is None:
+            checker.kill()
+            checker.communicate()
     return {p.relative_to(staging).as_posix(): p.read_bytes() for p in sorted(staging.rglob("*")) if p.is_file()}
 
 
 def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics | None = None) -> dict[str, str]:
     """Every file of the package (relative path -> text), before formatting; fills ``ir``.
 
+    The runtime modules (:mod:`generator.client.runtime`) are copied as they are, after the header.
+
     Name warnings (:mod:`generator.client.models_input`) go to ``diags``. Raises
     :class:`GenerateError` when datamodel-code-generator fails and :class:`ModelsInputError` for a
     reference it must not follow.
     """
     prepared = models_input(spec, diags if diags is not None else Diagnostics())
-    models = generate_models(spec, ir, prepared)
+    models = model_defaults(open_enums(generate_models(spec, ir, prepared), ir.package))
     build_client(ir, spec, ModelIndex.from_source(models), prepared.component_classes)
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
+    for module in RUNTIME_MODULES:
+        files[f"{ir.package}/{module}"] = header + "\n" + (RUNTIME_DIR / module).read_text(encoding="utf-8")
     for template, target in ir.files:
         files[target.format(package=ir.package)] = env.get_template(template).render(ir=ir, header=header)
     group_template = env.get_template(GROUP_TEMPLATE)
@@ -182,44 +208,28 @@ def generate_models(spec: Spec, ir: ClientIR, prepared: ModelsInput | None = Non
     """pydantic v2 models of ``components.schemas`` via datamodel-code-generator.
 
     ``prepared`` is what it reads (default: :func:`models_input` of ``spec``, warnings dropped).
-    Unknown response fields are allowed and kept (``extra="allow"``); field names are
-    snake_case with aliases; enums are ``StrEnum`` classes named after their parent. Raises
+    Every model derives from the runtime's ``_models.BaseModel`` (unknown fields kept, lenient
+    parsing); field names are snake_case with aliases; enums are ``StrEnum`` classes named after
+    their parent (opened afterwards by :func:`generator.client.models_output.open_enums`). Raises
     :class:`GenerateError` (``ir-models-failed``) when datamodel-code-generator fails or writes a
     module :func:`check_models` refuses.
-    """
-    from datamodel_code_generator import InputFileType, PythonVersion, generate
-    from datamodel_code_generator.enums import DataModelType
 
+    Run in the process :func:`generator.client.models_process.prestart_models` started, when there
+    is one (same arguments, same result), else here.
+    """
     prepared = prepared or models_input(spec, Diagnostics())
-    try:
-        result = generate(
-            prepared.document,
-            input_file_type=InputFileType.OpenAPI,
-            output_model_type=DataModelType.PydanticV2BaseModel,
-            target_python_version=PythonVersion.PY_311,
-            disable_timestamp=True,
-            snake_case_field=True,
-            extra_fields="allow",
-            use_annotated=True,
-            field_constraints=True,
-            use_schema_description=True,
-            use_field_description=True,
-            parent_scoped_naming=True,
-            use_specialized_enum=True,
-            use_standard_collections=True,
-            use_union_operator=True,
-            formatters=[],
-            custom_file_header=file_header(ir).rstrip("\n"),
-            aliases=prepared.aliases or None,
-        )
-    except Exception as exc:  # any failure of the third-party generator is a diagnostic, not a traceback
-        message = _first_lines(str(exc), _QUOTED_LINES) or type(exc).__name__
+    request = (prepared.document, ir.package, file_header(ir).rstrip("\n"), prepared.aliases or None)
+    answer = PRESTARTED.pop().run(request) if PRESTARTED else None
+    if answer is None:
+        answer = models_answer(*request)
+    if answer[0] == "failed":
+        message = _first_lines(answer[2] or "", _QUOTED_LINES) or answer[1]
         found = re.search(r"'#(/[^']*)'", message)
         line = spec.line_of(found.group(1)) if found else 0
-        raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line) from exc
-    if not isinstance(result, str):
+        raise GenerateError("ir-models-failed", f"datamodel-code-generator: {message}", line)
+    if answer[0] == "several":
         raise GenerateError("ir-models-failed", "datamodel-code-generator returned several modules; expected one")
-    problem = check_models(result)
+    result, problem = answer[1], answer[2]
     if problem is not None:
         raise GenerateError("ir-models-failed", f"datamodel-code-generator: {problem}")
     return result
@@ -233,10 +243,10 @@ def format_python(root: Path) -> None:
     once more, which must leave no violation. Raises :class:`GenerateError` (``ir-format-failed``)
     with ruff's message when a step fails (the first check may leave what ``format`` fixes).
     """
-    ruff = [sys.executable, "-m", "ruff"]
+    ruff = _ruff()
     # The Python code only: pyproject.toml carries the spec's version verbatim (RUF200 is not ours).
     only_code = ("--extend-exclude", "pyproject.toml")
-    fix = [*ruff, "check", *RUFF_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
+    fix = [*ruff, "check", *RUFF_CHECK_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
     steps = (
         ("check --fix", fix, (0, 1)),
         ("format", [*ruff, "format", *RUFF_ARGS, str(root)], (0,)),  # README examples too; --quiet hides errors
@@ -250,28 +260,60 @@ def format_python(root: Path) -> None:
             raise GenerateError("ir-format-failed", message)
 
 
+def _ruff() -> list[str]:
+    """The pinned ruff's binary (``python -m ruff`` would start an interpreter for each step)."""
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+        return [str(find_ruff_bin())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "ruff"]
+
+
 def _first_lines(text: str, count: int) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     more = f" (... {len(lines) - count} more lines)" if len(lines) > count else ""
     return " | ".join(lines[:count]) + more
 
 
-def check_import(root: Path, package: str) -> None:
-    """Import ``package`` and every module in it from ``root`` in a fresh interpreter (isolated
-    mode, no bytecode written); raises :class:`GenerateError` (``ir-import-failed``) with the
-    error's last line when it fails or takes longer than :data:`IMPORT_TIMEOUT` seconds."""
-    code = (
-        "import importlib, pkgutil, sys\n"
-        f"sys.path.insert(0, {str(root)!r})\n"
-        f"package = importlib.import_module({package!r})\n"
-        "for found in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
-        "    importlib.import_module(found.name)\n"
+#: What the import check runs: the third-party packages every generated package imports are
+#: loaded first (while the package is still being rendered), then the folder and package named on
+#: stdin, and every module in it.
+_IMPORT_CHECK = (
+    "import importlib, pkgutil, sys\n"
+    "for name in ('pydantic', 'httpx'):\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "    except ImportError:\n"
+    "        pass\n"
+    "root, name = sys.stdin.readline().rstrip('\\n').split('\\0')\n"
+    "sys.path.insert(0, root)\n"
+    "package = importlib.import_module(name)\n"
+    "for found in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+    "    importlib.import_module(found.name)\n"
+)
+
+
+def _start_import_check(cwd: Path) -> subprocess.Popen[str]:
+    """A fresh interpreter (isolated mode, no bytecode written) waiting for :func:`check_import`."""
+    command = [sys.executable, "-I", "-B", "-c", _IMPORT_CHECK]
+    return subprocess.Popen(
+        command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    command = [sys.executable, "-I", "-B", "-c", code]
+
+
+def check_import(root: Path, package: str, checker: subprocess.Popen[str] | None = None) -> None:
+    """Import ``package`` and every module in it from ``root`` in a fresh interpreter (isolated
+    mode, no bytecode written; ``checker`` when one was started, see :func:`_start_import_check`);
+    raises :class:`GenerateError` (``ir-import-failed``) with the error's last line when it fails or
+    takes longer than :data:`IMPORT_TIMEOUT` seconds."""
+    checker = checker or _start_import_check(root)
     try:
-        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=root, timeout=IMPORT_TIMEOUT)
+        _, stderr = checker.communicate(f"{root}\0{package}\n", timeout=IMPORT_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
+        checker.kill()
+        checker.communicate()
         raise GenerateError("ir-import-failed", f"importing the package took over {IMPORT_TIMEOUT} s") from exc
-    if done.returncode != 0:
-        lines = [line.strip() for line in done.stderr.replace(str(root) + "/", "").splitlines() if line.strip()]
+    if checker.returncode != 0:
+        lines = [line.strip() for line in stderr.replace(str(root) + "/", "").splitlines() if line.strip()]
         raise GenerateError("ir-import-failed", f"the generated package does not import: {lines[-1] if lines else ''}")

@@ -1,13 +1,14 @@
 """The generated client's retry policy, read from the spec's ``x-retry`` rules (errors page).
 
-The runtime (``templates/_retry.py.jinja``) retries connection errors and timeouts always, and an
-error status only as the spec's ``x-retry`` on its response says (:class:`~generator.spec.rules.RetryRule`):
+The runtime (``generator/client/runtime/_retry.py``) retries connection errors and timeouts always,
+and an error status only as the spec's ``x-retry`` on its response says
+(:class:`~generator.spec.rules.RetryRule`; ``RETRY_POLICY`` in the generated ``_constants.py``):
 
 - ``backoff``: exponential backoff (a ``Retry-After`` sent with the response wins), every such
-  status in ``BACKOFF_STATUSES``;
-- ``retry-after``: the ``Retry-After`` delay, else backoff: one status, ``RATE_LIMITED_STATUS``;
+  status in ``backoff_statuses``;
+- ``retry-after``: the ``Retry-After`` delay, else backoff: one status, ``retry_after_status``;
 - ``{delay, new-idempotency-key: true}``: a fixed delay, then a new idempotency key: one status,
-  ``BOT_POOL_STATUS`` and ``BOT_POOL_RETRY_DELAY``.
+  ``delay_status`` after ``delay_seconds``.
 
 The runtime keeps one rule per status for all operations. A rule it cannot follow (two rules for
 one status, or a rule for a status another operation declares without one; a second
@@ -77,7 +78,7 @@ def retry_policy(spec: Spec, diags: Diagnostics) -> RetryIR | None:
     by_kind: dict[str, list[int]] = {"backoff": [], "retry-after": [], "delay": []}
     for code in sorted(declared):
         by_kind[declared[code].rule.kind].append(code)
-    for kind, constant in (("retry-after", "RATE_LIMITED_STATUS"), ("delay", "BOT_POOL_STATUS")):
+    for kind, constant in (("retry-after", "retry_after_status"), ("delay", "delay_status")):
         if len(by_kind[kind]) > 1:
             statuses = ", ".join(map(str, by_kind[kind]))
             where = join_pointer(declared[by_kind[kind][1]].response.pointer, "x-retry")
@@ -99,12 +100,12 @@ def _policy(by_kind: dict[str, list[int]], declared: dict[int, _Declared]) -> Re
     after = by_kind["retry-after"][0] if by_kind["retry-after"] else None
     if after is not None:
         summary.append(f"{after} after ``Retry-After``")
-        fields.update(retry_after_status=after, retry_after_line=f"RATE_LIMITED_STATUS: Final = {after}")
+        fields.update(retry_after_status=after)
     backoff = ", ".join(map(str, by_kind["backoff"]))
     if backoff:
         summary.append("/".join(map(str, by_kind["backoff"])) + " with exponential backoff")
         fields.update(
-            backoff_line=f"BACKOFF_STATUSES: Final = frozenset({{{backoff}}})",
+            backoff_statuses=tuple(by_kind["backoff"]),
             backoff_readme=f"{backoff}, connection errors and timeouts",
             backoff_doc=f"{backoff} and connection errors/timeouts",
         )
@@ -118,8 +119,7 @@ def _policy(by_kind: dict[str, list[int]], declared: dict[int, _Declared]) -> Re
             delay_status=delay,
             delay_seconds=text,
             delay_label=" ".join(words(component)) if component else phrase(delay).lower(),
-            delay_status_line=f"BOT_POOL_STATUS: Final = {delay}",
-            delay_seconds_line=f"BOT_POOL_RETRY_DELAY: Final = {delay_seconds!r}",
+            delay_seconds_literal=repr(float(delay_seconds)),
         )
     if summary:
         paragraph = (

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +83,7 @@ class ComponentRegistry:
                 node.ref = name
                 return name
             if compatible(entry.node, node):
-                merge(entry.node, node, request=name.endswith("Request"))
+                merge(entry.node, node, request=name.endswith("Request"), body=self.body)
                 entry.families |= families
                 node.ref = name
                 return name
@@ -91,7 +92,7 @@ class ComponentRegistry:
         while (name := f"{base}Variant{_letters(suffix)}") in self.entries:
             entry = self.entries[name]
             if compatible(entry.node, node):
-                merge(entry.node, node, request=name.endswith("Request"))
+                merge(entry.node, node, request=name.endswith("Request"), body=self.body)
                 entry.families |= families
                 node.ref = name
                 return name
@@ -99,6 +100,19 @@ class ComponentRegistry:
         self.entries[name] = _Entry(node, role, set(families))
         node.ref = name
         return name
+
+    def body(self, node: Schema) -> Schema:
+        """The node that holds the structure of ``node``: its component's node once it has a name.
+
+        A property named into a component keeps only what belongs to the property (description,
+        default, nullability); its properties, ``required`` and items live on the component's
+        node, which is another object when the component was named from another page first
+        (``Bot.recordings[].status`` names ``RecordingStatus`` before ``Recording.status``).
+        """
+        if node.ref is None:
+            return node
+        entry = self.entries.get(self.resolve(node.ref))
+        return entry.node if entry is not None else node
 
     def families_of(self, node: Schema) -> set[str]:
         """Families whose keys a node's properties include (``x-recallgen-families``)."""
@@ -153,13 +167,23 @@ def compatible_leaf(a: Schema, b: Schema) -> bool:
     return not a.types or not b.types or a.types == b.types
 
 
-def merge(into: Schema, other: Schema, request: bool = False) -> None:
+def _itself(node: Schema) -> Schema:
+    return node
+
+
+def merge(into: Schema, other: Schema, request: bool = False, body: Callable[[Schema], Schema] = _itself) -> None:
     """Union ``other``'s facts into ``into`` (table facts beat sample guesses).
 
     ``request``: both describe a request body. A field is then required only if every page
     that shows it requires it (``huddle_bot_config.meeting_url`` is required on the PUT page,
     whose table has no response id to end its request rows, and optional on the POST page): a
     request another page documents must still validate. Responses take the union.
+
+    ``body`` maps a node to the node holding its structure (:meth:`ComponentRegistry.body`): a
+    property already named into a component takes the property's facts (type, format, enum,
+    nullability, description, default) itself, and its properties, ``required`` and items go
+    to the component's node, so that no row of a later page is merged into a copy that is
+    never emitted.
     """
     if other is into:
         return
@@ -178,6 +202,15 @@ def merge(into: Schema, other: Schema, request: bool = False) -> None:
         into.description = other.description
     if other.has_default and not into.has_default:
         into.default, into.has_default = other.default, True
+    _merge_structure(body(into), body(other), request, body)
+    if stronger:
+        into.origin, into.line = other.origin, other.line
+
+
+def _merge_structure(into: Schema, other: Schema, request: bool, body: Callable[[Schema], Schema]) -> None:
+    """The properties, ``required``/``optional``, items and map values of ``other`` into ``into``."""
+    if other is into:
+        return
     for name in other.optional:
         if name not in into.optional:
             into.optional.append(name)
@@ -194,18 +227,16 @@ def merge(into: Schema, other: Schema, request: bool = False) -> None:
         if key in into.properties:
             target = into.properties[key]
             if compatible_leaf(target, child):
-                merge(target, child, request)
+                merge(target, child, request, body)
         else:
             into.properties[key] = child
     if other.items is not None:
         if into.items is None:
             into.items = other.items
         elif compatible_leaf(into.items, other.items):
-            merge(into.items, other.items, request)
+            merge(into.items, other.items, request, body)
     if other.additional is not None and into.additional is None:
         into.additional = other.additional
-    if stronger:
-        into.origin, into.line = other.origin, other.line
 
 
 def resource_words(op: Operation) -> tuple[list[str], list[str]]:
@@ -341,7 +372,7 @@ def merge_families(registry: ComponentRegistry) -> None:
             continue
         canonical = registry.entries[names[0]]
         for name in names[1:]:
-            merge(canonical.node, registry.entries[name].node)
+            merge(canonical.node, registry.entries[name].node, body=registry.body)
         registry.entries[target] = canonical
         canonical.node.ref = target
         for name in names:

@@ -38,12 +38,25 @@ class Parameter:
     line: int = 0
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where a table row's facts went: the row's line, the tree (``request``, ``response`` or
+    ``error``), the node's path from the body's root (``"[]"`` steps into array items) and whether
+    the row belongs to the table's request block (:func:`generator.normalize.rows.request_block_end`)."""
+
+    line: int
+    kind: str
+    path: tuple[str, ...]
+    request_row: bool
+
+
 @dataclass
 class Operation:
     """One operation reconciled from one page, before components are named.
 
     ``method`` is lower-case; ``response`` is None for empty bodies (``status`` 204);
-    ``list_kind`` is ``"array"``, ``"paginated"`` or ``""``.
+    ``list_kind`` is ``"array"``, ``"paginated"`` or ``""``. ``placements`` lists the schema
+    nodes the page's table rows were placed at (path and query parameters aside).
     """
 
     page: DocPage
@@ -63,6 +76,7 @@ class Operation:
     list_kind: str = ""
     rate_limit: RateLimit | None = None
     line: int = 0
+    placements: list[Placement] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:

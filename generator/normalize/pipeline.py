@@ -2,11 +2,14 @@
 
 ``normalize(inputs, overlay)`` reads every page, reconciles each into an operation, settles
 pages that describe the same operation, names components, applies the overlay and returns the
-document with the run's diagnostics. It never raises on bad input.
+document with the run's diagnostics. It never raises on bad input. Reading and reconciling are
+per page and run on every core (:mod:`generator.normalize.parallel`); the rest is serial.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -22,6 +25,7 @@ from generator.normalize.examples import addressable, conform, repair_examples
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
 from generator.normalize.operations import build_operation, field_names
 from generator.normalize.pages import DocPage, read_page
+from generator.normalize.parallel import map_pages
 from generator.normalize.schema import Schema
 from generator.spec.overlay import Overlay, apply_overlay
 
@@ -105,13 +109,29 @@ def read_pages(files: list[Path], diags: Diagnostics, roots: dict[Path, Path] | 
     ``roots`` maps a file to its input root (see :func:`discover_roots`); a file without one
     is named after its own folder.
     """
-    pages = []
-    for path in files:
-        root = (roots or {}).get(path, path.parent)
-        page = read_page(path, diags, display=display_path(path), source=source_name(path, root))
-        if page is not None:
-            pages.append(page)
-    return pages
+    tasks = [(path, display_path(path), source_name(path, (roots or {}).get(path, path.parent))) for path in files]
+    return [page for page in map_pages(_read_one, tasks, diags) if page is not None]
+
+
+def _read_one(task: tuple[Path, str, str], diags: Diagnostics) -> DocPage | None:
+    path, display, source = task
+    return read_page(path, diags, display=display, source=source)
+
+
+def build_operations(pages: list[DocPage], diags: Diagnostics) -> list[Operation]:
+    """Every page's operation (pages that yield none left out), reconciled on every core
+    (:mod:`generator.normalize.parallel`); the field names of all pages restore sample keys."""
+    vocabulary = field_names(pages)
+    built = map_pages(functools.partial(_build_detached, vocabulary=vocabulary), pages, diags)
+    return [Operation(page=page, **state) for page, state in zip(pages, built, strict=True) if state is not None]
+
+
+def _build_detached(page: DocPage, diags: Diagnostics, vocabulary: frozenset[str]) -> dict[str, Any] | None:
+    """The fields of ``page``'s operation but the page itself (a worker sends them back without it)."""
+    op = build_operation(page, diags, vocabulary)
+    if op is None:
+        return None
+    return {f.name: getattr(op, f.name) for f in dataclasses.fields(op) if f.name != "page"}
 
 
 def normalize(
@@ -154,8 +174,7 @@ def normalize_pages(
     With ``require_operations``, pages that yield no operation at all are a ``no-operations``
     error (:func:`normalize` checks each input instead).
     """
-    vocabulary = field_names(pages)
-    operations = [op for op in (build_operation(page, diags, vocabulary) for page in pages) if op is not None]
+    operations = build_operations(pages, diags)
     facts = read_api_facts(pages, diags)
     productive = {op.page.path for op in operations} | set(facts.stated.values())
     if require_operations and pages and not operations:

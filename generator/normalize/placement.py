@@ -150,21 +150,31 @@ def _apply_type(node: Schema, typed: Schema) -> None:
 
 
 def _apply_default(node: Schema, facts: DescriptionFacts) -> None:
-    """The description, and a ``Default:`` as the schema default when a model can use it."""
+    """The description, and a ``Default:`` as the schema default when it fits the node.
+
+    Object and array defaults are defaults like any other (``meeting_metadata``: ``Default: {}``,
+    ``retention``: ``Default: {'type': 'timed', 'hours': 168}``). A default that does not fit the
+    node's schema (a row typed ``string`` that no sample shows as an object) stays readable in the
+    description.
+    """
     node.description = facts.text
     if not facts.has_default:
         return
     value = facts.default
-    if default_fits(node, value) and not (isinstance(value, dict) and (value or node.properties)):
+    if default_fits(node, value):
         node.default, node.has_default = value, True
-    else:  # an object default cannot be a model default: keep it readable in the text
+    else:
         node.description = f"{facts.text} Default: {facts.default_text}".strip()
 
 
 def default_fits(node: Schema, value: object) -> bool:
-    """True when a ``Default:`` value has the node's JSON type (so the spec stays valid)."""
+    """True when a ``Default:`` value fits the node (so the spec stays valid): its JSON type, the
+    enum, and for an object the types of the properties it names and the required ones; the items
+    of an array."""
     if value is None:
         return node.nullable
+    if node.enum is not None and value not in node.enum:
+        return False
     if not node.types:
         return True
     kind = node.types[0]
@@ -176,7 +186,19 @@ def default_fits(node: Schema, value: object) -> bool:
         "object": isinstance(value, dict),
         "array": isinstance(value, list),
     }
-    return checks.get(kind, False)
+    if not checks.get(kind, False):
+        return False
+    if isinstance(value, dict):
+        if node.additional is not None and any(
+            not default_fits(node.additional, v) for k, v in value.items() if k not in node.properties
+        ):
+            return False
+        return all(name in value for name in node.required) and all(
+            default_fits(node.properties[k], v) for k, v in value.items() if k in node.properties
+        )
+    if isinstance(value, list) and node.items is not None:
+        return all(default_fits(node.items, item) for item in value)
+    return True
 
 
 def set_enum(node: Schema, values: list[str]) -> Schema | None:

@@ -12,7 +12,7 @@ import keyword
 import re
 
 from generator.diagnostics import Diagnostics
-from generator.normalize.operation import PATH_PARAM, Operation, Parameter
+from generator.normalize.operation import PATH_PARAM, Operation, Parameter, Placement
 from generator.normalize.placement import (
     NameIndex,
     Path,
@@ -221,6 +221,7 @@ def _apply(
     info: RowFacts,
     diags: Diagnostics,
     request_row: bool = False,
+    prefix: Path = (),
 ) -> None:
     """Put a row's facts on the node at ``where`` and its ``Required`` cell on the parent.
 
@@ -229,8 +230,10 @@ def _apply(
     field comes back) but ``No`` says nothing of the response. A response row's ``Required``
     never reaches the request tree (a field only the payload shows keeps its other facts). An
     explicit ``No`` is recorded (``Schema.optional``) so that no other page or inference makes
-    the field required.
+    the field required. ``prefix`` is the path of ``tree`` in the body (the items of a list
+    response), recorded with ``where`` in ``op.placements``.
     """
+    op.placements.append(Placement(info.row.line, kind, (*prefix, *where), request_row))
     node = node_at(tree, where)
     apply_row(node, info)
     _place_enum_if_any(op, node, info, diags)
@@ -284,9 +287,9 @@ def _place_leftovers(op: Operation, unplaced: list[tuple[RowFacts, bool]], diags
     for info, in_request_block in unplaced:
         name = info.row.name
         for target_kind in _leftover_targets(op, in_request_block):
-            tree = _leftover_tree(op, target_kind, info.row.line)
+            tree, prefix = _leftover_tree(op, target_kind, info.row.line)
             tree.properties[name] = info.type.clone() if info.type is not None else Schema()
-            _apply(op, target_kind, tree, (name,), info, diags, request_row=in_request_block)
+            _apply(op, target_kind, tree, (name,), info, diags, request_row=in_request_block, prefix=prefix)
     line = unplaced[0][0].row.line
     if op.page.response is not None and op.page.response.value is not None:
         diags.info(page.path, line, "row-unplaced", f"rows not in the samples, placed by row order: {', '.join(names)}")
@@ -331,21 +334,22 @@ def _top_level_keys(tree: Schema | None) -> set[str]:
     return set(tree.properties)
 
 
-def _leftover_tree(op: Operation, kind: str, line: int) -> Schema:
-    """The object that takes rows no sample shows: the body, or the list items of a response."""
+def _leftover_tree(op: Operation, kind: str, line: int) -> tuple[Schema, Path]:
+    """The object that takes rows no sample shows, and its path in the body: the body, or the
+    list items of a response."""
     if kind == "request":
         if op.request is None:
             op.request = Schema(types=["object"], origin="table", line=line)
-        return op.request
+        return op.request, ()
     if op.response is None:
         op.response = Schema(types=["object"], origin="table", line=line)
     tree = op.response
     if op.list_kind == "array" and tree.items is not None:
-        return tree.items
+        return tree.items, ("[]",)
     if op.list_kind == "paginated":
         results = tree.properties["results"]
-        return results.items if results.items is not None else tree
-    return tree
+        return (results.items, ("results", "[]")) if results.items is not None else (tree, ())
+    return tree, ()
 
 
 def _leftover_targets(op: Operation, in_request_block: bool) -> tuple[str, ...]:

@@ -204,6 +204,12 @@ def _pairs_enum(text: str) -> tuple[list[str], str, str] | None:
     return [k for k, _ in parsed[0]], parsed[1], "pairs"
 
 
+#: The most words an enum label of the corpus has, its trailing keys included, is 6 (``processing -
+#: Processing ... deleted``); ``calendar_events_bot_create``'s ``bot_config`` describes its fields
+#: as ``name - sentence.`` pairs, 10 words each.
+_LABEL_WORDS = 8
+
+
 def _parse_pairs(text: str) -> tuple[list[tuple[str, str]], str] | None:
     tokens = text.split()
     key_positions = [i for i in range(len(tokens) - 1) if tokens[i + 1] == "-" and _KEY.match(tokens[i])]
@@ -214,8 +220,8 @@ def _parse_pairs(text: str) -> tuple[list[tuple[str, str]], str] | None:
     for n, pos in enumerate(key_positions):
         end = key_positions[n + 1] if n + 1 < len(key_positions) else len(tokens)
         label = " ".join(tokens[pos + 2 : end])
-        if not label:
-            return None
+        if not label or (n + 1 < len(key_positions) and label.endswith(".")) or len(label.split()) > _LABEL_WORDS:
+            return None  # a sentence, not a label: "meeting_url - automatically populated from ... ."
         pairs.append((tokens[pos], label))
     prose = " ".join(tokens[: key_positions[0]])
     if prose and not prose.endswith((".", ":", ")")):

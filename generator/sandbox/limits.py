@@ -2,8 +2,10 @@
 
 Each operation's ``x-rate-limit: {limit, period, scope}`` (read once by the spec model into a
 :class:`generator.spec.rules.RateLimit`; a malformed one refuses the spec at start-up) is enforced
-with a sliding window: a request is admitted when fewer than ``limit`` admitted requests of the
-same bucket fall within the last ``period`` seconds. A refused request gets 429 with ``Retry-After: <seconds>`` (errors
+with a sliding window, the one the generated client follows too
+(:class:`generator.client.runtime._window.SlidingWindow`: at most ``limit`` requests in any
+``period`` seconds; a request counts from its arrival until ``period`` seconds later). A refused
+request gets 429 with ``Retry-After: <seconds>`` (errors
 page: "Retry after the duration specified in the returned Retry-After header"), the whole
 seconds until the oldest request leaves the window (at least 1). The limit is checked after
 authentication (a 401 never counts) and before validation (a malformed request counts, as it
@@ -26,10 +28,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
+from generator.client.runtime._window import SlidingWindow
 from generator.spec.rules import CREDENTIAL_SCOPES, DEFAULT_SCOPE
 
 #: A source of monotonic time in seconds.
@@ -52,14 +54,13 @@ class RateLimiter:
 
     def __init__(self, clock: Clock = time.monotonic) -> None:
         self._clock = clock
-        self._hits: dict[Hashable, deque[float]] = {}
-        self._periods: dict[Hashable, float] = {}
+        self._windows: dict[Hashable, SlidingWindow] = {}
         self._lock = threading.Lock()
         self._next_sweep = clock() + SWEEP_SECONDS
 
     def __len__(self) -> int:
         """The number of buckets kept."""
-        return len(self._hits)
+        return len(self._windows)
 
     def hit(self, bucket: Hashable, limit: int, period: float) -> Decision:
         """Count one request against ``bucket`` unless ``limit`` requests already fall in ``period`` s.
@@ -70,21 +71,18 @@ class RateLimiter:
         with self._lock:
             if now >= self._next_sweep:
                 self._sweep(now)
-            self._periods[bucket] = period
-            window = self._hits.setdefault(bucket, deque())
-            while window and window[0] <= now - period:
-                window.popleft()
-            if len(window) >= limit:
-                wait = window[0] + period - now
+            window = self._windows.get(bucket)
+            if window is None or (window.limit, window.period) != (limit, period):
+                window = self._windows[bucket] = SlidingWindow(limit, period)
+            wait = window.admit(now)
+            if wait > 0:
                 return Decision(False, 0, max(1, math.ceil(wait)))
-            window.append(now)
             return Decision(True, limit - len(window))
 
     def _sweep(self, now: float) -> None:
         self._next_sweep = now + SWEEP_SECONDS
-        for bucket in [b for b, w in self._hits.items() if not w or w[-1] <= now - self._periods[b]]:
-            del self._hits[bucket]
-            del self._periods[bucket]
+        for bucket in [b for b, w in self._windows.items() if w.idle(now)]:
+            del self._windows[bucket]
 
 
 def subject_for(scope: str, api_key: str, tokens: Mapping[str, str], path_params: Mapping[str, str]) -> Hashable:

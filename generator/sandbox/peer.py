@@ -1,6 +1,9 @@
 """``make conformance-peer``: Schemathesis, an independent judge, against a sandbox serving the spec.
 
-``python -m generator.sandbox.peer [--spec spec/openapi.yaml] [--max-examples 5] [--seed 1]``
+``python -m generator.sandbox.peer [--spec spec/openapi.yaml] [--max-examples 5] [--seed 1] [--st PATH]``
+
+Schemathesis is not a dependency of the project: ``make conformance-peer`` (and the benchmarks)
+install it, pinned, into its own virtual environment, ``build/peers/schemathesis``.
 
 1. starts the sandbox on a free loopback port (in memory, ``check_responses`` on, so a body that
    fails its own schema becomes a 500 that ``not_a_server_error`` reports);
@@ -39,17 +42,29 @@ def write_config(path: Path, pins: dict[str, dict[str, str]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+#: Where ``make conformance-peer`` and the benchmarks install Schemathesis (its own virtual
+#: environment: it is not a dependency of the project).
+PEER_ST = Path(__file__).resolve().parents[2] / "build" / "peers" / "schemathesis" / "bin" / "st"
+
+
+def _find_st() -> str | None:
+    if PEER_ST.exists():
+        return str(PEER_ST)
+    return shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the judge; returns Schemathesis' exit code (2 when it is not installed)."""
     parser = argparse.ArgumentParser(prog="python -m generator.sandbox.peer", description=__doc__.split("\n")[0])
     parser.add_argument("--spec", type=Path, default=Path("spec/openapi.yaml"))
     parser.add_argument("--max-examples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--st", type=Path, default=None, help="Schemathesis' `st` (default: build/peers, then PATH)")
     parser.add_argument("extra", nargs="*", help="more `st run` arguments (after --)")
     args = parser.parse_args(argv)
-    st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+    st = str(args.st.resolve()) if args.st is not None else _find_st()
     if st is None:
-        print("conformance-peer: `st` (schemathesis) is not installed: pip install -e '.[dev]'", file=sys.stderr)
+        print("conformance-peer: no `st` (schemathesis): make conformance-peer installs it", file=sys.stderr)
         return 2
     running = start_sandbox(args.spec, SandboxConfig(check_responses=True))
     try:

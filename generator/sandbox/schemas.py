@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from generator.sandbox.checks import Checks
+from generator.spec.checks import Checks
 from generator.spec.refs import Refs, join_pointer
 
 _SYNTH_DEPTH = 12
@@ -31,7 +31,7 @@ class Shaper:
     def __init__(self, refs: Refs) -> None:
         self.refs = refs
         self.checks = Checks(refs)
-        #: ``is_valid(instance, pointer)``: the compiled check (:mod:`generator.sandbox.checks`).
+        #: ``is_valid(instance, pointer)``: the compiled check (:mod:`generator.spec.checks`).
         self.is_valid = self.checks.is_valid
         self._fallbacks: dict[str, Any] = {}
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.sandbox.bounds import OutOfBounds, RequestLimits, check_number_text, parse_json
-from generator.sandbox.checks import Checks
 from generator.sandbox.spec import schema_of
+from generator.spec.checks import Checks
 from generator.spec.model import Operation, Parameter
 from generator.spec.refs import Refs, join_pointer
 
@@ -112,7 +112,7 @@ def validate_request(
     """Coerce and validate everything the operation declares; raises :class:`RequestInvalid` or
     :class:`~generator.sandbox.bounds.OutOfBounds` (400 or 413).
 
-    ``checks`` validates the spec's schemas (:class:`~generator.sandbox.checks.Checks`, or the
+    ``checks`` validates the spec's schemas (:class:`~generator.spec.checks.Checks`, or the
     :class:`~generator.spec.refs.Refs` to validate with ``jsonschema`` alone); ``query`` maps
     names to all their values; ``headers`` has lower-cased names; ``limits`` (default
     :class:`RequestLimits`) bounds sizes.

@@ -18,6 +18,8 @@ unquoted integer key such as the status code ``200`` becomes ``"200"``) and appe
 
 from __future__ import annotations
 
+import gc
+import io
 import os
 import re
 import tempfile
@@ -174,12 +176,129 @@ def check_limits(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NOD
             finished(size, height, line)
 
 
+class _Unusual(Exception):
+    """The text leaves the subset :func:`_load_plain` builds in one pass (the careful path decides)."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+def _plain_scalar(value: str, cache: dict[str, Any], resolver: _Loader) -> Any:
+    """The value of a plain (unquoted, untagged) scalar, as :class:`_Loader` constructs it."""
+    tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == _STR_TAG:
+        result: Any = value
+    elif tag in _SCALAR_TAGS:  # the same constructors, number bounds included
+        result = _Loader.yaml_constructors[tag](resolver, yaml.ScalarNode(tag, value))
+    else:  # a merge key (<<), a value key (=): the careful path says what they mean
+        raise _Unusual
+    cache[value] = result
+    return result
+
+
+def _load_plain(text: str, max_depth: int, max_nodes: int) -> Any:
+    """Build the document from libyaml's events in one pass, for the texts specs are made of: no
+    anchors, aliases or explicit tags, string (or integer) keys each once, no lone surrogates,
+    within ``max_depth`` and ``max_nodes``. Anything else raises :class:`_Unusual` (so does
+    malformed YAML); the result is then exactly what :class:`_Loader` builds.
+    """
+    parser = _CLoader(text)
+    resolver = _Loader("")
+    cache: dict[str, Any] = {}
+    stack: list[Any] = []  # open collections: dict or list
+    keys: list[Any] = []  # per open mapping: the key waiting for its value (_NO_KEY: none)
+    nodes = 0
+    documents = 0
+    root: Any = None
+    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    try:
+        while True:
+            event = parser.get_event()  # type: ignore[no-untyped-call]
+            kind = event.__class__
+            if kind is scalar:
+                if event.anchor is not None or event.tag not in (None, "!"):
+                    raise _Unusual
+                value: Any = event.value
+                if not value.isascii() and _SURROGATE.search(value):
+                    raise _Unusual
+                if event.implicit[0]:
+                    value = cache[value] if value in cache else _plain_scalar(value, cache, resolver)
+                nodes += 1
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag not in (None, "!") or len(stack) >= max_depth:
+                    raise _Unusual
+                nodes += 1
+                value = {} if kind is mapping_start else []
+            elif kind is mapping_end or kind is sequence_end:  # placed when it started
+                stack.pop()
+                keys.pop()
+                continue
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return root
+            elif kind is yaml.AliasEvent:
+                raise _Unusual
+            else:  # stream start, document end
+                continue
+            if nodes > max_nodes:
+                raise _Unusual
+            if not stack:
+                root = value
+            elif keys[-1] is _NO_KEY:  # a sequence item
+                stack[-1].append(value)
+            elif keys[-1] is _KEY_NEXT:  # this node is a key
+                if type(value) is not str:
+                    if type(value) is not int:
+                        raise _Unusual
+                    value = str(value)
+                if value in stack[-1]:
+                    raise _Unusual
+                keys[-1] = value
+            else:
+                stack[-1][keys[-1]] = value
+                keys[-1] = _KEY_NEXT
+            if kind is mapping_start:
+                stack.append(value)
+                keys.append(_KEY_NEXT)
+            elif kind is sequence_start:
+                stack.append(value)
+                keys.append(_NO_KEY)
+    except yaml.YAMLError:
+        raise _Unusual from None
+    finally:
+        parser.dispose()
+        resolver.dispose()
+
+
+_NO_KEY = object()
+_KEY_NEXT = object()
+
+
 def load_yaml_text(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
     """Parse one YAML (or JSON) document within the limits of :func:`check_limits`.
 
     Returns plain JSON-compatible data (dict, list, str, int, float, bool, None). Raises
     ``yaml.YAMLError`` (:class:`LimitError` for a refused text) on any failure.
+
+    Specs are read in one pass over libyaml's events (:func:`_load_plain`); a text outside that
+    subset (anchors, tags, merge keys, an error of any kind) is scanned by :func:`check_limits` and
+    then constructed by :class:`_Loader`, which gives the same data for texts both read.
     """
+    try:
+        return _load_plain(text, max_depth, max_nodes)
+    except _Unusual:
+        pass
+    return _load_careful(text, max_depth, max_nodes)
+
+
+def _load_careful(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
+    """:func:`load_yaml_text` by the general path: :func:`check_limits`, then :class:`_Loader`."""
     check_limits(text, max_depth, max_nodes)
     loader = _Loader(text)
     try:
@@ -267,9 +386,94 @@ def _str_presenter(dumper: yaml.CSafeDumper, data: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_presenter)
 
 
+_DUMP_OPTIONS: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 1_000_000, "indent": 2}
+
+
 def dump_yaml(document: Any) -> str:
-    """Deterministic YAML text of ``document``."""
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000, indent=2)
+    """Deterministic YAML text of ``document``.
+
+    JSON-compatible data is written as a stream of events straight into libyaml's emitter
+    (:class:`_EventWriter`): the events the safe representer, :func:`_str_presenter` and the
+    serializer would give, without building the node tree (memory stays flat) and with each
+    scalar's implicit-tag test asked once per distinct text. Other data goes through
+    ``yaml.dump``. Both write the same text (tested).
+    """
+    try:
+        return _EventWriter().dump(document)
+    except _Unusual:
+        text: str = yaml.dump(document, Dumper=_Dumper, **_DUMP_OPTIONS)
+        return text
+
+
+_TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
+
+
+class _EventWriter:
+    """One :func:`dump_yaml` call: emitter, the implicit flags of the scalars met so far."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+        self.dumper = _Dumper(self.stream, default_flow_style=False, **_DUMP_OPTIONS)
+        self.implicit: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+    def dump(self, document: Any) -> str:
+        emit = self.dumper.emit
+        try:
+            emit(yaml.StreamStartEvent())
+            emit(yaml.DocumentStartEvent(explicit=False))
+            self.write(document)
+            emit(yaml.DocumentEndEvent(explicit=False))
+            emit(yaml.StreamEndEvent())
+        finally:
+            self.dumper.dispose()
+        return self.stream.getvalue()
+
+    def scalar(self, tag: str, text: str, style: str | None = None) -> None:
+        """A scalar: plain when its text reads back as ``tag`` (the serializer's test), else quoted."""
+        flags = self.implicit.get((text, tag))
+        if flags is None:
+            detected = self.dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+            flags = self.implicit[(text, tag)] = (detected == tag, tag == _STR)
+        self.dumper.emit(yaml.ScalarEvent(None, tag, flags, text, style=style))
+
+    def write(self, data: Any) -> None:
+        kind = type(data)
+        if kind is str:
+            self.scalar(_STR, data, "|" if "\n" in data else None)
+        elif kind is dict:
+            self.dumper.emit(yaml.MappingStartEvent(None, _TAG + "map", True, flow_style=False))
+            for key, value in data.items():
+                self.write(key)
+                self.write(value)
+            self.dumper.emit(yaml.MappingEndEvent())
+        elif kind is list:
+            self.dumper.emit(yaml.SequenceStartEvent(None, _TAG + "seq", True, flow_style=False))
+            for item in data:
+                self.write(item)
+            self.dumper.emit(yaml.SequenceEndEvent())
+        elif kind is bool:
+            self.scalar(_TAG + "bool", "true" if data else "false")
+        elif data is None:
+            self.scalar(_TAG + "null", "null")
+        elif kind is int:
+            self.scalar(_TAG + "int", str(data))
+        elif kind is float:
+            self.scalar(_TAG + "float", _float_text(data))
+        else:
+            raise _Unusual
+
+
+def _float_text(data: float) -> str:
+    """``SafeRepresenter.represent_float``'s text."""
+    if data != data:
+        return ".nan"
+    if data == float("inf"):
+        return ".inf"
+    if data == float("-inf"):
+        return "-.inf"
+    value = repr(data).lower()
+    return value.replace("e", ".0e", 1) if "." not in value and "e" in value else value
 
 
 def _umask() -> int:
@@ -297,22 +501,99 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def validate_document(document: dict[str, Any], name: str, diags: Diagnostics, limit: int = 20) -> bool:
-    """Validate against OpenAPI 3.1 (openapi-spec-validator); each error is a ``spec-invalid`` error.
+    """Validate against OpenAPI 3.1 (openapi-spec-validator's checks in linear time,
+    :mod:`generator.spec.validation`); each error is a ``spec-invalid`` error.
 
     Only for documents whose ``$ref``s are all local (the normalizer's output): the validator
     follows references itself.
     """
-    from openapi_spec_validator import OpenAPIV31SpecValidator  # slow to import; only when validating
+    return _report_errors(validation_errors(document, (0, 1)), name, diags, limit)
 
-    errors = 0
-    for error in OpenAPIV31SpecValidator(document).iter_errors():
-        errors += 1
-        if errors <= limit:
+
+def validation_errors(document: dict[str, Any], parts: tuple[int, ...]) -> list[tuple[str, str]]:
+    """``(where, message)`` of each validation error of the passes ``parts`` (0: the document
+    against the OpenAPI 3.1 schema, 1: the keyword checks; both, in that order, are the validator's
+    errors in its order)."""
+    from generator.spec.validation import SpecValidator  # slow to import; only when validating
+
+    validator = SpecValidator(document)
+    out = []
+    for part in parts:
+        for error in validator.part_errors(part):
             where = "/".join(str(p) for p in getattr(error, "absolute_path", []) or [])
-            diags.error(name, 0, "spec-invalid", f"{where or '<root>'}: {error.message}")
-    if errors > limit:
-        diags.error(name, 0, "spec-invalid", f"... and {errors - limit} more validation errors")
-    return errors == 0
+            out.append((where, error.message))
+    return out
+
+
+def _report_errors(errors: list[tuple[str, str]], name: str, diags: Diagnostics, limit: int = 20) -> bool:
+    for where, message in errors[:limit]:
+        diags.error(name, 0, "spec-invalid", f"{where or '<root>'}: {message}")
+    if len(errors) > limit:
+        diags.error(name, 0, "spec-invalid", f"... and {len(errors) - limit} more validation errors")
+    return not errors
+
+
+#: Paths from which :func:`dump_validated` validates in two other processes while it writes the
+#: YAML, and up to which: the validator reads every node, so a forked child ends up with its own
+#: copy of the document (reference counts are written), which costs more memory than the overlap
+#: saves time.
+PARALLEL_VALIDATION_PATHS = range(20, 1000)
+_VALIDATING: list[Any] = []
+
+
+def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> str | None:
+    """The YAML text of ``document`` (:func:`dump_yaml`), or None when :func:`validate_document`
+    finds it invalid (its ``spec-invalid`` errors are in ``diags``).
+
+    A document of :data:`PARALLEL_VALIDATION_PATHS` paths is validated in two forked processes,
+    one per pass of the validator (:func:`validation_errors`; they inherit the document, only the
+    errors come back), while this one writes the text.
+    """
+    paths = document.get("paths")
+    if not isinstance(paths, dict) or len(paths) not in PARALLEL_VALIDATION_PATHS or os.cpu_count() == 1:
+        return dump_yaml(document) if validate_document(document, name, diags) else None
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork here
+        return dump_yaml(document) if validate_document(document, name, diags) else None
+    import generator.spec.validation  # noqa: F401 (imported once, here, for both children)
+
+    children = []
+    gc.freeze()  # the children's collector never walks (and so never copies) the inherited document
+    try:
+        for part in (0, 1):
+            receive, send = context.Pipe(duplex=False)
+            _VALIDATING[:] = [document, part, send]
+            child = context.Process(target=_validate_child, daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive))
+    finally:
+        gc.unfreeze()
+        _VALIDATING.clear()
+    text = dump_yaml(document)
+    errors: list[tuple[str, str]] = []
+    failed = False
+    for child, receive in children:
+        try:
+            errors += receive.recv()
+        except (EOFError, OSError):  # the child died: validated here below
+            failed = True
+        finally:
+            receive.close()
+            child.join()
+    if failed:
+        errors = validation_errors(document, (0, 1))
+    return text if _report_errors(errors, name, diags) else None
+
+
+def _validate_child() -> None:
+    """In a forked process: one pass of the validator over the inherited document, its errors sent back."""
+    document, part, send = _VALIDATING
+    send.send(validation_errors(document, (part,)))
+    send.close()
 
 
 def load_document(path: Path, diags: Diagnostics) -> dict[str, Any] | None:

@@ -179,7 +179,8 @@ class Server:
 @dataclass(frozen=True)
 class Operation:
     """One operation. ``security`` lists alternatives (any one suffices), each a tuple of schemes
-    that must all be sent (section 4.8.30); ``()`` means no credentials."""
+    that must all be sent (section 4.8.30); ``()`` means no credentials. ``deprecated`` is True only
+    for ``deprecated: true``."""
 
     operation_id: str
     method: str
@@ -194,6 +195,7 @@ class Operation:
     security: tuple[tuple[SecurityScheme, ...], ...] = ()
     rate_limit: RateLimit | None = None
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    deprecated: bool = False
 
     @property
     def tag(self) -> str:
@@ -541,6 +543,7 @@ class _Reader:
             security=security,
             rate_limit=rate_limit,
             extensions={k: v for k, v in op.items() if isinstance(k, str) and k.startswith("x-")},
+            deprecated=op.get("deprecated") is True,
         )
 
     def _parameter(self, pointer: str) -> Parameter:

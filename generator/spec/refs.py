@@ -17,13 +17,15 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
+if TYPE_CHECKING:  # jsonschema and referencing are imported when a validator or a resolver is needed
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry
+    from referencing._core import Resolver
+
+    from generator.spec.checks import Checks
 
 #: Base URI under which the whole OpenAPI document is registered.
 SPEC_URI = "urn:recallgen:spec"
@@ -35,16 +37,39 @@ MAX_CHAIN = 64
 #: RFC 3986 section 3 ``URI``: a scheme, ``:``, then only allowed or percent-encoded characters.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
 
-#: Every format jsonschema can check here (uuid, date-time, email, ...) plus ``uri``, which it
-#: only checks with the optional ``rfc3987`` package; Schemathesis checks it on responses.
-FORMAT_CHECKER = FormatChecker()
-
 
 def _is_uri(instance: object) -> bool:
     return not isinstance(instance, str) or _URI.fullmatch(instance) is not None
 
 
-FORMAT_CHECKER.checks("uri")(_is_uri)
+_FORMAT_CHECKER: list[FormatChecker] = []
+
+
+def _checker() -> FormatChecker:
+    """The one format checker, made when first used (importing jsonschema is slow)."""
+    if not _FORMAT_CHECKER:
+        from jsonschema import FormatChecker
+
+        checker = FormatChecker()
+        checker.checks("uri")(_is_uri)
+        _FORMAT_CHECKER.append(checker)
+    return _FORMAT_CHECKER[0]
+
+
+if TYPE_CHECKING:
+    #: Every format jsonschema can check here (uuid, date-time, email, ...) plus ``uri``, which it
+    #: only checks with the optional ``rfc3987`` package; Schemathesis checks it on responses.
+    FORMAT_CHECKER: FormatChecker
+
+
+def __getattr__(name: str) -> Any:
+    """``FORMAT_CHECKER`` (:func:`_checker`)."""
+    if name == "FORMAT_CHECKER":
+        return _checker()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_NOWHERE = object()
 
 
 class SpecRefError(ValueError):
@@ -102,10 +127,10 @@ class Refs:
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
-        resource: Resource[Any] = DRAFT202012.create_resource(document)
-        self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-        self._resolver = self._registry.resolver(SPEC_URI)
+        self._resolver: Resolver[Any] | None = None
+        self._registry_made: Registry[Any] | None = None
         self._validators: dict[str, Draft202012Validator] = {}
+        self._checks: Checks | None = None
         self._targets: dict[str, tuple[str, Any]] = {}  # the document is read-only: lookups never change
 
     # -- look-ups ----------------------------------------------------------------------------
@@ -128,16 +153,61 @@ class Refs:
             return found
         if not ref.startswith("#"):
             raise SpecRefError(f"only references into the document (#/...) are allowed, got {ref!r}")
-        try:
-            resolved = self._resolver.lookup(ref)
-        except (Unresolvable, ValueError, TypeError, LookupError) as exc:  # a pointer into a scalar: ValueError
-            raise SpecRefError(f"$ref {ref!r} points at nothing") from exc
-        found = self._targets[ref] = (unquote(ref[1:]), resolved.contents)
+        node = self._walk(unquote(ref[1:]))
+        if node is _NOWHERE:  # anchors, and pointers the plain walk does not follow: as ``referencing`` says
+            from referencing.exceptions import Unresolvable
+
+            try:
+                node = self._registry_resolver().lookup(ref).contents
+            except (Unresolvable, ValueError, TypeError, LookupError) as exc:  # into a scalar: ValueError
+                raise SpecRefError(f"$ref {ref!r} points at nothing") from exc
+        found = self._targets[ref] = (unquote(ref[1:]), node)
         return found
+
+    def _walk(self, pointer: str) -> Any:
+        """The node at ``pointer`` through mappings and lists (decimal indexes), or ``_NOWHERE``."""
+        if pointer == "":
+            return self.document
+        if not pointer.startswith("/"):
+            return _NOWHERE
+        node: Any = self.document
+        for token in pointer[1:].split("/"):
+            if isinstance(node, Mapping):
+                token = token.replace("~1", "/").replace("~0", "~")
+                if token not in node:
+                    return _NOWHERE
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and token.isascii() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return _NOWHERE
+        return node
+
+    def _registry_resolver(self) -> Resolver[Any]:
+        """``referencing``'s resolver of the document (Draft 2020-12), made when first needed."""
+        if self._resolver is None:
+            self._resolver = self._registry().resolver(SPEC_URI)
+        return self._resolver
+
+    def _registry(self) -> Registry[Any]:
+        """The ``referencing`` registry holding the document as :data:`SPEC_URI` (Draft 2020-12)."""
+        if self._registry_made is None:
+            from referencing import Registry
+            from referencing.jsonschema import DRAFT202012
+
+            self._registry_made = Registry().with_resource(SPEC_URI, DRAFT202012.create_resource(self.document))
+        return self._registry_made
 
     def deref(self, pointer: str) -> tuple[str, Any]:
         """Follow ``$ref`` chains from the node at ``pointer``: the final ``(pointer, node)``."""
-        node = self.at(pointer)
+        return self._follow(pointer, self.at(pointer))
+
+    def resolve(self, node: Any) -> Any:
+        """``node`` with top-level ``$ref``s followed (``node`` itself when it is no reference)."""
+        return self._follow("", node)[1]
+
+    def _follow(self, pointer: str, node: Any) -> tuple[str, Any]:
+        """Follow the ``$ref`` chain that starts at ``node`` (found at ``pointer``)."""
         seen: set[str] = set()
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
@@ -146,17 +216,6 @@ class Refs:
             seen.add(ref)
             pointer, node = self.target(ref)
         return pointer, node
-
-    def resolve(self, node: Any) -> Any:
-        """``node`` with top-level ``$ref``s followed (``node`` itself when it is no reference)."""
-        seen: set[str] = set()
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if ref in seen or len(seen) >= MAX_CHAIN:
-                raise SpecRefError(f"$ref cycle through {ref!r}")
-            seen.add(ref)
-            node = self.target(ref)[1]
-        return node
 
     def unwrap(self, node: Any) -> dict[str, Any]:
         """The schema that carries the type of ``node``: ``$ref``s followed, and a nullable
@@ -220,14 +279,21 @@ class Refs:
         """A cached Draft 2020-12 validator (formats checked) for the schema at ``pointer``."""
         found = self._validators.get(pointer)
         if found is None:
+            from jsonschema import Draft202012Validator
+
             ref = SPEC_URI + "#" + "/".join(quote(t, safe="~") for t in pointer.split("/"))
-            found = Draft202012Validator({"$ref": ref}, registry=self._registry, format_checker=FORMAT_CHECKER)
+            found = Draft202012Validator({"$ref": ref}, registry=self._registry(), format_checker=_checker())
             self._validators[pointer] = found
         return found
 
     def is_valid(self, instance: Any, pointer: str) -> bool:
-        """True when ``instance`` validates against the schema at ``pointer``."""
-        return bool(self.validator(pointer).is_valid(instance))
+        """True when ``instance`` validates against the schema at ``pointer``: the verdict of
+        :meth:`validator`, from the schema compiled into predicates (:mod:`generator.spec.checks`)."""
+        if self._checks is None:
+            from generator.spec.checks import Checks
+
+            self._checks = Checks(self)
+        return self._checks.is_valid(instance, pointer)
 
     def errors(self, instance: Any, pointer: str, limit: int = 5) -> list[str]:
         """Up to ``limit`` messages ``where: message`` (where: ``a.b[0]`` or ``<root>``), deepest first."""

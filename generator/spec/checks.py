@@ -5,7 +5,9 @@ replaces) and only rarely "why not?". ``jsonschema`` answers both, but resolves 
 through ``referencing`` on each call, which made it most of a request's cost. :class:`Checks`
 compiles the schema at a JSON pointer once into nested closures for the keywords below, and hands
 any schema node that uses another validation keyword to ``jsonschema`` whole (so the verdict is
-always the one :meth:`generator.spec.refs.Refs.is_valid` gives; a property test holds them equal):
+always the one ``jsonschema`` gives, :meth:`generator.spec.refs.Refs.validator`; a property test holds
+them equal). :meth:`generator.spec.refs.Refs.is_valid` answers with these checks; the normalizer,
+the sandbox and the conformance suite ask it):
 
 - ``type`` (``integer`` accepts ``1.0``, never ``true``: JSON Schema 2020-12 validation section 6.1.1),
   ``enum`` and ``const`` of strings, ``format`` (through the same format checker, ``FORMAT_CHECKER``),
@@ -63,7 +65,7 @@ class Checks:
 
     def is_valid(self, instance: Any, pointer: str) -> bool:
         """True when ``instance`` is valid against the schema at ``pointer`` (same verdict as
-        :meth:`Refs.is_valid`); raises :class:`generator.spec.refs.SpecRefError` for a bad pointer."""
+        ``jsonschema``: :meth:`Refs.validator`); raises :class:`generator.spec.refs.SpecRefError` for a bad pointer."""
         check = self._compiled.get(pointer)
         if check is None:
             check = self.compile(pointer)

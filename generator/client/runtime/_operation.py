@@ -1,12 +1,11 @@
-{{ header }}
 """Operation descriptors (one module-level constant per operation) and request encoding.
 
 An :class:`Operation` holds what the spec says about one operation: method, path template,
-security alternatives, rate limit, idempotency header, body kind and response decoder, and how
-the client exposes it: ``client.<group>.<method_name>(...)`` with one :class:`Argument` per
-parameter or body property (Python name -> wire name). The encoders turn Python values into wire
-values: path segments are percent-encoded (RFC 3986) and must not be empty; query and header
-values are strings; bodies are JSON.
+security alternatives, rate limit, idempotency header, body kind, response decoder, whether it is
+a paginated list, and how the client exposes it: ``client.<group>.<method_name>(...)`` with one
+:class:`Argument` per parameter or body property (Python name -> wire name). The encoders turn
+Python values into wire values: path segments are percent-encoded (RFC 3986) and must not be empty;
+query and header values are strings; bodies are JSON.
 """
 
 from __future__ import annotations
@@ -23,26 +22,14 @@ from urllib.parse import quote
 
 import pydantic
 
-from {{ ir.package }}._response import Decoder
-from {{ ir.package }}._types import NotGiven
+from ._ratelimit import RateLimit
+from ._response import Decoder
+from ._types import NotGiven
+
+__all__ = ["Argument", "Operation", "RateLimit", "encode_json", "query_items", "scalar", "to_jsonable"]
 
 T = TypeVar("T")
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """``limit`` requests per ``period`` seconds per ``scope`` (the operation's ``x-rate-limit``).
-
-    ``key_credential`` (a security scheme) or ``key_path_param`` (a path parameter) says what
-    distinguishes one scope from another (a calendar user's token, a bot id); otherwise the API key.
-    """
-
-    limit: int
-    period: float
-    scope: str
-    key_credential: str | None = None
-    key_path_param: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +52,7 @@ class Operation(Generic[T]):
 
     ``group``, ``method_name`` and ``arguments`` say how the client exposes it (README, "Naming
     rule"): ``client.<group>.<method_name>(...)``, path arguments positional in path order.
+    ``paginated``: a list whose answer is a page ``{next, previous, results}`` (README, "Pagination").
     """
 
     operation_id: str
@@ -80,6 +68,7 @@ class Operation(Generic[T]):
     group: str = ""
     method_name: str = ""
     arguments: tuple[Argument, ...] = ()
+    paginated: bool = False
     _segments: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -108,7 +97,7 @@ class Operation(Generic[T]):
 def scalar(value: object) -> str:
     """A query, header or path value as text (booleans lower-case, dates ISO 8601, enums by value)."""
     if isinstance(value, str):
-        return value
+        return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
@@ -118,7 +107,7 @@ def scalar(value: object) -> str:
     return str(value)
 
 
-def query_items(query: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+def query_items(query: Mapping[str, object]) -> list[tuple[str, str]]:
     """Query pairs; ``NOT_GIVEN`` and ``None`` are left out, sequences repeat the key (``explode``)."""
     items: list[tuple[str, str]] = []
     for key, value in query.items():
@@ -128,13 +117,20 @@ def query_items(query: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
             items.extend((key, scalar(v)) for v in value)
         else:
             items.append((key, scalar(value)))
-    return tuple(items)
+    return items
+
+
+_PLAIN_JSON = frozenset({str, int, float, bool, type(None)})
 
 
 def to_jsonable(value: object) -> Any:
     """``value`` as plain JSON data: models by alias (only set fields), dates ISO, UUIDs text."""
-    if value is None or isinstance(value, str | int | float):
+    if type(value) in _PLAIN_JSON:
         return value
+    if type(value) is dict:
+        return {str(k): to_jsonable(v) for k, v in value.items() if not isinstance(v, NotGiven)}
+    if isinstance(value, str | int | float):
+        return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, Mapping):
@@ -152,6 +148,9 @@ def to_jsonable(value: object) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: object) -> bytes:
-    """Compact UTF-8 JSON of ``value``."""
-    return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    """Compact UTF-8 JSON of ``value`` (NaN and infinities refused: they are not JSON)."""
+    return _ENCODER.encode(to_jsonable(value)).encode()

@@ -1,21 +1,23 @@
-{{ header }}
-"""Client configuration from the spec: security schemes (credentials) and servers (regions).
+"""Client configuration: security schemes (credentials) and the base URL (regions, ``base_url=``, environment).
 
 A security scheme (OpenAPI 3.1 section 4.8.27) is sent as ``prefix + secret`` in a header; an
-operation lists alternatives of schemes that must all be present (section 4.8.30).
+operation lists alternatives of schemes that must all be present (section 4.8.30). The spec's
+schemes and servers are data of the generated ``_client.py`` / ``_constants.py``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from {{ ir.package }}._constants import DEFAULT_REGION, SERVERS
-from {{ ir.package }}._exceptions import CredentialsError
-from {{ ir.package }}._operation import Operation
+from ._exceptions import CredentialsError
+from ._operation import Operation
+
+__all__ = ["SecurityScheme", "auth_headers", "resolve_base_url"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +32,32 @@ class SecurityScheme:
     env: str | None = None
 
 
-def resolve_base_url(region: str | None, base_url: str | httpx.URL | None) -> str:
-    """The base URL for ``region`` (one of :data:`SERVERS`) or an explicit ``base_url``.
+def resolve_base_url(
+    region: str | None,
+    base_url: str | httpx.URL | None,
+    servers: Mapping[str, str],
+    default_region: str | None,
+    env: str | None = None,
+) -> str:
+    """The base URL: ``base_url``, else ``region`` (a key of ``servers``), else the environment
+    variable ``env`` when set, else the default region.
 
-    Raises ``ValueError`` for an unknown region, for both arguments at once, or for neither when
-    the spec lists no server.
+    Raises ``ValueError`` for an unknown region, for both arguments at once, or for none of them
+    when the spec lists no server.
     """
     if base_url is not None:
         if region is not None:
             raise ValueError("pass either region= or base_url=, not both")
         return str(base_url).rstrip("/")
-    chosen = region if region is not None else DEFAULT_REGION
-    if chosen is None or chosen not in SERVERS:
-        raise ValueError(f"unknown region {chosen!r}; expected one of {sorted(SERVERS)} or base_url=")
-    return SERVERS[chosen]
+    if region is None and env:
+        from_env = os.environ.get(env)
+        if from_env:
+            return from_env.rstrip("/")
+    chosen = region if region is not None else default_region
+    if chosen is None or chosen not in servers:
+        hint = f", base_url= or {env}" if env else " or base_url="
+        raise ValueError(f"unknown region {chosen!r}; expected one of {sorted(servers)}{hint}")
+    return servers[chosen]
 
 
 def auth_headers(

@@ -1,20 +1,19 @@
-{{ header }}
-"""The exception tree: every error the client raises derives from :class:`RecallError`.
+"""The exception tree's base: every error the client raises derives from :class:`RecallError`.
 
-``APIStatusError`` has one subclass per error status the spec documents (4xx subclass it
-directly, 5xx through :class:`ServerError`); :func:`error_class` maps a status to its class.
-Every :class:`APIError` carries the method, URL, status, parsed body and the server's request id.
+``APIStatusError`` gets one subclass per error status the spec documents (``_status_errors.py``,
+rendered from the spec: 4xx subclass it directly, 5xx through :class:`ServerError`);
+:func:`status_error` builds the right one. Every :class:`APIError` carries the method, URL,
+status, parsed body and the server's request id (``X-Request-Id``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 import httpx
 
-from {{ ir.package }}._constants import REQUEST_ID_HEADERS
-from {{ ir.package }}._retry import parse_retry_after
+from ._defaults import REQUEST_ID_HEADERS
+from ._retry import parse_retry_after
 
 __all__ = [
     "APIConnectionError",
@@ -25,10 +24,6 @@ __all__ = [
     "RecallError",
     "ResponseValidationError",
     "ServerError",
-{% for error in ir.errors %}
-    "{{ error.class_name }}",
-{% endfor %}
-    "error_class",
     "request_id_of",
     "status_error",
 ]
@@ -85,7 +80,8 @@ class APITimeoutError(APIConnectionError):
 
 
 class ResponseValidationError(APIError):
-    """A success response whose body is not valid JSON or does not match the response schema."""
+    """A success response whose body is not JSON of the declared shape (with ``strict_responses``:
+    that does not match the response schema)."""
 
 
 class APIStatusError(APIError):
@@ -107,23 +103,11 @@ class APIStatusError(APIError):
 class ServerError(APIStatusError):
     """The server failed (5xx)."""
 
-{% for error in ir.errors %}
 
-class {{ error.class_name }}({{ error.base }}):
-    {{ error.docstring }}
-
-{% endfor %}
-
-#: Documented error statuses -> exception class.
-STATUS_ERRORS: Final[Mapping[int, type[APIStatusError]]] = {
-{% for error in ir.errors %}
-    {{ error.status }}: {{ error.class_name }},
-{% endfor %}
-}
-
-
-def status_error(response: httpx.Response) -> APIStatusError:
-    """The exception for an error ``response`` (class by status; body parsed when JSON)."""
+def status_error(response: httpx.Response, classes: Mapping[int, type[APIStatusError]], now: float) -> APIStatusError:
+    """The exception for an error ``response``: its class in ``classes`` (documented statuses), else
+    :class:`ServerError` (5xx) or :class:`APIStatusError`; body parsed when JSON; ``now`` is the Unix
+    time (a ``Retry-After`` date)."""
     body: object
     try:
         body = response.json()
@@ -136,26 +120,20 @@ def status_error(response: httpx.Response) -> APIStatusError:
         detail = body[:200]
     request = response.request
     message = f"{response.status_code} {response.reason_phrase} for {request.method} {request.url}"
-    error = error_class(response.status_code)(f"{message}: {detail}" if detail else message, response=response,
-                                              body=body)
-    error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    status = response.status_code
+    kind = classes.get(status) or (ServerError if status >= 500 else APIStatusError)
+    error = kind(f"{message}: {detail}" if detail else message, response=response, body=body)
+    error.retry_after = parse_retry_after(response.headers.get("retry-after"), now)
     return error
 
 
-def error_class(status: int) -> type[APIStatusError]:
-    """The class raised for ``status``: documented class, else ``ServerError`` (5xx) or ``APIStatusError``."""
-    found = STATUS_ERRORS.get(status)
-    if found is not None:
-        return found
-    return ServerError if status >= 500 else APIStatusError
-
-
 def request_id_of(response: httpx.Response | None) -> str | None:
-    """The server's request id from the first of :data:`REQUEST_ID_HEADERS` present, else None."""
+    """The server's request id from the first of :data:`~._defaults.REQUEST_ID_HEADERS` present, else None."""
     if response is None:
         return None
+    headers = response.headers
     for name in REQUEST_ID_HEADERS:
-        value = response.headers.get(name)
+        value = headers.get(name)
         if value:
             return str(value)
     return None

@@ -1,0 +1,241 @@
+"""openapi-spec-validator's OpenAPI 3.1 checks, with the same verdicts in linear time.
+
+:class:`SpecValidator` is ``OpenAPIV31SpecValidator`` with two of its keyword validators replaced:
+
+- the schema validator and the operation validator remember visited schemas and operationIds in
+  lists (``x in list``: quadratic in the size of the spec); here in sets beside those lists, and
+  a schema written twice (same JSON text) is checked against the dialect once;
+- each Schema Object is checked against the OpenAPI 3.1 dialect meta-schema by a validator built
+  once from a *static* copy of that meta-schema (:func:`static_dialect`): the dialect and the JSON
+  Schema 2020-12 vocabularies it includes as one document, every ``$dynamicRef: "#meta"`` replaced
+  by a ``$ref`` to its root. Within the dialect the dynamic scope always ends at that root (its
+  ``$dynamicAnchor: meta`` is the outermost), so both accept and refuse the same schemas, with
+  the same first error; upstream resolves the dynamic references anew at every node and builds
+  its validator for every schema;
+- the document itself is checked against the OpenAPI 3.1 schema by a validator whose registry
+  was crawled once (:func:`_document_validator`): upstream's registry holds that schema
+  uncrawled, and ``referencing`` crawls it anew (every subschema made a resource) at each
+  ``$dynamicRef: "#meta"`` it resolves, one per Schema Object of the document, about half of
+  the run; same schema, same validator class, same errors;
+- jsonschema-path steps into a node after ``isinstance(node, Subscriptable)``, a runtime
+  ``Protocol`` check that Python 3.11 answers by listing the protocol's members every time (a
+  quarter of the run on a large spec): :func:`_subnode` answers for ``dict`` and ``list`` (both
+  ``Subscriptable``) directly, the same way, and hands every other node to upstream.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+from urllib.parse import urljoin
+
+from jsonschema import Draft202012Validator, SchemaError
+from openapi_schema_validator._dialects import OAS31_BASE_DIALECT_ID
+from openapi_schema_validator._format import oas31_format_checker
+from openapi_schema_validator._specifications import REGISTRY
+from openapi_spec_validator import OpenAPIV31SpecValidator
+from openapi_spec_validator.validation import keywords
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from pathable.accessors import SubscriptableAccessor
+
+#: Keywords whose value maps names to schemas (the names are not keywords).
+_NAMED = frozenset({"properties", "$defs", "patternProperties", "dependentSchemas"})
+#: Keywords that only identify or annotate a schema resource; dropped when resources are merged.
+_RESOURCE = frozenset({"$id", "$schema", "$vocabulary", "$dynamicAnchor", "$comment"})
+
+
+@cache
+def static_dialect(root: str = OAS31_BASE_DIALECT_ID) -> dict[str, Any]:
+    """The meta-schema ``root`` (from openapi-schema-validator's registry) and every resource it
+    references as one schema without dynamic references: resources under ``$defs``, ``$ref``\\ s
+    rewritten to local pointers, ``$dynamicRef: "#meta"`` to ``$ref: "#"``."""
+    defs: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+
+    def local(base: str, target: str) -> str:
+        document, _, fragment = urljoin(base, target).partition("#")
+        if document == root:
+            return "#" + fragment
+        if document not in keys:
+            keys[document] = key = document.rstrip("/").rsplit("/", 2)[-2] + "-" + document.rsplit("/", 1)[-1]
+            defs[key] = {}
+            defs[key] = rewrite(copy.deepcopy(REGISTRY.contents(document)), document)
+        return f"#/$defs/{keys[document]}{fragment}"
+
+    def rewrite(node: Any, base: str, names: bool = False) -> Any:
+        if isinstance(node, list):
+            return [rewrite(item, base) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if names:
+            return {name: rewrite(value, base) for name, value in node.items()}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _RESOURCE and not isinstance(value, dict | list):
+                continue
+            if key == "$vocabulary":
+                continue
+            if key == "$ref" and isinstance(value, str):
+                out[key] = local(base, value)
+            elif key == "$dynamicRef" and isinstance(value, str):
+                if value != "#meta":
+                    raise ValueError(f"unexpected dynamic reference {value!r} in {base}")
+                out["$ref"] = "#"
+            else:
+                out[key] = rewrite(value, base, names=key in _NAMED)
+        return out
+
+    out: dict[str, Any] = rewrite(copy.deepcopy(REGISTRY.contents(root)), root)
+    out.setdefault("$defs", {}).update(defs)
+    inlined: dict[str, Any] = _inline(out, out)
+    return inlined
+
+
+def _inline(node: Any, root: dict[str, Any], names: bool = False) -> Any:
+    """``node`` with every ``$ref`` other than ``"#"`` replaced by the keywords of its target, in
+    its place (the keyword order, hence the first error, is kept); a ``$ref`` whose siblings repeat
+    one of the target's keywords stays. Looking up pointers is most of a reference's cost."""
+    if isinstance(node, list):
+        return [_inline(item, root) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if names:
+        return {name: _inline(value, root) for name, value in node.items()}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str) and value != "#":
+            target: Any = root
+            for token in value.removeprefix("#/").split("/"):
+                target = target[token]
+            target = _inline(target, root)
+            if isinstance(target, dict) and not (set(target) & (set(node) - {"$ref"})):
+                out.update(target)
+                continue
+        out[key] = _inline(value, root, names=key in _NAMED)
+    return out
+
+
+@cache
+def _dialect_validator() -> Draft202012Validator:
+    return Draft202012Validator(static_dialect(), format_checker=oas31_format_checker)
+
+
+def check_dialect_schema(schema: Any) -> None:
+    """Raise ``SchemaError`` (the first error, as upstream's ``check_schema``) when ``schema`` is
+    not a valid OpenAPI 3.1 Schema Object."""
+    for error in _dialect_validator().iter_errors(schema):
+        raise SchemaError.create_from(error)
+
+
+class _Ids(list[Any]):
+    """A list (upstream's type) that answers ``in`` from a set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set: set[Any] = set()
+
+    def append(self, item: Any) -> None:
+        self._set.add(item)
+        super().append(item)
+
+    def __contains__(self, item: object) -> bool:
+        try:
+            return item in self._set
+        except TypeError:  # an unhashable operationId: compared as upstream does
+            return list.__contains__(self, item)
+
+
+@cache
+def _document_validator() -> Any:
+    """Upstream's validator of documents against the OpenAPI 3.1 schema (``validator_for`` the
+    schema, as :mod:`openapi_spec_validator.schemas` makes it), over a registry crawled once, so
+    that resolving ``$dynamicRef: "#meta"`` finds the anchor without crawling the schema again."""
+    from jsonschema import validators
+    from openapi_spec_validator.schemas import schema_v31
+    from referencing import Registry
+    from referencing.jsonschema import specification_with
+
+    schema = dict(schema_v31)
+    resource = specification_with(schema["$schema"]).create_resource(schema)
+    registry: Registry[Any] = Registry().with_resource(resource.id() or "", resource).crawl()
+    return validators.validator_for(schema)(schema, registry=registry)
+
+
+class _SchemaValidator(keywords.OpenAPIV31SchemaValidator):
+    def __init__(self, registry: Any) -> None:
+        super().__init__(registry)
+        self.visited_schema_ids = _Ids()
+        self.meta_checked_schema_ids = _Ids()
+        #: The dialect check's answer per schema text: a schema written twice is checked once.
+        self._answers: dict[str, SchemaError | None] = {}
+
+    def _get_schema_checker(self, schema: Any, schema_value: Any) -> Any:
+        if self._get_schema_dialect_id(schema, schema_value) == OAS31_BASE_DIALECT_ID:
+            return self._check_once
+        return super()._get_schema_checker(schema, schema_value)
+
+    def _check_once(self, schema: Any) -> None:
+        """:func:`check_dialect_schema`, remembered by the schema's JSON text (the check reads
+        nothing but the schema, so equal texts get equal answers, the same first error)."""
+        try:
+            text = json.dumps(schema, separators=(",", ":"))
+        except (TypeError, ValueError):  # not JSON data: checked every time
+            check_dialect_schema(schema)
+            return
+        if text not in self._answers:
+            try:
+                check_dialect_schema(schema)
+                self._answers[text] = None
+            except SchemaError as exc:
+                self._answers[text] = exc
+        error = self._answers[text]
+        if error is not None:
+            raise SchemaError.create_from(error)  # a fresh one each time (no traceback piles up)
+
+
+class _OperationValidator(keywords.OperationValidator):
+    def __init__(self, registry: Any) -> None:
+        super().__init__(registry)
+        self.operation_ids_registry = _Ids()
+
+
+_upstream_subnode: Any = vars(SubscriptableAccessor)["_get_subnode"].__func__
+
+
+def _subnode(cls: type[SubscriptableAccessor[Any, Any]], node: Any, part: Any) -> Any:
+    """``SubscriptableAccessor._get_subnode`` with ``dict`` and ``list`` answered directly."""
+    if type(node) is dict or type(node) is list:
+        try:
+            return node[part]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise KeyError(part) from exc
+    return _upstream_subnode(cls, node, part)
+
+
+SubscriptableAccessor._get_subnode = classmethod(_subnode)  # type: ignore[method-assign, assignment]
+
+
+class SpecValidator(OpenAPIV31SpecValidator):
+    """``OpenAPIV31SpecValidator`` in linear time (module docstring)."""
+
+    keyword_validators: dict[str, type[keywords.KeywordValidator]] = {  # noqa: RUF012 (upstream's type)
+        **OpenAPIV31SpecValidator.keyword_validators,
+        "schema": _SchemaValidator,
+        "operation": _OperationValidator,
+    }
+
+    def __init__(self, schema: Any, base_uri: str = "", spec_url: str | None = None) -> None:
+        super().__init__(schema, base_uri, spec_url)
+        self.schema_validator = _document_validator()
+
+    def part_errors(self, part: int) -> Iterator[OpenAPIValidationError]:
+        """The errors of one of the two passes of :meth:`iter_errors`, which gives those of part 0
+        (the document against the OpenAPI 3.1 schema) and then those of part 1 (the keyword
+        validators: operations, parameters, Schema Objects against the dialect...), each wrapped as
+        upstream wraps them. The passes read the document and nothing else, so they can run apart."""
+        errors = self.schema_validator.iter_errors(self.schema) if part == 0 else self.root_validator(self.schema_path)
+        for error in errors:
+            yield error if isinstance(error, OpenAPIValidationError) else OpenAPIValidationError.create_from(error)

@@ -1,0 +1,133 @@
+"""Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
+the models check of ASCII modules, datamodel-code-generator's process started ahead."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.client import models_process
+from generator.client.models_input import check_models
+from generator.spec.overlay import _copy
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(st.text(max_size=4), JSON, max_size=5))
+def test_the_overlay_copy_is_a_deep_copy(document: dict[str, Any]) -> None:
+    copied = _copy(document)
+    assert copied == document and copied is not document
+    assert repr(copied) == repr(copy.deepcopy(document))  # 1 stays 1, 1.0 stays 1.0, True stays True
+
+
+def test_the_overlay_copy_keeps_shared_objects_shared_and_copies_the_rest() -> None:
+    shared: dict[str, Any] = {"type": "string"}
+    document = {"a": shared, "b": shared, "c": [shared], "t": (1, 2)}
+    copied = _copy(document)
+    assert copied["a"] is copied["b"] is copied["c"][0] and copied["a"] is not shared
+    odd = {"a": shared, "x": frozenset({1})}  # marshal writes frozensets; a set subclass it does not
+    assert _copy(odd) == odd
+
+    class Tagged(dict[str, Any]):
+        pass
+
+    tagged = {"t": Tagged(x=1)}
+    assert type(_copy(tagged)["t"]) is Tagged  # the deepcopy fallback
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "class A:\n    x: int\n    y: int\n",
+        "class A:\n    x: int\n    x: str\n",
+        "class A:\n    x = 1\n    y: int = 2\n    x = 3\n",
+        "class Ä:\n    x: int\n",
+        "x = 'é'\nclass A:\n    x: int\n",
+        "class A(:\n",
+        "x = (\n",
+        "def f(:\n    pass\n",
+    ],
+)
+def test_models_check_of_an_ascii_module_says_what_the_tokens_say(source: str) -> None:
+    import ast
+    import io
+    import tokenize
+
+    def long_way(text: str) -> str | None:  # check_models before it skipped the tokens of ASCII text
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        except (tokenize.TokenError, SyntaxError) as exc:
+            return f"the models module does not tokenize: {exc}"
+        for token in tokens:
+            if token.type == tokenize.NAME and not token.string.isascii():
+                return f"line {token.start[0]}: the name {token.string!r} is not ASCII"
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            return f"raises {type(exc).__name__}"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                seen: set[str] = set()
+                for stmt in node.body:
+                    targets = [stmt.target] if isinstance(stmt, ast.AnnAssign) else getattr(stmt, "targets", [])
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            if target.id in seen:
+                                return f"class {node.name} defines {target.id!r} twice"
+                            seen.add(target.id)
+        return None
+
+    try:
+        found = check_models(source)
+    except SyntaxError as exc:
+        found = f"raises {type(exc).__name__}"
+    assert found == long_way(source)
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "t", "version": "1"},
+    "paths": {},
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "properties": {"id": {"type": "string", "format": "uuid"}, "kind": {"enum": ["a", "b"]}},
+                "required": ["id"],
+            }
+        }
+    },
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+@pytest.mark.parametrize("document", [DOCUMENT, {"openapi": "3.1.0", "components": {"schemas": {"X": {"$ref": 3}}}}])
+def test_the_process_started_ahead_answers_as_this_one(document: dict[str, Any]) -> None:
+    request = (document, "pkg", "# header", None)
+    process = models_process._ModelsProcess()
+    assert process.run(request) == models_process.models_answer(*request)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_process_started_ahead_and_not_used_is_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECALLGEN_JOBS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    models_process.prestart_models()
+    assert len(models_process.PRESTARTED) == 1
+    pid = models_process.PRESTARTED[0].pid
+    models_process.stop_prestarted()
+    assert not models_process.PRESTARTED
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)  # already reaped
+    monkeypatch.setenv("RECALLGEN_JOBS", "1")
+    models_process.prestart_models()
+    assert not models_process.PRESTARTED
