@@ -17,6 +17,7 @@ The offline rate is informational: it shows what a CI minute buys.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -88,15 +89,50 @@ def offline_rate() -> tuple[float, int]:
 
 
 def live_rate() -> tuple[float, int]:
-    """(examples per second, examples) of ``server_response_conformance`` against the sandbox."""
-    from conformance_tests import live_checks
+    """(examples per second, examples) of ``server_response_conformance`` against the sandbox.
+
+    As for the peer, the sandbox serves from this process and the suite runs in another
+    (:func:`live_child`), so neither shares an interpreter lock with the other: the ids of the
+    resources the sandbox stores are handed over, as ``generator.sandbox.peer`` hands them to
+    Schemathesis."""
     from conformance_tests.adapter import all_operations
     from conformance_tests.live import sandbox_target
 
-    counter = [0]
-    undo = _counting(live_checks, "send", counter)
     targets = sandbox_target()
     target = next(targets)
+    try:
+        ids = {cop.spec.operation_id: target.stored_ids(cop) for cop in all_operations()}
+        order = {"base_url": target.base_url, "secrets": target.secrets, "ids": ids}
+        command = [sys.executable, "-m", "benchmarks.bench_conformance", "--live-child"]
+        run = subprocess.run(command, input=json.dumps(order), capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    finally:
+        targets.close()
+    if run.returncode != 0:
+        raise RuntimeError(f"the live run failed (exit {run.returncode}): {run.stderr[-2000:]}")
+    rate, count = json.loads(run.stdout.strip().splitlines()[-1])
+    return float(rate), int(count)
+
+
+def live_child() -> None:
+    """The suite's side of :func:`live_rate`: reads ``{base_url, secrets, ids}`` from stdin, runs
+    ``server_response_conformance`` on every operation (imports before the clock starts) and prints
+    ``[examples per second, examples]``."""
+    from conformance_tests import live_checks
+    from conformance_tests.adapter import all_operations
+    from conformance_tests.live import LiveTarget
+
+    order = json.loads(sys.stdin.read())
+    settings.register_profile("bench", _bench_settings())
+    settings.load_profile("bench")
+    warm_up()
+
+    class Target(LiveTarget):
+        def stored_ids(self, cop: Any) -> list[str]:
+            return list(order["ids"].get(cop.spec.operation_id, []))
+
+    target = Target(base_url=order["base_url"], secrets=order["secrets"], unsafe=True)
+    counter = [0]
+    undo = _counting(live_checks, "send", counter)
     try:
         start = time.perf_counter()
         for cop in all_operations():
@@ -104,8 +140,7 @@ def live_rate() -> tuple[float, int]:
         elapsed = time.perf_counter() - start
     finally:
         undo()
-        targets.close()
-    return counter[0] / elapsed, counter[0]
+    print(json.dumps([counter[0] / elapsed, counter[0]]))
 
 
 def peer_rate() -> tuple[float, int, str]:
@@ -147,3 +182,8 @@ def run() -> list[Result]:
         compare("conformance live vs sandbox (server_response), examples/s", live, peer, "ex/s", peer_name=name,
                 at_least=LIVE_TARGET, note=f"{live_n} requests; peer {peer_n} cases, {peer_note}; {load_average()}"),
     ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--live-child"]:
+        live_child()

@@ -155,3 +155,18 @@ def test_environment_key_and_base_url_together(monkeypatch: pytest.MonkeyPatch) 
         route = mock.patch(REC_PATH).respond(200, json=RECORDING)
         RecallClient(clock=FakeTime()).recording.partial_update(UUID)
     assert route.calls[0].request.headers["authorization"] == "Token env-key"
+
+
+def test_clients_share_one_tls_context_that_still_verifies() -> None:
+    """Client objects made one after another load the CA bundle once; certificates and host names
+    are still checked (the default of httpx)."""
+    import ssl
+
+    from recall_client._base_client import default_ssl_context
+
+    context = default_ssl_context()
+    assert context is default_ssl_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0
+    with RecallClient(api_key="k") as first, RecallClient(api_key="k") as second:
+        assert first._http is not second._http  # each owns its connection pool

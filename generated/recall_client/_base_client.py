@@ -20,8 +20,10 @@ a header).
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
+import ssl
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -320,13 +322,21 @@ def _new_key() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """The TLS context of the HTTP clients this package creates: httpx's default (certifi's CA
+    bundle), made once per process. Loading the bundle takes about 25 ms, which every client
+    object would otherwise pay again; an ``SSLContext`` is safe to share between connections."""
+    return httpx.create_ssl_context()
+
+
 class SyncAPIClient(BaseAPIClient):
     """Runs requests on an ``httpx.Client`` (closed by :meth:`close` when the client created it)."""
 
     def __init__(self, *, http_client: httpx.Client | None = None, **options: Any) -> None:
         super().__init__(**options)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+        self._http = http_client if http_client is not None else httpx.Client(verify=default_ssl_context())
 
     def request(self, op: Operation[T], **arguments: Any) -> T:
         """Send ``op`` and parse the success response (the arguments of :meth:`request_raw`)."""
@@ -422,7 +432,7 @@ class AsyncAPIClient(BaseAPIClient):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **options: Any) -> None:
         super().__init__(**options)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        self._http = http_client if http_client is not None else httpx.AsyncClient(verify=default_ssl_context())
 
     async def request(self, op: Operation[T], **arguments: Any) -> T:
         """Send ``op`` and parse the success response (the arguments of :meth:`request_raw`)."""
