@@ -4,13 +4,18 @@ Profiles: ``ci`` (derandomized, bounded; the default, used by ``make test``) and
 ``thorough`` (``HYPOTHESIS_PROFILE=thorough``). ``HYPOTHESIS_MAX_EXAMPLES`` overrides the
 ``ci`` example count.
 
-The corpus (``../shared/corpus``) is normalized once per test session (per pytest-xdist worker),
-in-process, with the project overlay: ``corpus`` (its folder), ``corpus_result`` and
-``versions_result`` (the ``NormalizeResult`` of ``recall-docs`` and
-``recall-docs-versions``; the latter keeps the newest version of each page), ``dated_results``
-(each dated version of every page on its own: the oldest, the middle one, the newest),
-``corpus_spec_file`` (the ``recall-docs`` spec written as ``make corpus`` writes it). Tests that need the corpus are skipped where it is absent. The conformance suite's
-modules never import the normalizer; only these fixtures do, when a test asks for them.
+The pages are normalized once per test session (per pytest-xdist worker), in-process, with the
+project overlay: ``corpus_result``, the ``NormalizeResult`` of ``spec/pages`` (the product's
+input: every reference page of ``../shared/corpus/recall-docs``, so the same document as
+``spec/openapi.yaml`` when that is fresh); ``versions_result``, the dated versions of
+``../shared/corpus/recall-docs-versions`` (the newest version of each page);
+``dated_results``, each dated version of every page on its own (the oldest, the middle one, the
+newest); ``corpus_spec_file``, ``corpus_result`` written as ``recallgen normalize`` writes it;
+``seed_spec_file``, the four seed pages of
+``tests/fixtures/seed_pages`` normalized alone and written as a spec file (for tests about the seed
+operations only). ``corpus`` is the ``../shared/corpus`` folder; tests that need it are skipped
+where it is absent. The conformance suite's modules never import the normalizer; only these
+fixtures do, when a test asks for them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT.parent / "shared" / "corpus"
+PAGES = ROOT / "spec" / "pages"
+SEED_PAGES = ROOT / "tests" / "fixtures" / "seed_pages"
 GENERATED = ROOT / "generated"
 if str(GENERATED) not in sys.path:
     sys.path.insert(0, str(GENERATED))  # the committed client package, importable without installing
@@ -66,7 +73,7 @@ def _corpus_folder(name: str) -> Path:
 
 
 def _normalized(name: str | Path) -> Any:
-    from tests.conftest import run_normalize  # the normalizer, only when a test asks for the corpus
+    from tests.conftest import run_normalize  # the normalizer, only when a test asks for it
 
     result = run_normalize(name if isinstance(name, Path) else _corpus_folder(name))
     errors = [d.format() for d in result.diagnostics if d.severity.value == "error"]
@@ -83,9 +90,9 @@ def corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_result() -> Any:
-    """``recall-docs`` normalized with the project overlay, once per session (a ``NormalizeResult``;
-    treat it as read-only)."""
-    return _normalized("recall-docs")
+    """``spec/pages`` (every reference page) normalized with the project overlay, once per session
+    (a ``NormalizeResult``; treat it as read-only)."""
+    return _normalized(PAGES)
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +122,20 @@ def dated_results(versions_result: Any, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def corpus_spec_file(corpus_result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The normalized ``recall-docs`` written as ``make corpus`` writes it (``dump_yaml``)."""
+    """``corpus_result`` (every page of ``spec/pages``) written as ``recallgen normalize`` writes it."""
     from generator.spec.document import dump_yaml, write_atomic
 
     out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
     write_atomic(out, dump_yaml(corpus_result.document))
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed pages (``tests/fixtures/seed_pages``) normalized alone with the project overlay and
+    written as ``recallgen normalize`` writes a spec: the four seed operations, for tests about them."""
+    from generator.spec.document import dump_yaml, write_atomic
+
+    out = tmp_path_factory.mktemp("seed-spec") / "openapi.yaml"
+    write_atomic(out, dump_yaml(_normalized(SEED_PAGES).document))
     return out

@@ -9,6 +9,7 @@ are visible ASCII (HTTP field values, RFC 9110 section 5.5) within the parameter
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -17,10 +18,13 @@ from hypothesis import strategies as st
 
 from conformance_tests import speclib
 from conformance_tests.adapter import Call, ClientOperation, Param, idempotency_schema
+from conformance_tests.instances import instance
 from conformance_tests.strategies import component_strategy, from_spec_schema
 from generator.spec.model import SchemaRef
 from generator.spec.refs import component_name
 
+#: The path parameter value of :func:`minimal_call` (a valid uuid).
+MINIMAL_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 #: Ids that need percent-encoding in a path segment (RFC 3986 section 2.1), plus random text.
 AWKWARD_IDS = ["a/b", "a b", "?x=1&y", "#frag", "%2F", "..%2f", "ümlaut", "semi;colon", "plus+sign", "...", "~tilde"]
 
@@ -45,6 +49,9 @@ def _param_value(param: Param, ids: Sequence[str] | None) -> st.SearchStrategy[A
         known = st.sampled_from(list(ids)) if ids else st.nothing()
         fresh = st.uuids()
         return st.one_of(known, fresh.map(str), fresh)  # the client takes ``str | UUID``
+    if param.location == "path":  # one non-empty segment: "", "." and ".." address another resource
+        known = st.sampled_from(list(ids)) if ids else st.nothing()
+        return st.one_of(known, from_spec_schema(param.schema).filter(lambda v: str(v) not in ("", ".", "..")))
     return from_spec_schema(param.schema)
 
 
@@ -92,6 +99,38 @@ def calls(
         call.models = frozenset(draw(st.lists(st.sampled_from(candidates), unique=True)) if candidates else [])
     if cop.idempotent and keys and draw(st.booleans(), label="caller idempotency key"):
         call.idempotency_key = draw(idempotency_keys(), label="idempotency_key")
+    return call
+
+
+def minimal_call(cop: ClientOperation, path_value: str = MINIMAL_ID) -> Call:
+    """The smallest valid call of ``cop``: every path parameter ``path_value`` and the required
+    arguments only (required query/header parameters, the body's required properties, a body value
+    when the request body is required), each a :func:`conformance_tests.instances.instance`
+    without optional fields. AssertionError when such an instance fails its schema."""
+    found = _MINIMAL.get(cop.spec.operation_id)
+    if found is None:
+        found = _MINIMAL[cop.spec.operation_id] = _minimal_arguments(cop)
+    call = copy.deepcopy(found)
+    call.path = {p.name: path_value for p in cop.path_params}
+    return call
+
+
+_MINIMAL: dict[str, Call] = {}
+
+
+def _minimal_arguments(cop: ClientOperation) -> Call:
+    op = cop.spec
+    call = Call()
+    for param in cop.keyword_params:
+        declared = op.param(param.location, param.name)
+        if param.required and declared is not None and declared.schema is not None:
+            value = call.keywords[param.name] = instance(param.schema, speclib.resolve, full=False)
+            assert speclib.is_valid(value, declared.schema, op.within), f"{op.operation_id}: {param.name}={value!r}"
+    schema = op.request_schema_ref
+    required = op.request_body is not None and op.request_body.required
+    if schema is not None and (cop.body_kind == "fields" or (cop.body_kind == "value" and required)):
+        call.body = instance(schema.node, speclib.resolve, full=False)
+        assert speclib.is_valid(call.body, schema, op.within), f"{op.operation_id}: {speclib.errors(call.body, schema)}"
     return call
 
 

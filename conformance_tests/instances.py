@@ -44,6 +44,9 @@ def instance(schema: dict[str, Any], resolve: Resolver, *, full: bool = True, de
         values = [v for v in target["enum"] if v is not None]
         return values[0] if values else None
     if not kinds:
+        branches = [b for b in target.get("anyOf", []) if types_of(resolve(b)) != ["null"]]
+        if branches:  # a union (``anyOf: [integer, {$ref}]``): its first alternative
+            return instance(branches[0], resolve, full=full, depth=depth)
         return None if "null" in types_of(schema) or "null" in types_of(target) else "value"
     kind = kinds[0]
     if kind == "object":

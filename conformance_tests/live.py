@@ -32,6 +32,9 @@ CALENDAR_SCHEME = "CalendarAuthToken"
 #: Extra sandbox credentials used only to exhaust rate limits (so other checks keep their buckets).
 LIMITS_KEY = "sandbox-key-rate-limits"
 LIMITS_TOKEN = "sandbox-calendar-token-rate-limits"
+#: Sandbox credentials of the idempotency check (its requests do not use up the others' limits).
+REPLAY_KEY = "sandbox-key-idempotency"
+REPLAY_TOKEN = "sandbox-calendar-token-idempotency"
 
 
 @dataclass
@@ -39,7 +42,8 @@ class LiveTarget:
     """A server under test: ``base_url``, credentials by security scheme name, what may be sent.
 
     ``sandbox`` is the :class:`generator.sandbox.RunningSandbox` when the suite started it
-    (then ``unsafe`` is True and ``limit_secrets`` holds credentials reserved for rate limits).
+    (then ``unsafe`` is True, and ``limit_secrets`` and ``idempotency_secrets`` hold credentials
+    reserved for the rate-limit and idempotency checks, so that no check uses up another's quota).
     ``clock`` is given to every client (None: the real clock; fake servers use a fake one, so the
     client's rate limiter waits without sleeping).
     """
@@ -49,6 +53,7 @@ class LiveTarget:
     unsafe: bool
     sandbox: Any = None
     limit_secrets: dict[str, str] = field(default_factory=dict)
+    idempotency_secrets: dict[str, str] = field(default_factory=dict)
     clock: Any = None
 
     @property
@@ -84,8 +89,8 @@ def sandbox_target() -> Iterator[LiveTarget]:
     from generator.sandbox import DEFAULT_API_KEY, DEFAULT_CALENDAR_TOKEN, Credentials, SandboxConfig, start_sandbox
 
     credentials = Credentials(
-        api_keys=frozenset({DEFAULT_API_KEY, LIMITS_KEY}),
-        header_tokens=frozenset({DEFAULT_CALENDAR_TOKEN, LIMITS_TOKEN}),
+        api_keys=frozenset({DEFAULT_API_KEY, LIMITS_KEY, REPLAY_KEY}),
+        header_tokens=frozenset({DEFAULT_CALENDAR_TOKEN, LIMITS_TOKEN, REPLAY_TOKEN}),
     )
     running = start_sandbox(speclib.SPEC, SandboxConfig(credentials=credentials, check_responses=True))
     try:
@@ -95,6 +100,7 @@ def sandbox_target() -> Iterator[LiveTarget]:
             unsafe=True,
             sandbox=running,
             limit_secrets={API_KEY_SCHEME: LIMITS_KEY, CALENDAR_SCHEME: LIMITS_TOKEN},
+            idempotency_secrets={API_KEY_SCHEME: REPLAY_KEY, CALENDAR_SCHEME: REPLAY_TOKEN},
         )
     finally:
         running.stop()

@@ -26,6 +26,7 @@ Each check skips (``pytest.skip``) when the target may not receive its traffic o
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -44,9 +45,8 @@ from conformance_tests.adapter import (
     scheme_names,
     security_headers,
 )
-from conformance_tests.arguments import calls
+from conformance_tests.arguments import calls, minimal_call
 from conformance_tests.fakes import FakeTime
-from conformance_tests.instances import instance
 from conformance_tests.live import API_KEY_SCHEME, CALENDAR_SCHEME, LIVE_MAX_EXAMPLES, LiveTarget
 from conformance_tests.request_checks import template_regex
 
@@ -54,8 +54,13 @@ from conformance_tests.request_checks import template_regex
 IDEMPOTENCY_EXAMPLES = 10
 
 
-def live_settings(cap: int = LIVE_MAX_EXAMPLES) -> settings:
-    """The active profile with at most ``cap`` examples (rate limits are per minute)."""
+def live_settings(cap: int = LIVE_MAX_EXAMPLES, cop: ClientOperation | None = None, requests: int = 1) -> settings:
+    """The active profile with at most ``cap`` examples (rate limits are per minute), and, for
+    ``cop``, no more examples of ``requests`` requests each than its rate limit admits in one
+    period (at least one): the client's limiter would otherwise wait out the period."""
+    limit = cop.spec.rate_limit if cop is not None else None
+    if limit is not None:
+        cap = min(cap, max(1, limit.limit // requests))
     return settings(
         max_examples=min(settings.default.max_examples, cap),
         suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture],
@@ -131,7 +136,7 @@ def server_response_conformance(cop: ClientOperation, target: LiveTarget) -> Non
     ids = target.stored_ids(cop)
     with target.client(max_retries=0) as client:
 
-        @live_settings()
+        @live_settings(cop=cop)
         @given(call=calls(cop, ids=ids))
         def check(call: Call) -> None:
             note(f"operation {cop.spec.operation_id}; call {call!r}")
@@ -142,36 +147,29 @@ def server_response_conformance(cop: ClientOperation, target: LiveTarget) -> Non
         check()
 
 
-def minimal_call(cop: ClientOperation, ids: list[str]) -> Call:
-    """A call with what ``cop`` requires: path parameters (the first of ``ids``, else a new uuid),
-    required query/header/cookie parameters and body properties, valid against their schemas
-    (deterministic instances); nothing optional."""
-    path = {p.name: ids[0] if ids else str(uuid.uuid4()) for p in cop.path_params}
-    keywords = {p.name: instance(p.schema, speclib.resolve, full=False) for p in cop.keyword_params if p.required}
-    schema = cop.spec.request_schema_ref
-    body: Any = None
-    required = cop.spec.request_body is not None and cop.spec.request_body.required
-    if schema is not None and (required or cop.body_kind == "fields"):
-        body = instance(schema.node, speclib.resolve, full=False)
-        if cop.body_kind == "fields":
-            body = {k: v for k, v in (body or {}).items() if k in cop.body_fields} or ({} if required else None)
-    return Call(path=path, keywords=keywords, body=body)
-
-
 def bare_request(target: LiveTarget, cop: ClientOperation, headers: dict[str, str]) -> httpx.Request:
-    """A minimal valid request for ``cop`` built without the client, with only ``headers`` as credentials
-    (the client refuses to send without the credentials an operation needs)."""
+    """The minimal valid request of ``cop`` (:func:`conformance_tests.arguments.minimal_call`, on a
+    stored id when there is one) built without the client, with only ``headers`` as credentials (the
+    client refuses to send without the credentials an operation needs): credentials are all it gets wrong."""
     ids = target.stored_ids(cop) or [str(uuid.UUID(int=0))]
+    call = minimal_call(cop, ids[0])
     path = cop.spec.path
     for param in cop.path_params:
-        path = path.replace("{" + param.name + "}", ids[0])
+        path = path.replace("{" + param.name + "}", call.path[param.name])
     assert template_regex(cop.spec.path).match(path), path
     send_headers = {"Accept": "application/json", **headers}
+    query: dict[str, Any] = {}
+    for param in cop.keyword_params:  # required ones: scalars (httpx writes query lists exploded)
+        if param.name in call.keywords and param.location == "query":
+            query[param.name] = call.keywords[param.name]
+        elif param.name in call.keywords:
+            send_headers[param.name] = str(call.keywords[param.name])
     content = None
-    if cop.body_kind == "fields":  # an object body with no property set is valid when none is required
-        content = b"{}"
+    if call.body is not None:
+        content = json.dumps(call.body).encode()
         send_headers["Content-Type"] = "application/json"
-    return httpx.Request(cop.http_method, target.base_url + path, headers=send_headers, content=content)
+    url = httpx.URL(target.base_url + path, params=query or None)
+    return httpx.Request(cop.http_method, url, headers=send_headers, content=content)
 
 
 def auth_probes(target: LiveTarget, cop: ClientOperation) -> list[tuple[str, dict[str, str]]]:
@@ -201,7 +199,7 @@ def auth_conformance(cop: ClientOperation, target: LiveTarget) -> None:
             assert_server_response(cop, response, f"auth_conformance ({label})")
     wrong = {name: "wrong-" + uuid.uuid4().hex for name in scheme_names()}
     with target.client(secrets=wrong, max_retries=0) as client:
-        call = minimal_call(cop, [str(uuid.UUID(int=0))])
+        call = minimal_call(cop, str(uuid.UUID(int=0)))
         with pytest.raises(recall_client.UnauthorizedError) as info:
             invoke(client, cop, call)
     assert info.value.status_code == 401
@@ -219,9 +217,9 @@ def idempotency_conformance(cop: ClientOperation, target: LiveTarget) -> None:
     require_secrets(target, cop)
     ids = target.stored_ids(cop)
     conclusive: list[str] = []
-    with target.client(max_retries=0) as client:
+    with target.client(secrets=target.idempotency_secrets or None, max_retries=0) as client:
 
-        @live_settings(cap=IDEMPOTENCY_EXAMPLES)
+        @live_settings(cap=IDEMPOTENCY_EXAMPLES, cop=cop, requests=3)
         @given(first=calls(cop, ids=ids, keys=False), second=calls(cop, ids=ids, keys=False))
         def check(first: Call, second: Call) -> None:
             assume(cop.body_kind == "none" or second.body != first.body)  # a rerun may answer differently
@@ -260,7 +258,7 @@ def rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> None:
     require_secrets(target, cop, target.limit_secrets)
     limit = cop.spec.rate_limit
     assert limit is not None, f"{cop.spec.operation_id} has no x-rate-limit"
-    call = minimal_call(cop, [])  # unknown ids: nothing is changed
+    call = minimal_call(cop, str(uuid.uuid4()))  # unknown ids: a resource the path names is not changed
     where = f"{cop.spec.operation_id}: rate_limit_conformance ({limit.limit} per {limit.period:g} s)"
     throttled: recall_client.RateLimitError | None = None
     sent = 0
@@ -302,7 +300,7 @@ def client_rate_limit_conformance(cop: ClientOperation, target: LiveTarget) -> N
     running = start_sandbox(speclib.SPEC, SandboxConfig(clock=clock))
     try:
         ids = sorted(set(running.app.state.sandbox.resources.sample_params(cop.spec.path).values()))
-        call = minimal_call(cop, ids)
+        call = minimal_call(cop, ids[0] if ids else str(uuid.uuid4()))
         secrets = {API_KEY_SCHEME: DEFAULT_API_KEY, CALENDAR_SCHEME: DEFAULT_CALENDAR_TOKEN}
         clients = [
             LiveTarget(running.base_url, secrets, unsafe=True, clock=clock).client(max_retries=0) for _ in range(2)

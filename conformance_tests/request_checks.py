@@ -2,7 +2,8 @@
 
 respx captures each request (sync and async clients); the judge is the spec: method and path
 template, percent-encoded path parameters that decode to the arguments (RFC 3986 section 2.1),
-parameters valid against their schemas, the credential headers the operation's ``security``
+parameters valid against their schemas, query parameters sent as given (lists exploded, one pair
+per item in order: style ``form``, the OpenAPI default), the credential headers the operation's ``security``
 requires and no others, each in its scheme's credential format (``authentication`` page), an
 ``Idempotency-Key`` on POST/PUT/PATCH valid against its parameter schema and equal to the caller's
 key when one is given (``idempotency`` page), and a JSON body valid against the requestBody schema
@@ -21,7 +22,7 @@ import json
 import re
 import ssl
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qs, parse_qsl, unquote
 
 import httpx
 import respx
@@ -127,9 +128,17 @@ def assert_request_conforms(cop: ClientOperation, call: Call, request: httpx.Req
     query = dict(parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True))
     documented_query = {p.name for p in cop.keyword_params if p.location == "query"}
     assert set(query) <= documented_query, f"{where}: undocumented query parameters {set(query) - documented_query}"
+    repeated = parse_qs(request.url.query.decode("ascii"), keep_blank_values=True)
     for param in cop.keyword_params:
         if param.location == "query" and param.name in call.keywords:
-            assert param.name in query, f"{where}: query parameter {param.name} was not sent"
+            value = call.keywords[param.name]
+            if isinstance(value, list):  # style form, exploded (the OpenAPI default): one pair per item
+                sent = repeated.get(param.name, [])
+                strings = [(s, v) for s, v in zip(sent, value, strict=False) if isinstance(v, str)]
+                same = len(sent) == len(value) and all(s == v for s, v in strings)
+                assert same, f"{where}: query parameter {param.name}: {sent!r} sent for {value!r}"
+            else:
+                assert param.name in query, f"{where}: query parameter {param.name} was not sent"
     headers = request.headers
     expected_auth = security_headers(op, SECRETS)
     assert expected_auth is not None, f"{where}: the test's secrets cannot satisfy the security requirement"

@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from conformance_tests import speclib
 from conformance_tests.adapter import (
     ERROR_CLASSES,
-    Call,
     ClientOperation,
     ainvoke,
     documented_statuses,
@@ -34,10 +33,8 @@ from conformance_tests.adapter import (
     response_schema,
     result_model_name,
 )
-from conformance_tests.arguments import success_bodies
+from conformance_tests.arguments import minimal_call, success_bodies
 from conformance_tests.request_checks import BASE, TLS
-
-UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 
 @contextlib.contextmanager
@@ -51,11 +48,6 @@ def sync_client(**options: Any) -> Iterator[Any]:
         yield RecallClient(
             base_url=BASE, api_key="k", calendar_auth_token="t", rate_limit=False, http_client=http, **options
         )
-
-
-def minimal_call(cop: ClientOperation) -> Call:
-    """A call with every path parameter set to one valid uuid and nothing else."""
-    return Call(path={p.name: UUID for p in cop.path_params})
 
 
 def raw_call(cop: ClientOperation, replies: list[httpx.Response | Exception], **options: Any) -> Any:

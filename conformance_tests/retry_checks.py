@@ -34,11 +34,11 @@ from conformance_tests.adapter import (
     descriptor,
     invoke,
 )
-from conformance_tests.arguments import calls, idempotency_keys
+from conformance_tests.arguments import calls, idempotency_keys, minimal_call
 from conformance_tests.fakes import NOW, FakeTime
 from conformance_tests.instances import instance
 from conformance_tests.request_checks import BASE, TLS
-from conformance_tests.response_checks import minimal_call, sync_client
+from conformance_tests.response_checks import sync_client
 from generator.spec.rules import UNSAFE_METHODS
 
 RETRIED = (409, 429, 502, 503, 504, 507)

@@ -118,7 +118,9 @@ def _properties(op: OperationSpec) -> dict[str, Any]:
 
 def _takes_metadata(op: OperationSpec) -> bool:
     schema = op.request_schema_ref
-    return schema is not None and speclib.is_valid({"metadata": {"k": "v"}}, schema, op.within)
+    if schema is None or "metadata" not in op.within.refs.unwrap(schema.node).get("properties", {}):
+        return False  # an open schema accepts any field; the family's PATCH must declare metadata
+    return speclib.is_valid({"metadata": {"k": "v"}}, schema, op.within)
 
 
 def _example(op: OperationSpec) -> Any:

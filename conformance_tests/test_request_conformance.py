@@ -9,7 +9,8 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance_tests.adapter import Call, ClientOperation, all_operations, credential_arguments, invoke
+from conformance_tests.adapter import ClientOperation, all_operations, credential_arguments, invoke
+from conformance_tests.arguments import minimal_call
 from conformance_tests.request_checks import (
     BASE,
     SECRETS,
@@ -59,8 +60,7 @@ def test_dot_segments_are_refused(cop: ClientOperation, value: str) -> None:
         route = mock.route().respond(200)
         from recall_client import RecallClient
 
+        call = minimal_call(cop, value)  # the required arguments too, so that only the path can be refused
         with httpx.Client(verify=TLS) as http, pytest.raises(ValueError):
-            invoke(RecallClient(http_client=http, **credential_arguments(SECRETS), base_url=BASE), cop, Call(
-                path={p.name: value for p in cop.path_params}
-            ))  # fmt: skip
+            invoke(RecallClient(http_client=http, **credential_arguments(SECRETS), base_url=BASE), cop, call)
     assert route.call_count == 0, f"{cop.spec.operation_id}: path_encoding_conformance: {value!r} was sent"

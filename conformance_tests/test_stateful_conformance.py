@@ -2,11 +2,11 @@
 
 Two state machines (:mod:`conformance_tests.stateful`), both over an in-process sandbox:
 
-- the seed spec through the generated client: PATCH metadata of recordings and participant
-  events, read back with a PATCH without body (the seed pages document no GET), unknown ids 404;
-- the whole corpus (``../shared/corpus``, normalized once per session; skipped when absent)
-  through plain httpx: POST creates (bots, calendars, Zoom OAuth apps), PATCH metadata, GET,
-  DELETE, then 404.
+- the whole API (``spec/openapi.yaml``) through the generated client: POST creates (bots,
+  calendars, Zoom OAuth apps...), PATCH metadata, GET, DELETE, then 404;
+- the seed spec (the four seed pages of ``tests/fixtures/seed_pages`` normalized alone, root
+  ``conftest.py``) through plain httpx: PATCH metadata of recordings and participant events, read
+  back with a PATCH without body (the seed pages document no GET), unknown ids 404.
 
 Bounded for the ``ci`` profile: at most 20 runs of at most 15 steps each; ``thorough`` takes 100 x 50.
 """
@@ -32,18 +32,19 @@ def machine_settings() -> settings:
     )
 
 
-@pytest.mark.conformance("stateful_conformance", subject="seed spec (client)", family="specs")
-def test_stateful_conformance_seed() -> None:
-    """Seed spec, generated client: read returns the last written metadata; unknown ids are 404."""
-    assert {f.item for f in families(speclib.SPEC)} == {"/api/v1/recording/{id}/", "/api/v1/participant_events/{id}/"}
+@pytest.mark.conformance("stateful_conformance", subject="whole API (client)", family="specs")
+def test_stateful_conformance_whole_api() -> None:
+    """The whole API, generated client: created resources read back, deleted ones are 404
+    everywhere, bodies schema-valid and parsed by the client."""
+    found = families(speclib.SPEC)
+    assert any(f.create is not None for f in found), "no creatable family in the spec"
+    assert any(f.delete is not None and f.read is not None for f in found), "no family with GET and DELETE"
     run_state_machine_as_test(machine_for(speclib.SPEC, ClientDriver), settings=machine_settings())
 
 
-@pytest.mark.conformance("stateful_conformance", subject="corpus spec (httpx)", family="specs")
-def test_stateful_conformance_corpus(corpus_spec_file: Path) -> None:
-    """Corpus spec (normalized once per session, root ``conftest.py``): created resources read back,
-    deleted ones are 404 everywhere, bodies schema-valid."""
-    found = families(corpus_spec_file)
-    assert any(f.create is not None for f in found), "no creatable family in the corpus"
-    assert any(f.delete is not None and f.read is not None for f in found), "no family with GET and DELETE"
-    run_state_machine_as_test(machine_for(corpus_spec_file, HttpDriver), settings=machine_settings())
+@pytest.mark.conformance("stateful_conformance", subject="seed spec (httpx)", family="specs")
+def test_stateful_conformance_seed(seed_spec_file: Path) -> None:
+    """Seed spec (no GET): read returns the last written metadata through a PATCH without body;
+    unknown ids are 404."""
+    assert {f.item for f in families(seed_spec_file)} == {"/api/v1/recording/{id}/", "/api/v1/participant_events/{id}/"}
+    run_state_machine_as_test(machine_for(seed_spec_file, HttpDriver), settings=machine_settings())

@@ -1,5 +1,9 @@
 """Shared fixtures and helpers: the normalized seed spec, and look-ups in a normalized document.
 
+``spec/pages`` (``PAGES``) holds every reference page of the corpus: the product's input. The four
+seed pages the seed-fact tests are about are a fixture of their own (``SEED_PAGES``,
+``tests/fixtures/seed_pages``); ``seed`` is them normalized alone with the project overlay.
+
 The corpus fixtures (``corpus``, ``corpus_result``, ``corpus_spec_file``...) are in the root
 ``conftest.py``. The look-ups read a document through the typed spec model
 (:class:`generator.spec.model.Spec`, ``$ref``s resolved by :class:`generator.spec.refs.Refs`),
@@ -20,6 +24,7 @@ from generator.spec.overlay import load_overlay
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "spec" / "pages"
+SEED_PAGES = ROOT / "tests" / "fixtures" / "seed_pages"
 OVERLAY = ROOT / "spec" / "overlay.yaml"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -33,8 +38,8 @@ def run_normalize(*inputs: Path, overlay: bool = True) -> NormalizeResult:
 
 @pytest.fixture(scope="session")
 def seed() -> NormalizeResult:
-    """The seed pages normalized with the project overlay."""
-    return run_normalize(PAGES)
+    """The seed pages (``tests/fixtures/seed_pages``) normalized alone with the project overlay."""
+    return run_normalize(SEED_PAGES)
 
 
 _MODELS: dict[int, tuple[dict[str, Any], Spec]] = {}

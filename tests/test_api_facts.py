@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from generator.normalize.pipeline import NormalizeResult
-from tests.conftest import PAGES, run_normalize
+from tests.conftest import SEED_PAGES, run_normalize
 
 ERROR_STATUSES = ["400", "401", "402", "403", "405", "409", "429", "502", "503", "504", "507"]
 
@@ -97,7 +97,7 @@ def test_seed_pages_alone_get_the_same_facts_from_the_overlay(seed: NormalizeRes
 def edited_pages(corpus: Path, tmp_path: Path) -> Path:
     """The seed pages with edited copies of the three prose pages beside them."""
     folder = tmp_path / "pages"
-    shutil.copytree(PAGES, folder)
+    shutil.copytree(SEED_PAGES, folder)
     docs = corpus / "recall-docs"
     auth = (docs / "authentication.md").read_text(encoding="utf-8")
     auth = auth.replace(
@@ -132,7 +132,7 @@ def test_facts_follow_the_pages_not_the_overlay(edited_pages: Path) -> None:
 
 
 def test_a_prose_page_given_with_endpoint_pages_is_not_a_stray_file(corpus: Path) -> None:
-    result = run_normalize(PAGES, corpus / "recall-docs" / "errors.md")
+    result = run_normalize(SEED_PAGES, corpus / "recall-docs" / "errors.md")
     assert not result.diagnostics.has_errors, [d.format() for d in result.diagnostics if d.severity.value == "error"]
     assert _codes(result, "api-wide-facts") == ["errors.md"]
     assert result.document["components"]["responses"]["Conflict"]["description"].startswith("Conflict -- please retry")

@@ -62,7 +62,7 @@ def _repository(tmp_path: Path) -> Path:
     _git(clone, "checkout", "-q", "-b", "pr")
     new_pages = tmp_path / "new-pages"
     shutil.copytree(clone / "spec" / "pages", new_pages)
-    page = new_pages / "001_recording_partial_update.md"
+    page = new_pages / "recording_partial_update.md"
     old, new = "deleted - Deleted  processing paused done failed deleted", "deleted - Deleted archived - Archived  "
     page.write_text(page.read_text().replace(old, new + "processing paused done failed deleted archived"))
     done = subprocess.run([str(BIN / "recallgen"), "update", str(new_pages)], cwd=clone, capture_output=True, text=True)

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from generator.cli import app
-from tests.conftest import OVERLAY, PAGES, ROOT
+from tests.conftest import OVERLAY, ROOT, SEED_PAGES
 
 runner = CliRunner()
 
@@ -58,7 +58,7 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 def test_normalize_seeds_exit_0_with_warning_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "openapi.yaml"
-    result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(OVERLAY), "-o", str(out)])
+    result = runner.invoke(app, ["normalize", str(SEED_PAGES), "--overlay", str(OVERLAY), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "warning[method-mismatch]" in result.output
     assert "0 error(s), 1 warning(s)" in result.output
@@ -67,17 +67,17 @@ def test_normalize_seeds_exit_0_with_warning_and_summary(tmp_path: Path) -> None
 
 def test_strict_turns_warnings_into_exit_1(tmp_path: Path) -> None:
     out = tmp_path / "openapi.yaml"
-    result = runner.invoke(app, ["normalize", str(PAGES), "-o", str(out), "--strict"])
+    result = runner.invoke(app, ["normalize", str(SEED_PAGES), "-o", str(out), "--strict"])
     assert result.exit_code == 1
 
 
 def test_usage_error_exit_2() -> None:
     assert runner.invoke(app, ["normalize"]).exit_code == 2
-    assert runner.invoke(app, ["lint", str(PAGES), "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["lint", str(SEED_PAGES), "--format", "xml"]).exit_code == 2
 
 
 def test_lint_json_has_same_fields(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["lint", str(PAGES), "--format", "json"])
+    result = runner.invoke(app, ["lint", str(SEED_PAGES), "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     mismatch = [d for d in data["diagnostics"] if d["code"] == "method-mismatch"]
@@ -172,25 +172,27 @@ def test_missing_input_and_bad_overlay(tmp_path: Path) -> None:
     result = runner.invoke(app, ["lint", str(tmp_path / "nope")])
     assert result.exit_code == 1 and "file-unreadable" in result.output
     overlay = write(tmp_path, "overlay.yaml", "not: an overlay\n")
-    result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(overlay), "-o", str(tmp_path / "o.yaml")])
+    result = runner.invoke(
+        app, ["normalize", str(SEED_PAGES), "--overlay", str(overlay), "-o", str(tmp_path / "o.yaml")]
+    )
     assert result.exit_code == 1 and "overlay-invalid" in result.output
     assert not (tmp_path / "o.yaml").exists()
 
 
 def test_written_spec_has_the_usual_file_mode(tmp_path: Path) -> None:
     out = tmp_path / "openapi.yaml"
-    assert runner.invoke(app, ["normalize", str(PAGES), "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["normalize", str(SEED_PAGES), "-o", str(out)]).exit_code == 0
     assert out.stat().st_mode & 0o644 == 0o644  # readable by others, not mkstemp's 0600
 
 
 def test_strict_run_that_fails_writes_nothing(tmp_path: Path) -> None:
     """--strict turns the seeds' method-mismatch warning into a failure: the output is not written."""
     out = write(tmp_path, "openapi.yaml", "previous: content\n")
-    result = runner.invoke(app, ["normalize", str(PAGES), "--overlay", str(OVERLAY), "-o", str(out), "--strict"])
+    result = runner.invoke(app, ["normalize", str(SEED_PAGES), "--overlay", str(OVERLAY), "-o", str(out), "--strict"])
     assert result.exit_code == 1 and "warning[method-mismatch]" in result.output
     assert out.read_text() == "previous: content\n"
     assert not (tmp_path / "fresh.yaml").exists()
-    fresh = runner.invoke(app, ["normalize", str(PAGES), "-o", str(tmp_path / "fresh.yaml"), "--strict"])
+    fresh = runner.invoke(app, ["normalize", str(SEED_PAGES), "-o", str(tmp_path / "fresh.yaml"), "--strict"])
     assert fresh.exit_code == 1 and not (tmp_path / "fresh.yaml").exists()
     assert "wrote" not in fresh.output
 
@@ -243,8 +245,8 @@ def test_no_rich_tracebacks_and_an_unforeseen_failure_is_one_diagnostic(
 
 
 def test_lint_verbose_shows_the_notes() -> None:
-    quiet = runner.invoke(app, ["lint", str(PAGES)])
-    verbose = runner.invoke(app, ["lint", str(PAGES), "-v"])
+    quiet = runner.invoke(app, ["lint", str(SEED_PAGES)])
+    verbose = runner.invoke(app, ["lint", str(SEED_PAGES), "-v"])
     assert quiet.exit_code == verbose.exit_code == 0, verbose.output
     assert ": info[" not in quiet.output and ": info[" in verbose.output
     assert "warning[method-mismatch]" in quiet.output and "warning[method-mismatch]" in verbose.output

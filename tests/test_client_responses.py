@@ -54,7 +54,7 @@ def newer(body: dict[str, Any]) -> dict[str, Any]:
     changed["status"]["archive_tier"] = "deep"
     changed["retention_policy"] = {"days": 30}
     changed["media_shortcuts"]["transcript"] = None
-    changed.pop("metadata")  # the one optional field of Recording
+    changed["bot"].pop("metadata")  # optional in RecordingBot (Recording's own fields are all required)
     return changed
 
 
@@ -94,7 +94,8 @@ def test_a_newer_server_still_parses(use_async: bool) -> None:
     assert not isinstance(result.status.code, models.RecordingStatusCode)
     assert result.status.model_extra == {"archive_tier": "deep"}
     assert result.model_extra == {"retention_policy": {"days": 30}}
-    assert result.metadata is None and "metadata" not in result.model_fields_set  # optional, not sent: the default
+    assert result.bot is not None and result.bot.metadata is None  # optional, not sent: the default
+    assert "metadata" not in result.bot.model_fields_set
     assert result.id == uuid.UUID(UUID) and isinstance(result.created_at, datetime.datetime)
 
 

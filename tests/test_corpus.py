@@ -1,7 +1,8 @@
-"""Every real page of ../shared/corpus normalizes without a crash into a valid spec.
+"""Every real page normalizes without a crash into a valid spec: ``spec/pages`` (every reference
+page of ../shared/corpus/recall-docs, the product's input) and the dated versions of
+../shared/corpus/recall-docs-versions.
 
-The corpus is normalized once per session (root ``conftest.py``: ``corpus_result``,
-``versions_result``).
+Both are normalized once per session (root ``conftest.py``: ``corpus_result``, ``versions_result``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.diagnostics import Diagnostics
 from generator.normalize.pipeline import NormalizeResult, discover, read_pages
-from tests.conftest import deref, operation, response_schema
+from tests.conftest import PAGES, deref, operation, response_schema
 
 SETTLED = {"duplicate-operation", "superseded-version"}
-NORMALIZED = {"recall-docs": "corpus_result", "recall-docs-versions": "versions_result"}
+NORMALIZED = {"spec/pages": "corpus_result", "recall-docs-versions": "versions_result"}
+
+
+def test_spec_pages_are_the_corpus_reference_pages(corpus: Path) -> None:
+    """The product's input is every page of ``recall-docs``, unchanged (the seed pages among them)."""
+    expected = {p.name: p.read_bytes() for p in (corpus / "recall-docs").glob("*.md")}
+    assert len(expected) == 150
+    assert {p.name: p.read_bytes() for p in PAGES.iterdir()} == expected
 
 
 @pytest.mark.parametrize("folder", sorted(NORMALIZED))
@@ -25,7 +33,8 @@ def test_every_endpoint_page_yields_an_operation_or_a_diagnostic(
 ) -> None:
     result: NormalizeResult = request.getfixturevalue(NORMALIZED[folder])
     assert not result.diagnostics.has_errors, [d.format() for d in result.diagnostics if d.severity.value == "error"]
-    pages = read_pages(discover([corpus / folder], Diagnostics()), Diagnostics())
+    root = PAGES if folder == "spec/pages" else corpus / folder
+    pages = read_pages(discover([root], Diagnostics()), Diagnostics())
     used = {op.page.path for op in result.operations}
     settled = {d.path for d in result.diagnostics if d.code in SETTLED}
     endpoint_pages = [p for p in pages if p.is_endpoint]

@@ -1,10 +1,11 @@
-"""Generation from other specs: a hostile inline spec and the whole corpus.
+"""Generated packages: a hostile inline spec, and the committed whole-API package.
 
 The hostile spec names operations, tags, parameters and properties ``class``, ``from``, ``1st``,
 ``a-b``, ``__init__``, ``self`` and unicode, and its descriptions contain triple quotes, Jinja
-delimiters, backslashes and control characters. Both packages (and the committed one) must
-import, pass ``ruff check`` and ``mypy --strict`` (one mypy run for all three), and be callable
-against respx with names mapped back to the wire.
+delimiters, backslashes and control characters. Both packages (the hostile one and the committed
+``generated/``, built from every reference page) must import, pass ``ruff check`` and
+``mypy --strict`` (one mypy run for both), and be callable against respx with names mapped back to
+the wire.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from generator.diagnostics import Diagnostics
 from generator.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
+SPEC = ROOT / "spec" / "openapi.yaml"
 BASE = "https://api-1.example.test"
 UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 NASTY = 'Tricky """ quotes, {{ jinja }} {% raw %} and a \\ backslash; a tab\tand a bell \x07 end"'
@@ -179,24 +180,15 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus_spec(corpus_spec_file: Path) -> dict[str, Any]:
-    """The corpus spec of the session (root ``conftest.py``), read back from its file."""
-    spec: dict[str, Any] = yaml.load(corpus_spec_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+def api_spec() -> dict[str, Any]:
+    """The committed whole-API spec the committed package was generated from."""
+    spec: dict[str, Any] = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     return spec
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory, corpus_spec: dict[str, Any]) -> Path:
-    root = generate(corpus_spec, tmp_path_factory.mktemp("corpus"), "corpus_client")
-    sys.path.insert(0, str(root))
-    return root
-
-
-def test_mypy_strict_and_ruff_on_all_generated_packages(hostile: Path, tmp_path: Path, request: Any) -> None:
-    """One mypy run over the committed package, the hostile one and (when present) the corpus one."""
+def test_mypy_strict_and_ruff_on_all_generated_packages(hostile: Path, tmp_path: Path) -> None:
+    """One mypy run over the committed whole-API package and the hostile one."""
     roots = {"recall_client": ROOT / "generated", "hostile_client": hostile}
-    if CORPUS.is_dir():
-        roots["corpus_client"] = request.getfixturevalue("corpus")
     for package, root in roots.items():
         command = [sys.executable, "-m", "ruff", "check", *RUFF_CHECK_ARGS, str(root / package)]
         ruff = subprocess.run(command, capture_output=True, text=True)
@@ -376,7 +368,7 @@ def test_hostile_object_defaults_are_fresh_models(hostile: Path) -> None:
     assert models.Settings(slot=None).slot is None
 
 
-# --- the corpus ---------------------------------------------------------------------------------
+# --- the whole API (the committed package) -----------------------------------------------------
 
 
 def _minimal(spec: dict[str, Any], schema: Any, depth: int = 0) -> Any:
@@ -422,11 +414,11 @@ def _value_for(annotation: str) -> Any:
     return "s"
 
 
-def test_corpus_every_operation_can_be_called(corpus: Path, corpus_spec: dict[str, Any]) -> None:
+def test_every_operation_of_the_whole_api_can_be_called(api_spec: dict[str, Any]) -> None:
     """Every operation is called once with its sample response (a minimal valid body if the sample
     does not match the operation's own schema: that is a normalizer finding, reported as a warning)."""
-    client_mod = importlib.import_module("corpus_client")
-    client = client_mod.CorpusClient(
+    client_mod = importlib.import_module("recall_client")
+    client = client_mod.RecallClient(
         api_key="k", calendar_auth_token="t", rate_limit=False, max_retries=0, strict_responses=True
     )
     called: set[str] = set()
@@ -434,20 +426,20 @@ def test_corpus_every_operation_can_be_called(corpus: Path, corpus_spec: dict[st
     with respx.mock(base_url="https://us-east-1.recall.ai") as mock:
         for group_name in sorted(n for n in dir(client) if not n.startswith("_")):
             group = getattr(client, group_name)
-            if not type(group).__module__.startswith("corpus_client.resources."):
+            if not type(group).__module__.startswith("recall_client.resources."):
                 continue
             module = sys.modules[type(group).__module__]
             for method_name in sorted(n for n in dir(group) if not n.startswith("__") and n != "_client"):
                 op = getattr(module, f"OP_{method_name.upper()}")
                 called.add(op.operation_id)
                 try:
-                    _call(mock, corpus_spec, getattr(group, method_name), op, use_example=True)
+                    _call(mock, api_spec, getattr(group, method_name), op, use_example=True)
                 except client_mod.ResponseValidationError:
                     mismatched.append(op.operation_id)
-                    _call(mock, corpus_spec, getattr(group, method_name), op, use_example=False)
-    spec_ids = {o["operationId"] for item in corpus_spec["paths"].values() for o in item.values()}
+                    _call(mock, api_spec, getattr(group, method_name), op, use_example=False)
+    spec_ids = {o["operationId"] for item in api_spec["paths"].values() for o in item.values()}
     assert called == spec_ids
-    operations = importlib.import_module("corpus_client.resources").OPERATIONS
+    operations = importlib.import_module("recall_client.resources").OPERATIONS
     assert set(operations) == spec_ids
     assert_descriptors_match_methods(client, operations)
     if mismatched:

@@ -83,7 +83,7 @@ def runs(box: Sandbox) -> dict[str, Run]:
         jobs[name] = ["normalize", str(box.root / "pages" / name), "-o", str(box.root / "out" / f"{name}.yaml")]
     for name in OVERLAYS:
         out = str(box.root / "out" / f"overlay-{name}")
-        pages = str(HOSTILE.parents[1] / "spec" / "pages")
+        pages = str(HOSTILE.parents[1] / "tests" / "fixtures" / "seed_pages")
         jobs[f"overlay:{name}"] = ["normalize", pages, "--overlay", str(HOSTILE / "overlays" / name), "-o", out]
     return run_all(box, jobs)
 

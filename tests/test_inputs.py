@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from generator.spec.document import dump_yaml
-from tests.conftest import CORPUS, PAGES, ROOT, operation, run_normalize
+from tests.conftest import CORPUS, ROOT, SEED_PAGES, operation, run_normalize
 
 runner = CliRunner()
 
@@ -27,7 +27,7 @@ def _normalize(cwd: Path, *inputs: str, monkeypatch: pytest.MonkeyPatch) -> tupl
 
 def test_spec_is_byte_identical_from_two_working_directories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pages = tmp_path / "some" / "where" / "pages"
-    shutil.copytree(PAGES, pages)
+    shutil.copytree(SEED_PAGES, pages)
     # the same folder, named relatively from two different working directories
     first, doc = _normalize(tmp_path, "some/where/pages", monkeypatch=monkeypatch)
     second, _ = _normalize(pages.parent, "pages", monkeypatch=monkeypatch)
@@ -39,8 +39,8 @@ def test_x_source_of_a_file_argument_is_its_name_and_of_a_subfolder_page_its_rel
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "root" / "sub").mkdir(parents=True)
-    shutil.copy(PAGES / "001_recording_partial_update.md", tmp_path / "root" / "sub" / "recording.md")
-    shutil.copy(PAGES / "000_calendar_user_update.md", tmp_path / "single.md")
+    shutil.copy(SEED_PAGES / "001_recording_partial_update.md", tmp_path / "root" / "sub" / "recording.md")
+    shutil.copy(SEED_PAGES / "000_calendar_user_update.md", tmp_path / "single.md")
     _, doc = _normalize(ROOT, str(tmp_path / "root"), str(tmp_path / "single.md"), monkeypatch=monkeypatch)
     assert operation(doc, "recording_partial_update")[2]["x-source"]["page"] == "sub/recording.md"
     assert operation(doc, "calendar_user_update")[2]["x-source"]["page"] == "single.md"
@@ -60,7 +60,7 @@ def test_a_stray_file_among_good_inputs_is_an_error(tmp_path: Path) -> None:
     stray = tmp_path / "notes.md"
     stray.write_text("# Notes\n\nNothing to see here.\n", encoding="utf-8")
     out = tmp_path / "o.yaml"
-    result = runner.invoke(app, ["normalize", str(PAGES), str(stray), "-o", str(out)])
+    result = runner.invoke(app, ["normalize", str(SEED_PAGES), str(stray), "-o", str(out)])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if "error[" in line]
     assert len(errors) == 1 and "notes.md:0: error[no-operations]" in errors[0]

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from generator.diagnostics import Diagnostics
 from generator.normalize.pages import parse_page
 from generator.normalize.pipeline import normalize_pages
-from tests.conftest import CORPUS, PAGES
+from tests.conftest import CORPUS, SEED_PAGES
 
-SEEDS = [p.read_text(encoding="utf-8") for p in sorted(PAGES.glob("*.md"))]
+SEEDS = [p.read_text(encoding="utf-8") for p in sorted(SEED_PAGES.glob("*.md"))]
 _NOISE = st.sampled_from(["|", "\\|", "```", "```python", "## ", "{", "}", '"', "\x00", "\ufeff", "ðŸ“˜", "\n", " - "])
 
 

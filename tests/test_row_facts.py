@@ -42,6 +42,11 @@ ON_PURPOSE = {
         ("required", "response", name): "overlay: a transcript's provider holds the one provider chosen"
         for name in PROVIDERS
     },
+    **{
+        ("description", kind, "everyone_left_timeout"): "overlay: seconds or {timeout, activate_after} (guide "
+        "automatic-leaving-behavior), described anew"
+        for kind in ("request", "response")
+    },
     ("required", "request", "meeting_url"): "huddle_bot_config.meeting_url: optional on slack_teams_create, and a "
     "request field is required only if every page showing it requires it",
 }
@@ -70,6 +75,10 @@ FLAT_PAGES_OTHERWISE = {
     },
     # without a sample, the list page's query filter `ical_uid` (Required: No) is taken for a response field
     ("required", "calendar_meetings_refresh_create", "ical_uid"): "query row of the flat list page",
+}
+#: Operations whose response the overlay replaces (the rows describe a body the spec no longer has).
+RESPONSE_REPLACED = {
+    "zoom_oauth_credentials_create": "overlay: the sample and its rows are the 409 conflict body, not the 201 body",
 }
 
 
@@ -120,6 +129,8 @@ def lost_facts(result: NormalizeResult) -> list[Lost]:
         for placed in op.placements:
             if placed.kind == "error":
                 continue  # error sample bodies give way to the API-wide error responses
+            if placed.kind == "response" and op.operation_id in RESPONSE_REPLACED:
+                continue
             row = rows[placed.line]
             for fact, detail in _row_lost(doc, op, placed, row):
                 lost.append(Lost(op.page.slug, row.line, placed.kind, row.name, ".".join(placed.path), fact, detail))

@@ -24,7 +24,7 @@ from generator.sandbox.loadgen import LoadReport, hostile_targets, plans_for, ru
 from generator.sandbox.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_SPEC = ROOT / "spec" / "openapi.yaml"
+SPEC = ROOT / "spec" / "openapi.yaml"  # the whole API
 KEYS = [f"load-{i}" for i in range(40)]
 
 
@@ -38,7 +38,7 @@ def _free_port() -> int:
 def port() -> Iterator[int]:
     chosen = _free_port()
     credentials = [arg for key in KEYS for arg in ("--api-key", key, "--calendar-token", key)]
-    command = [sys.executable, "-m", "generator.cli", "sandbox", "--spec", str(SEED_SPEC), "--port", str(chosen)]
+    command = [sys.executable, "-m", "generator.cli", "sandbox", "--spec", str(SPEC), "--port", str(chosen)]
     process = subprocess.Popen([*command, *credentials], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -61,7 +61,7 @@ def _credentials(keys: list[str]) -> list[dict[str, str]]:
 
 
 def test_small_and_hostile_requests_get_their_statuses_without_stalls(port: int) -> None:
-    spec = load_spec(SEED_SPEC, Diagnostics())
+    spec = load_spec(SPEC, Diagnostics())
     assert spec is not None
     hostile = hostile_targets(spec)
     assert {h.label for h in hostile} == {"large", "too-large", "deep", "many", "long-number"}
@@ -80,7 +80,7 @@ def test_small_and_hostile_requests_get_their_statuses_without_stalls(port: int)
 def test_concurrent_small_requests_while_a_large_one_is_validated(port: int) -> None:
     """A client sends large bodies back to back while others send small requests: the small ones
     keep flowing (the large ones are parsed and checked off the event loop)."""
-    spec = load_spec(SEED_SPEC, Diagnostics())
+    spec = load_spec(SPEC, Diagnostics())
     assert spec is not None
     large = [h for h in hostile_targets(spec) if h.label == "large"]
     stop = threading.Event()
@@ -101,6 +101,11 @@ def test_concurrent_small_requests_while_a_large_one_is_validated(port: int) -> 
     finally:
         stop.set()
         thread.join(30)
-    assert report.statuses() == {200: 100}
+    assert _successes(report.statuses()) == 100
     assert report.percentile(0.99) < 1.0
-    assert big_reports and all(r.statuses() == {200: 2} for r in big_reports)
+    assert big_reports and all(_successes(r.statuses()) == 2 for r in big_reports)
+
+
+def _successes(statuses: dict[int, int]) -> int:
+    """The number of answers when every one is 2xx (-1 otherwise)."""
+    return sum(statuses.values()) if all(200 <= status < 300 for status in statuses) else -1

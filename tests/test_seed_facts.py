@@ -213,7 +213,7 @@ def test_security_servers_errors_and_idempotency(seed: NormalizeResult) -> None:
 def test_provenance_and_clean_text(seed: NormalizeResult) -> None:
     for path, item in seed.document["paths"].items():
         for op in item.values():
-            assert op["x-source"]["page"].endswith(f"_{op['operationId']}.md")  # relative to spec/pages
+            assert op["x-source"]["page"].endswith(f"_{op['operationId']}.md")  # relative to the pages folder
             assert "/" not in op["x-source"]["page"]
             assert op["x-source"]["line"] == 9
             text = op["summary"] + op.get("description", "")

@@ -47,7 +47,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "project"
     (root / "spec").mkdir(parents=True)
     shutil.copy(ROOT / "spec" / "overlay.yaml", root / "spec" / "overlay.yaml")
-    shutil.copytree(ROOT / "spec" / "pages", tmp_path / "new")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "seed_pages", tmp_path / "new")
     monkeypatch.chdir(root)
     return root
 

@@ -1,11 +1,8 @@
-"""The sandbox serves the spec of the whole corpus (``../shared/corpus``), not only the seeds.
+"""The sandbox serves the whole API (``spec/openapi.yaml``, from every reference page).
 
-The corpus is normalized once per session (root ``conftest.py``: ``corpus_spec_file``, written as
-``make corpus`` writes it); then every operation
-gets one valid request: path parameters addressing stored resources, a body from the request
-example (or synthesized when the example fails its schema), required query parameters. Each must
-answer a documented 2xx status with a body valid against the declared schema. Skipped when the
-corpus is not beside the repository.
+Every operation gets one valid request: path parameters addressing stored resources, a body from
+the request example (or synthesized when the example fails its schema), required query
+parameters. Each must answer a documented 2xx status with a body valid against the declared schema.
 """
 
 from __future__ import annotations
@@ -24,15 +21,13 @@ from generator.sandbox.testing import AsgiClient, FakeClock
 from generator.spec.model import Operation, Spec
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "recall-docs"
-
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+SPEC = ROOT / "spec" / "openapi.yaml"
 
 
 @pytest.fixture(scope="module")
-def corpus_spec(corpus_spec_file: Path) -> Spec:
+def api_spec() -> Spec:
     diags = Diagnostics()
-    spec = load_spec(corpus_spec_file, diags)
+    spec = load_spec(SPEC, diags)
     assert spec is not None, [d.format() for d in diags]
     return spec
 
@@ -56,39 +51,39 @@ def _order(op: Operation) -> tuple[int, int, str]:
     return (0, 0, op.path)
 
 
-def test_corpus_spec_has_many_operations(corpus_spec: Spec) -> None:
-    assert len(corpus_spec.operations) >= 60
-    assert any(op.rate_limit and op.rate_limit.scope == "calendar_user" for op in corpus_spec.operations)
+def test_api_spec_has_many_operations(api_spec: Spec) -> None:
+    assert len(api_spec.operations) >= 100
+    assert any(op.rate_limit and op.rate_limit.scope == "calendar_user" for op in api_spec.operations)
 
 
-def test_every_corpus_operation_answers_a_valid_request(corpus_spec: Spec) -> None:
-    app = create_app(corpus_spec, SandboxConfig(clock=FakeClock(), check_responses=True))
+def test_every_operation_answers_a_valid_request(api_spec: Spec) -> None:
+    app = create_app(api_spec, SandboxConfig(clock=FakeClock(), check_responses=True))
     sandbox = app.state.sandbox
-    client = AsgiClient(app, headers=credential_headers(corpus_spec, Credentials()))
+    client = AsgiClient(app, headers=credential_headers(api_spec, Credentials()))
     problems = []
-    for op in sorted(corpus_spec.operations, key=_order):
+    for op in sorted(api_spec.operations, key=_order):
         path = sandbox.routes.routes[op.path].fill(op.path, sandbox.resources.sample_params(op.path))
         query = {
             p.name: str(sandbox.shaper.fallback(p.schema.pointer))
             for p in op.parameters
             if p.location == "query" and p.required and p.schema
         }
-        response = client.request(op.method, path, json=_request_body(corpus_spec, op), params=query)
+        response = client.request(op.method, path, json=_request_body(api_spec, op), params=query)
         declared = op.response(response.status_code)
         schema = schema_of(declared)
         if declared is None or not 200 <= response.status_code < 300:
             problems.append(f"{op.method} {path}: {response.status_code} {response.text[:200]}")
-        elif schema is not None and not corpus_spec.refs.is_valid(response.json(), schema):
+        elif schema is not None and not api_spec.refs.is_valid(response.json(), schema):
             problems.append(f"{op.method} {path}: body fails {schema}")
         elif schema is None and response.content:
             problems.append(f"{op.method} {path}: {response.status_code} declares no body, got {response.text[:80]}")
     assert problems == []
 
 
-def test_every_corpus_operation_requires_the_api_key(corpus_spec: Spec) -> None:
-    client = AsgiClient(create_app(corpus_spec, SandboxConfig(clock=FakeClock())))
+def test_every_operation_requires_the_api_key(api_spec: Spec) -> None:
+    client = AsgiClient(create_app(api_spec, SandboxConfig(clock=FakeClock())))
     statuses = {
         op.operation_id: client.request(op.method, op.path.replace("{", "").replace("}", "")).status_code
-        for op in corpus_spec.operations
+        for op in api_spec.operations
     }
     assert set(statuses.values()) == {401}
