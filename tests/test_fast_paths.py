@@ -145,6 +145,46 @@ def test_validator_verdicts_are_upstreams(schema: Any) -> None:
     assert ours  # every one of them is invalid
 
 
+#: Documents that fail the check against the OpenAPI 3.1 schema itself (the validator's first pass,
+#: where local ``$ref``\ s of that schema are resolved through a remembering resolver).
+INVALID_DOCUMENTS: list[dict[str, Any]] = [
+    {"paths": {"/a/{id}": {"get": {"foo": 1}}}},
+    {"paths": {"/a/{id}": {"get": {"parameters": [{"name": "id", "in": "body", "schema": {}}]}}}},
+    {"paths": {"/a/{id}": {"get": {"responses": {"200": {"content": {}}}}}}},
+    {"paths": {"a": {}}},
+    {"info": {"title": "t"}},
+    {"paths": {"/a/{id}": {"get": {"responses": {"200": {"$ref": 3}}}}}},
+    {"paths": {"/a/{id}": {"get": {"callbacks": {"c": {"{$url}": {"post": {"responses": {"200": {}}}}}}}}}},
+    {"paths": {"/a/{id}": {"get": {"requestBody": {"content": []}}}}},
+    {"paths": {"/a/{id}": {"get": {"security": {"k": []}}}}},
+    {"webhooks": {"w": {"post": {"parameters": [{"in": "query"}]}}}},
+    {"components": {"responses": {"R": {"description": 1, "headers": {"h": {"schema": {}, "content": {}}}}}}},
+    {"paths": {"/a/{id}": {"get": {"x-ok": 1, "tags": "t", "servers": [{"url": 1}]}}}},
+]
+
+
+def _merged(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@pytest.mark.parametrize("change", INVALID_DOCUMENTS, ids=lambda c: json.dumps(c)[:50])
+def test_document_check_is_upstreams(change: dict[str, Any]) -> None:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    from generator.spec.validation import SpecValidator
+
+    document = _merged(_spec_with({"type": "object"}), change)
+    ours = _errors(SpecValidator, document)
+    assert ours == _errors(OpenAPIV31SpecValidator, document)
+    assert ours
+
+
 def test_validator_accepts_the_spec_as_upstream_does() -> None:
     from openapi_spec_validator import OpenAPIV31SpecValidator
 

@@ -17,6 +17,7 @@ Naming rules (component names from meaning, never numbered):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -143,7 +144,7 @@ def _ref_dict(name: str, node: Schema) -> dict[str, Any]:
 
 def _strip_ref(node: Schema) -> Schema:
     # A component is the type; nullability and defaults belong to the property that refers to it.
-    return Schema(**{**node.__dict__, "ref": None, "nullable": False, "has_default": False, "default": None})
+    return dataclasses.replace(node, ref=None, nullable=False, has_default=False, default=None)
 
 
 def compatible(a: Schema, b: Schema) -> bool:

@@ -159,9 +159,15 @@ def field_names(pages: list[DocPage]) -> frozenset[str]:
     """
     names: set[str] = set()
     for page in pages:
-        names.update(row.name for row in page.rows)
-        names |= _keys(page.response.value if page.response is not None else None)
+        names |= page_field_names(page)
     return frozenset(names)
+
+
+def page_field_names(page: DocPage) -> frozenset[str]:
+    """The field names one page states (:func:`field_names`)."""
+    return frozenset(
+        {row.name for row in page.rows} | _keys(page.response.value if page.response is not None else None)
+    )
 
 
 def _request_tree(page: DocPage, diags: Diagnostics, vocabulary: frozenset[str]) -> tuple[Schema | None, object]:

@@ -19,13 +19,13 @@ from typing import Any
 
 from generator.diagnostics import Diagnostics
 from generator.naming import words
-from generator.normalize.apifacts import apply_api_facts, read_api_facts
+from generator.normalize.apifacts import FACT_PAGES, apply_api_facts, read_api_facts
 from generator.normalize.components import ComponentRegistry, is_action, name_operation, share_identical
 from generator.normalize.examples import addressable, conform, repair_examples
 from generator.normalize.operation import Operation, derive_operation_id, split_suffix
-from generator.normalize.operations import build_operation, field_names
+from generator.normalize.operations import build_operation, field_names, page_field_names
 from generator.normalize.pages import DocPage, read_page
-from generator.normalize.parallel import map_pages
+from generator.normalize.parallel import Held, map_pages
 from generator.normalize.schema import Schema
 from generator.spec.overlay import Overlay, apply_overlay
 
@@ -51,6 +51,10 @@ class NormalizeResult:
     operations: list[Operation]
     #: Display paths of the pages that yielded an operation (or API-wide facts).
     productive_pages: set[str] = field(default_factory=set)
+
+
+# In :func:`normalize`, an operation's page carries its header and rows, not its blocks and
+# samples (:func:`_head`); the pages of API-wide facts are whole.
 
 
 def discover(inputs: Iterable[Path], diags: Diagnostics) -> list[Path]:
@@ -118,6 +122,17 @@ def _read_one(task: tuple[Path, str, str], diags: Diagnostics) -> DocPage | None
     return read_page(path, diags, display=display, source=source)
 
 
+def _head(page: DocPage | None) -> tuple[DocPage, frozenset[str]] | None:
+    """What :func:`normalize` keeps of a page read in a worker: the page without its blocks and
+    samples (whole if it may state API-wide facts) and the field names it states."""
+    if page is None:
+        return None
+    names = page_field_names(page)
+    if page.slug in FACT_PAGES and not page.is_endpoint:
+        return page, names
+    return dataclasses.replace(page, blocks=[], sample=None, response=None), names
+
+
 def build_operations(pages: list[DocPage], diags: Diagnostics) -> list[Operation]:
     """Every page's operation (pages that yield none left out), reconciled on every core
     (:mod:`generator.normalize.parallel`); the field names of all pages restore sample keys."""
@@ -126,8 +141,10 @@ def build_operations(pages: list[DocPage], diags: Diagnostics) -> list[Operation
     return [Operation(page=page, **state) for page, state in zip(pages, built, strict=True) if state is not None]
 
 
-def _build_detached(page: DocPage, diags: Diagnostics, vocabulary: frozenset[str]) -> dict[str, Any] | None:
+def _build_detached(page: DocPage | None, diags: Diagnostics, vocabulary: frozenset[str]) -> dict[str, Any] | None:
     """The fields of ``page``'s operation but the page itself (a worker sends them back without it)."""
+    if page is None:
+        return None
     op = build_operation(page, diags, vocabulary)
     if op is None:
         return None
@@ -145,9 +162,19 @@ def normalize(
     diags = diags if diags is not None else Diagnostics()
     inputs = list(inputs)
     found = discover_roots(inputs, diags)
-    roots = dict(found)
-    pages = read_pages([path for path, _root in found], diags, roots)
-    result = normalize_pages(pages, overlay, diags, require_operations=False)
+    tasks = [(path, display_path(path), source_name(path, root)) for path, root in found]
+    # Each page is read and reconciled in the same worker; only its head comes back (_head).
+    with Held[tuple[Path, str, str], DocPage | None](tasks) as work:
+        heads = work.first(_read_one, _head, diags)
+        vocabulary = frozenset[str]().union(*(head[1] for head in heads if head is not None))
+        built = work.second(functools.partial(_build_detached, vocabulary=vocabulary), diags)
+    pages = [head[0] for head in heads if head is not None]
+    operations = [
+        Operation(page=head[0], **state)
+        for head, state in zip(heads, built, strict=True)
+        if head is not None and state is not None
+    ]
+    result = _normalize_operations(pages, operations, overlay, diags, require_operations=False)
     origin = {display_path(path): (root if root.is_dir() and root in inputs else path) for path, root in found}
     for item in inputs:
         members = [page for page in pages if origin.get(page.path) == item]
@@ -174,7 +201,17 @@ def normalize_pages(
     With ``require_operations``, pages that yield no operation at all are a ``no-operations``
     error (:func:`normalize` checks each input instead).
     """
-    operations = build_operations(pages, diags)
+    return _normalize_operations(pages, build_operations(pages, diags), overlay, diags, require_operations)
+
+
+def _normalize_operations(
+    pages: list[DocPage],
+    operations: list[Operation],
+    overlay: Overlay | None,
+    diags: Diagnostics,
+    require_operations: bool,
+) -> NormalizeResult:
+    """:func:`normalize_pages` once each page's operation is built."""
     facts = read_api_facts(pages, diags)
     productive = {op.page.path for op in operations} | set(facts.stated.values())
     if require_operations and pages and not operations:

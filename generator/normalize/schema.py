@@ -15,7 +15,7 @@ from typing import Any
 ORIGINS = ("unknown", "sample", "table")
 
 
-@dataclass
+@dataclass(slots=True)
 class Schema:
     """One schema node.
 

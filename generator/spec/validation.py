@@ -16,7 +16,9 @@
   was crawled once (:func:`_document_validator`): upstream's registry holds that schema
   uncrawled, and ``referencing`` crawls it anew (every subschema made a resource) at each
   ``$dynamicRef: "#meta"`` it resolves, one per Schema Object of the document, about half of
-  the run; same schema, same validator class, same errors;
+  the run; same schema, same validator class, same errors. Its resolver remembers the target of
+  each ``#/$defs/...`` reference (:class:`_PointerResolver`), which upstream's walks again, a
+  resource made at every step, at each ``$ref`` of each node;
 - jsonschema-path steps into a node after ``isinstance(node, Subscriptable)``, a runtime
   ``Protocol`` check that Python 3.11 answers by listing the protocol's members every time (a
   quarter of the run on a large spec): :func:`_subnode` answers for ``dict`` and ``list`` (both
@@ -40,6 +42,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from pathable.accessors import SubscriptableAccessor
+from referencing._core import Resolved, Resolver
 
 #: Keywords whose value maps names to schemas (the names are not keywords).
 _NAMED = frozenset({"properties", "$defs", "patternProperties", "dependentSchemas"})
@@ -161,7 +164,61 @@ def _document_validator() -> Any:
     schema = dict(schema_v31)
     resource = specification_with(schema["$schema"]).create_resource(schema)
     registry: Registry[Any] = Registry().with_resource(resource.id() or "", resource).crawl()
-    return validators.validator_for(schema)(schema, registry=registry)
+    resolver = _PointerResolver(registry.resolver(resource.id() or ""))
+    return validators.validator_for(schema)(schema, registry=registry, _resolver=resolver)
+
+
+#: ``(registry id, base URI, reference)`` -> (registry, the registry the target was found in, target)
+_POINTERS: dict[tuple[int, str, str], tuple[Any, Any, Any]] = {}
+
+
+def _resolved(contents: Any, resolver: Any) -> Any:
+    """Upstream's ``Resolved`` of ``contents``, its resolver wrapped (:class:`_PointerResolver`)."""
+    return Resolved(contents=contents, resolver=_PointerResolver(resolver))  # type: ignore[call-arg]
+
+
+class _PointerResolver:
+    """``referencing``'s resolver (which may not be subclassed: this one wraps it), with the target
+    of each local JSON pointer reference (``#/$defs/...``) remembered: the OpenAPI 3.1 schema is a
+    fixed document, and walking the pointer again (a resource made at every step) at each ``$ref``
+    of each node was a third of the document's check. :meth:`lookup` gives the target and the
+    resolver upstream's gives (the dynamic scope extended the same way), wrapped; a pointer that
+    enters a subresource with a base URI of its own, and every other reference, are looked up by
+    upstream's every time. Anything else is upstream's resolver's."""
+
+    __slots__ = ("_real",)
+
+    def __init__(self, real: Resolver[Any]) -> None:
+        self._real = real
+
+    def lookup(self, ref: str) -> Any:
+        real: Any = self._real
+        if not ref.startswith("#/"):
+            resolved = real.lookup(ref)
+            return _resolved(resolved.contents, resolved.resolver)
+        uri, registry = real._base_uri, real._registry
+        key = (id(registry), uri, ref)
+        found = _POINTERS.get(key)
+        if found is not None and found[0] is registry:
+            evolved = real._evolve(registry=found[1], base_uri=uri)
+            return _resolved(found[2], evolved)
+        try:
+            retrieved = registry.get_or_retrieve(uri)
+        except Exception:  # raised as upstream raises it
+            resolved = real.lookup(ref)
+            return _resolved(resolved.contents, resolved.resolver)
+        evolved = real._evolve(registry=retrieved.registry, base_uri=uri)
+        resolved = retrieved.value.pointer(pointer=ref[1:], resolver=evolved)
+        if resolved.resolver is evolved:
+            _POINTERS[key] = (registry, retrieved.registry, resolved.contents)
+        return _resolved(resolved.contents, resolved.resolver)
+
+    def in_subresource(self, subresource: Any) -> _PointerResolver:
+        real = self._real.in_subresource(subresource)
+        return self if real is self._real else _PointerResolver(real)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
 
 
 class _SchemaValidator(keywords.OpenAPIV31SchemaValidator):
