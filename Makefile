@@ -28,7 +28,7 @@ generate: $(STAMP)
 
 ## test: the whole test suite (Hypothesis profile "ci"), conformance live checks against the bundled sandbox
 test: $(STAMP)
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q -n 2 --dist loadfile --live --base-url=
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=10 --live --base-url=
 
 ## conformance: the conformance suite with live checks (sandbox, or RECALL_BASE_URL), JUnit XML in build/
 conformance: $(STAMP)
