@@ -71,7 +71,12 @@ def map_pages(func: Callable[[T, Diagnostics], R], items: Sequence[T], diags: Di
     finally:
         gc.unfreeze()
         _WORK.clear()
-    results: list[R] = []
+    return _gather(done, diags)
+
+
+def _gather(done: list[list[tuple[Any, list[Diagnostic]]]], diags: Diagnostics) -> list[Any]:
+    """The results of chunks in order, their diagnostics added to ``diags`` in the same order."""
+    results: list[Any] = []
     for chunk in done:
         for result, said in chunk:
             diags.extend(said)
@@ -186,12 +191,7 @@ class Held(Generic[T, R]):
                     raise reply
                 done[flying[worker].popleft()] = reply
                 feed(worker)
-        results: list[Any] = []
-        for chunk in done:
-            for result, said in chunk:
-                diags.extend(said)
-                results.append(result)
-        return results
+        return _gather(done, diags)
 
 
 def _serve(conn: Connection, items: Sequence[Any]) -> None:
