@@ -12,39 +12,10 @@ from typer.testing import CliRunner
 
 from generator.cli import app
 from tests.conftest import OVERLAY, ROOT, SEED_PAGES
+from tests.hostile.build_corpus import PAGE as GOOD_PAGE  # one small valid page, shared with the hostile pages
 
 runner = CliRunner()
 
-GOOD_PAGE = """---
-title: "Retrieve ThingMoon (Dark Mode)Sun (Light Mode)"
-source_file: "reference/thing_retrieve.html"
-is_api_reference: "true"
----
-## GET https://us-east-1.recall.ai/api/v1/thing/{id}/
-
-This endpoint is rate limited to: 300 requests per min per workspace
-
-## Parameters
-
-| Name | Type | Required | Description |
-| --- | --- | --- | --- |
-| id | uuid | Yes |  |
-| name | string | Yes |  |
-
-## Python Code Sample
-
-```python
-import requests
-url = "https://us-east-1.recall.ai/api/v1/thing/id/"
-response = requests.get(url)
-```
-
-## Sample Response
-
-```json
-{"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "name": "string"}
-```
-"""
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

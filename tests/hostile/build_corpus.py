@@ -248,7 +248,7 @@ SPECS: dict[str, Callable[[], str]] = {
     "ok_integer_status_keys.yaml": lambda: spec(lambda d: None).replace("'200':", "200:"),
 }
 
-#: Page cases for ``normalize``: file name -> text (the base page is the one of tests/test_cli.py).
+#: Page cases for ``normalize``: file name -> text, each a defect of :data:`PAGE` (the valid page of tests/test_cli.py).
 PAGE = """---
 title: "Retrieve ThingMoon (Dark Mode)Sun (Light Mode)"
 source_file: "reference/thing_retrieve.html"
