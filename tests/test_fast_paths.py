@@ -22,6 +22,14 @@ from hypothesis import strategies as st
 from generator.spec.document import _load_careful, dump_yaml, load_yaml_text
 from generator.spec.refs import Refs, SpecRefError
 
+
+@pytest.fixture(autouse=True)
+def _upstream_on_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upstream is compared on python-jsonschema, the library ours uses: openapi-spec-validator
+    switches to jsonschema-rs (other messages) whenever that package happens to be installed."""
+    monkeypatch.setenv("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
 
