@@ -10,7 +10,7 @@ input: every reference page of ``../shared/corpus/recall-docs``, so the same doc
 ``spec/openapi.yaml`` when that is fresh); ``versions_result``, the dated versions of
 ``../shared/corpus/recall-docs-versions`` (the newest version of each page);
 ``dated_results``, each dated version of every page on its own (the oldest, the middle one, the
-newest); ``corpus_spec_file``, ``corpus_result`` written as ``recallgen normalize`` writes it;
+newest);
 ``seed_spec_file``, the four seed pages of
 ``tests/fixtures/seed_pages`` normalized alone and written as a spec file (for tests about the seed
 operations only). ``corpus`` is the ``../shared/corpus`` folder; tests that need it are skipped
@@ -118,16 +118,6 @@ def dated_results(versions_result: Any, tmp_path_factory: pytest.TempPathFactory
                 (into / versions[rank].name).write_bytes(versions[rank].read_bytes())
         results.append(_normalized(into))
     return [*results, versions_result]
-
-
-@pytest.fixture(scope="session")
-def corpus_spec_file(corpus_result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``corpus_result`` (every page of ``spec/pages``) written as ``recallgen normalize`` writes it."""
-    from generator.spec.document import dump_yaml, write_atomic
-
-    out = tmp_path_factory.mktemp("corpus-spec") / "openapi.yaml"
-    write_atomic(out, dump_yaml(corpus_result.document))
-    return out
 
 
 @pytest.fixture(scope="session")

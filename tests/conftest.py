@@ -4,7 +4,7 @@
 seed pages the seed-fact tests are about are a fixture of their own (``SEED_PAGES``,
 ``tests/fixtures/seed_pages``); ``seed`` is them normalized alone with the project overlay.
 
-The corpus fixtures (``corpus``, ``corpus_result``, ``corpus_spec_file``...) are in the root
+The corpus fixtures (``corpus``, ``corpus_result``, ``seed_spec_file``...) are in the root
 ``conftest.py``. The look-ups read a document through the typed spec model
 (:class:`generator.spec.model.Spec`, ``$ref``s resolved by :class:`generator.spec.refs.Refs`),
 built once per document; they return the nodes as written, so tests assert on the document itself.

@@ -17,7 +17,6 @@ from tests.hostile.build_corpus import PAGE as GOOD_PAGE  # one small valid page
 runner = CliRunner()
 
 
-
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
     path = tmp_path / name
     if isinstance(text, bytes):
