@@ -191,3 +191,13 @@ def test_a_dead_worker_leaves_the_validation_to_this_process() -> None:
         workers.PRESTARTED[:] = kept
     assert found == validation_errors(document, (0, 1))
     assert found
+
+
+def test_a_large_document_that_may_not_be_split_is_validated_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "WHOLE_PATHS", PATHS)
+    document = _document()
+    MUTATIONS["duplicate operationId in two pieces"](document)
+    assert workers.pieces(document, 4) is None
+    found, expected = _answers(document)
+    assert found == expected
+    assert expected

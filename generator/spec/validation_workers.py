@@ -9,7 +9,8 @@ bytes (JSON-like data: what the pages made) and returns the validation errors wh
 does something else (writes the YAML):
 
 - a document of fewer than :data:`SPLIT_PATHS` paths goes whole to one worker, which returns its
-  errors: the validator's, in its order (a ``marshal`` copy keeps which objects are shared);
+  errors: the validator's, in its order (a ``marshal`` copy keeps which objects are shared); so
+  does one that may not be split (below), up to :data:`WHOLE_PATHS` paths, or else it is validated here;
 - a larger one goes in pieces, one per share of its paths (:data:`CHUNKS_PER_WORKER` per worker):
   the document's other members, those paths and its components, checked against the OpenAPI 3.1
   schema (the components in one piece only) and by the keyword validators over those paths (the
@@ -50,6 +51,9 @@ T = TypeVar("T")
 
 #: Documents with at least this many paths are validated in pieces (fewer: whole, in one worker).
 SPLIT_PATHS = 40
+#: A document that may not be split goes whole to a worker only below this many paths (a larger one
+#: is validated here: a worker's copy of it would add the document's size to the run's memory).
+WHOLE_PATHS = 1000
 #: Pieces of paths per worker (the free worker takes the next: the load evens out).
 CHUNKS_PER_WORKER = 4
 #: The fields of a path item that are operations (``PathValidator.OPERATIONS`` upstream).
@@ -154,6 +158,8 @@ class _Job:
         shares = None
         if type(paths) is dict and len(paths) >= SPLIT_PATHS and len(self.workers) > 1:
             shares = pieces(document, len(self.workers) * CHUNKS_PER_WORKER)
+        if shares is None and type(paths) is dict and len(paths) >= WHOLE_PATHS:
+            return False
         try:
             if shares is None:
                 messages = [[marshal.dumps(("whole", document))]]
