@@ -27,6 +27,7 @@ PATHS = 12
 def _workers() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(workers, "SPLIT_PATHS", SPLIT)
+        patch.setattr(workers, "PIECE_PATHS", 1)  # as many pieces as can be
         workers.stop_validation()
         workers.PRESTARTED.extend(workers._Worker() for _ in range(2))
         yield

@@ -3,15 +3,15 @@
 Validation (:mod:`generator.spec.validation`) reads every node of the document: a process forked
 once the document is built ends up with its own copy of it (reading writes reference counts), and
 at 10,000 pages two such processes went over 2 GiB. :func:`prestart_validation` forks the workers
-when a run starts, while this process is small; they import the validator and build its schemas
-while the pages are read. :func:`validate_beside` then hands them the document as ``marshal``
+when a run starts, while this process is small (the validator imported first, once for all); they
+build its schemas while the pages are read. :func:`validate_beside` then hands them the document as ``marshal``
 bytes (JSON-like data: what the pages made) and returns the validation errors while this process
 does something else (writes the YAML):
 
 - a document of fewer than :data:`SPLIT_PATHS` paths goes whole to one worker, which returns its
   errors: the validator's, in its order (a ``marshal`` copy keeps which objects are shared); so
   does one that may not be split (below), up to :data:`WHOLE_PATHS` paths, or else it is validated here;
-- a larger one goes in pieces, one per share of its paths (:data:`CHUNKS_PER_WORKER` per worker):
+- a larger one goes in pieces, one per share of its paths (up to :data:`CHUNKS_PER_WORKER` per worker):
   the document's other members, those paths and its components, checked against the OpenAPI 3.1
   schema (the components in one piece only) and by the keyword validators over those paths (the
   components' own walk, and the tags', in that one piece). The pieces give a verdict: when each
@@ -55,8 +55,10 @@ SPLIT_PATHS = 40
 #: is validated here: a worker's copy of it would add the document's size to the run's memory).
 WHOLE_PATHS = 1000
 #: Pieces of paths per worker: a worker is sent the next piece when it answers, so the workers end
-#: at most a piece apart (10,000 pages: a piece is about 2 s of work).
+#: at most a piece apart (10,000 pages: a piece is about 2 s of work)...
 CHUNKS_PER_WORKER = 8
+#: ... and paths per piece at least (each piece costs a little: the whole-API spec is two pieces).
+PIECE_PATHS = 32
 #: The fields of a path item that are operations (``PathValidator.OPERATIONS`` upstream).
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -85,6 +87,8 @@ def prestart_validation() -> None:
         return
     count = workers_wanted()
     if count:
+        import generator.spec.validation  # noqa: F401 (imported once, here, for all of them)
+
         gc.freeze()  # their collector never walks (and so never copies) what they inherit
         try:
             PRESTARTED.extend(_Worker() for _ in range(count))
@@ -158,7 +162,8 @@ class _Job:
         paths = document.get("paths")
         shares = None
         if type(paths) is dict and len(paths) >= SPLIT_PATHS and len(self.workers) > 1:
-            shares = pieces(document, len(self.workers) * CHUNKS_PER_WORKER)
+            count = min(len(self.workers) * CHUNKS_PER_WORKER, max(len(self.workers), len(paths) // PIECE_PATHS))
+            shares = pieces(document, count)
         if shares is None and type(paths) is dict and len(paths) >= WHOLE_PATHS:
             return False
         try:
