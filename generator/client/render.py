@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,25 +189,38 @@ def build_files(spec: Spec, ir: ClientIR, env: Environment, staging: Path, diags
 
     Raises :class:`GenerateError` when a step fails (models, ruff, the import check).
     """
-    checker = _start_import_check(staging.parent)  # its interpreter starts while the package is rendered
+    checkers: list[subprocess.Popen[str]] = []
+
+    def start_checker() -> None:  # its interpreter starts while the rest of the package is rendered
+        checkers.append(_start_import_check(staging.parent))
+
     try:
-        for path, text in render_files(spec, ir, env, diags).items():
+        for path, text in render_files(spec, ir, env, diags, models_made=start_checker).items():
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8", newline="\n")
         format_python(staging)
-        check_import(staging, ir.package, checker)
+        check_import(staging, ir.package, checkers[0] if checkers else None)
     finally:
-        if checker.poll() is None:
-            checker.kill()
-            checker.communicate()
+        for checker in checkers:
+            if checker.poll() is None:
+                checker.kill()
+                checker.communicate()
     return {p.relative_to(staging).as_posix(): p.read_bytes() for p in sorted(staging.rglob("*")) if p.is_file()}
 
 
-def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics | None = None) -> dict[str, str]:
+def render_files(
+    spec: Spec,
+    ir: ClientIR,
+    env: Environment,
+    diags: Diagnostics | None = None,
+    models_made: Callable[[], None] | None = None,
+) -> dict[str, str]:
     """Every file of the package (relative path -> text), before formatting; fills ``ir``.
 
     The runtime modules (:mod:`generator.client.runtime`) are copied as they are, after the header.
+    ``models_made`` is called once datamodel-code-generator's module is there (when it ran in
+    another process, the cores were busy until then).
 
     Name warnings (:mod:`generator.client.models_input`) go to ``diags``. Raises
     :class:`GenerateError` when datamodel-code-generator fails and :class:`ModelsInputError` for a
@@ -218,7 +231,10 @@ def render_files(spec: Spec, ir: ClientIR, env: Environment, diags: Diagnostics 
         send_request(_models_request(prepared, ir.package, file_header(ir)))
     templates = [(env.get_template(template), target) for template, target in ir.files]
     group_template = env.get_template(GROUP_TEMPLATE)
-    models = model_defaults(open_enums(generate_models(spec, ir, prepared), ir.package))
+    models = generate_models(spec, ir, prepared)
+    if models_made is not None:
+        models_made()
+    models = model_defaults(open_enums(models, ir.package))
     build_client(ir, spec, ModelIndex.from_source(models), prepared.component_classes)
     header = file_header(ir)
     files = {f"{ir.package}/models.py": models}
@@ -336,9 +352,11 @@ def _first_lines(text: str, count: int) -> str:
 
 #: What the import check runs: the third-party packages every generated package imports are
 #: loaded first (while the package is still being rendered), then the folder and package named on
-#: stdin, and every module in it.
+#: stdin, and every module in it. The garbage collector is off: this short process makes many objects
+#: (every model class) and no garbage worth collecting.
 _IMPORT_CHECK = (
-    "import importlib, pkgutil, sys\n"
+    "import gc, importlib, pkgutil, sys\n"
+    "gc.disable()\n"
     "for name in ('pydantic', 'httpx'):\n"
     "    try:\n"
     "        importlib.import_module(name)\n"
