@@ -74,7 +74,11 @@ def existing(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     return spec, out, tree(tmp_path)
 
 
-def test_invalid_spec_writes_nothing(tmp_path: Path, existing: tuple[Path, Path, dict[str, bytes]]) -> None:
+@pytest.mark.parametrize("jobs", ["", "1"], ids=["validated-in-a-fork", "validated-in-process"])
+def test_invalid_spec_writes_nothing(
+    tmp_path: Path, existing: tuple[Path, Path, dict[str, bytes]], jobs: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RECALLGEN_JOBS", jobs)
     spec, out, _ = existing
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(

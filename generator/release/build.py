@@ -79,6 +79,8 @@ def build(
         spec = Spec.from_document(document, str(spec_path))
         send_models(spec)  # the models are made while the document is validated, written and rendered
         text = spec.text = dump_yaml(document)  # the lines of diagnostics (none was asked for yet)
+        if not validation.forked:
+            validation.wait(diags)  # here, while the models are made
         rendered = prepare_package(spec, output, diags, templates, force=force)
     finally:
         valid = validation.wait(diags)
@@ -101,14 +103,26 @@ def build(
 class Validation:
     """:func:`generator.spec.document.validate_document` of ``document`` in a forked process, which
     inherits the document, while this one goes on; :meth:`wait` takes its diagnostics. Done in this
-    process (by :meth:`wait`) without ``fork``, on one core or with ``RECALLGEN_JOBS=1``."""
+    process (by :meth:`wait`) without ``fork``, on one core, with ``RECALLGEN_JOBS=1``, or for a
+    document of as many paths as the end of :data:`~generator.spec.document.PARALLEL_VALIDATION_PATHS`
+    or more (the validator reads every node, so the process would end up with its own copy of the
+    document)."""
 
     def __init__(self, document: dict[str, Any], name: str) -> None:
+        from generator.spec.document import PARALLEL_VALIDATION_PATHS
+
         self.document = document
         self.name = name
         self.pid = 0
         self._read = -1
-        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or os.environ.get("RECALLGEN_JOBS") == "1":
+        self._valid: bool | None = None
+        paths = document.get("paths")
+        if (
+            not hasattr(os, "fork")
+            or (os.cpu_count() or 1) < 2
+            or os.environ.get("RECALLGEN_JOBS") == "1"
+            or (isinstance(paths, dict) and len(paths) >= PARALLEL_VALIDATION_PATHS.stop)
+        ):
             return
         read, write = os.pipe()
         gc.freeze()  # the child's collector never walks (and so never copies) the inherited document
@@ -134,9 +148,19 @@ class Validation:
         os.close(write)
         self._read = read
 
+    @property
+    def forked(self) -> bool:
+        """True while the document is validated in another process."""
+        return self.pid != 0
+
     def wait(self, diags: Diagnostics) -> bool:
         """True when the document is valid; its ``spec-invalid`` errors go to ``diags`` (validated
-        here when the process gave no answer)."""
+        here when the process gave no answer). Later calls give the same answer and add nothing."""
+        if self._valid is None:
+            self._valid = self._wait(diags)
+        return self._valid
+
+    def _wait(self, diags: Diagnostics) -> bool:
         if self.pid:
             try:
                 with os.fdopen(self._read, "rb") as incoming:
