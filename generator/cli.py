@@ -169,14 +169,14 @@ def run_build(
     prestart: bool = False,
 ) -> int:
     """``recallgen build`` (:mod:`generator.release.build`); the exit code. ``prestart``:
-    datamodel-code-generator's process starts before the pages are read."""
+    datamodel-code-generator's process starts before the pages are read (once the stages are
+    imported: it shares what they import)."""
     from generator.client.models_process import prestart_models, stop_prestarted
+    from generator.release.build import build
 
     if prestart:
         prestart_models()
     try:
-        from generator.release.build import build
-
         diags = Diagnostics()
         with _err.status("building spec and client package..."):
             built = build(

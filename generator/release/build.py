@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.client.render import prepare_package, send_models
 from generator.diagnostics import Diagnostic, Diagnostics, Severity
+from generator.normalize.pipeline import normalize
+from generator.release.files import Transaction
+from generator.release.version import read_version, set_version
+from generator.spec.document import PARALLEL_VALIDATION_PATHS, dump_yaml, validate_document
+from generator.spec.model import Spec
+from generator.spec.overlay import load_overlay
 
 
 @dataclass
@@ -55,14 +62,6 @@ def build(
     ``overlay``, ``version_file`` and ``strict`` mean what they mean to ``recallgen normalize``;
     ``force`` and ``templates`` what they mean to ``recallgen generate``.
     """
-    from generator.client.render import prepare_package, send_models
-    from generator.normalize.pipeline import normalize
-    from generator.release.files import Transaction
-    from generator.release.version import read_version, set_version
-    from generator.spec.document import dump_yaml
-    from generator.spec.model import Spec
-    from generator.spec.overlay import load_overlay
-
     loaded = load_overlay(overlay, diags) if overlay is not None else None
     package_version = read_version(version_file, diags)
     if (overlay is not None and loaded is None) or package_version is None:
@@ -109,8 +108,6 @@ class Validation:
     document)."""
 
     def __init__(self, document: dict[str, Any], name: str) -> None:
-        from generator.spec.document import PARALLEL_VALIDATION_PATHS
-
         self.document = document
         self.name = name
         self.pid = 0
@@ -134,8 +131,6 @@ class Validation:
             code = 0
             try:
                 os.close(read)
-                from generator.spec.document import validate_document
-
                 own = Diagnostics()
                 validate_document(document, name, own)
                 data = pickle.dumps(own.items, protocol=pickle.HIGHEST_PROTOCOL)
@@ -175,6 +170,4 @@ class Validation:
                 found: list[Diagnostic] = pickle.loads(data)
                 diags.items.extend(found)
                 return not any(item.severity is Severity.ERROR for item in found)
-        from generator.spec.document import validate_document
-
         return validate_document(self.document, self.name, diags)
