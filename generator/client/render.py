@@ -199,8 +199,8 @@ def build_files(spec: Spec, ir: ClientIR, env: Environment, staging: Path, diags
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8", newline="\n")
-        format_python(staging)
-        check_import(staging, ir.package, checkers[0] if checkers else None)
+        last = format_python(staging, last_step=False)
+        _check_while_finishing(staging, ir.package, checkers[0] if checkers else None, last)
     finally:
         for checker in checkers:
             if checker.poll() is None:
@@ -309,29 +309,71 @@ def send_models(spec: Spec, package: str = PACKAGE) -> bool:
     return send_request(_models_request(prepared, package, _header(__version__, spec_sha256(spec.document))))
 
 
-def format_python(root: Path) -> None:
+#: A ruff step: its name in messages, the command and the exit codes that mean success.
+_Step = tuple[str, list[str], tuple[int, ...]]
+
+
+def format_python(root: Path, last_step: bool = True) -> _Step | None:
     """Autofix and format the generated Python with the pinned ruff (explicit, isolated settings).
 
     ``check --fix`` runs ruff's default rules plus isort, unused imports and pyupgrade (templates
     import a superset of what a module needs); ``format`` runs after it, then ``check --fix``
     once more, which must leave no violation. Raises :class:`GenerateError` (``ir-format-failed``)
     with ruff's message when a step fails (the first check may leave what ``format`` fixes).
+    Without ``last_step``, the last ``check --fix`` is not run but returned, to be run beside the
+    import check (:func:`_check_while_finishing`).
     """
     ruff = _ruff()
     # The Python code only: pyproject.toml carries the spec's version verbatim (RUF200 is not ours).
     only_code = ("--extend-exclude", "pyproject.toml")
     fix = [*ruff, "check", *RUFF_CHECK_ARGS, *only_code, "--extend-select", "I,F401,UP", "--fix", "--quiet", str(root)]
-    steps = (
+    steps: list[_Step] = [
         ("check --fix", fix, (0, 1)),
         ("format", [*ruff, "format", *RUFF_ARGS, str(root)], (0,)),  # README examples too; --quiet hides errors
         ("check --fix", fix, (0,)),
-    )
-    for step, command, accepted in steps:
-        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=root)
-        if done.returncode not in accepted:
-            output = (done.stderr.strip() or done.stdout).replace(str(root) + "/", "")
-            message = f"ruff {step} failed (exit {done.returncode}): {_first_lines(output, _QUOTED_LINES)}"
-            raise GenerateError("ir-format-failed", message)
+    ]
+    last = steps.pop()
+    for step in [*steps, last] if last_step else steps:
+        _run_step(root, step, subprocess.Popen(step[1], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    return None if last_step else last
+
+
+def _run_step(root: Path, step: _Step, process: subprocess.Popen[bytes]) -> None:
+    """Wait for the ruff ``step`` running as ``process``; :class:`GenerateError` when it failed."""
+    stdout, stderr = process.communicate()
+    if process.returncode not in step[2]:
+        output = (stderr.decode(errors="replace").strip() or stdout.decode(errors="replace")).replace(f"{root}/", "")
+        message = f"ruff {step[0]} failed (exit {process.returncode}): {_first_lines(output, _QUOTED_LINES)}"
+        raise GenerateError("ir-format-failed", message)
+
+
+def _check_while_finishing(root: Path, package: str, checker: subprocess.Popen[str] | None, last: _Step | None) -> None:
+    """The import check (:func:`check_import`) while ruff's ``last`` step runs: it only verifies and
+    changes no file, as a rule. When it did change one, the package is checked again as it is now;
+    otherwise the verdict stands (a ruff failure first)."""
+    if last is None:
+        check_import(root, package, checker)
+        return
+    before = _contents(root)
+    running = subprocess.Popen(last[1], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    failure = None
+    try:
+        check_import(root, package, checker)
+    except GenerateError as exc:
+        failure = exc
+    except BaseException:
+        running.kill()
+        running.communicate()
+        raise
+    _run_step(root, last, running)
+    if _contents(root) != before:
+        check_import(root, package)
+    elif failure is not None:
+        raise failure
+
+
+def _contents(root: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
 
 
 def _ruff() -> list[str]:
