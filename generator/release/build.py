@@ -5,8 +5,9 @@ waiting: one interpreter instead of two, the spec dumped once and never read bac
 is made from the normalized document itself, as ``recallgen check`` does), and
 datamodel-code-generator, started before the pages are read
 (:func:`generator.client.models_process.prestart_models`), gets the models' input as soon as the
-document exists (:func:`generator.client.render.send_models`): it makes the models while this
-process validates the document.
+document exists (:func:`generator.client.render.send_models`): it makes the models while the
+document is validated (in a forked process, :class:`Validation`) and written as YAML, and the rest
+of the package is prepared here.
 
 Nothing is half-written: the spec and the package are written together
 (:class:`~generator.release.files.Transaction`), and only when the pages gave no error (``strict``:
