@@ -9,7 +9,7 @@ traceback (``RECALLGEN_TRACEBACK=1`` re-raises it for debugging).
 
 The commands are declared with typer in :mod:`generator.cli_app` (``generator.cli.app`` is that
 app), which parses every call; this module holds the command bodies (:func:`run_normalize`,
-:func:`run_generate`, :func:`run_diff`) and the printing, and imports nothing heavy, so that a
+:func:`run_generate`, :func:`run_build`, :func:`run_diff`) and the printing, and imports nothing heavy, so that a
 command loads only what it uses.
 """
 
@@ -154,6 +154,41 @@ def run_generate(
     if not diags.has_errors:
         _err.print(f"wrote {output}", markup=False)
     return _exit_code(diags, False)
+
+
+def run_build(
+    inputs: Sequence[Path],
+    spec: Path,
+    output: Path,
+    overlay: Path | None = None,
+    version_file: Path | None = None,
+    strict: bool = False,
+    verbose: bool = False,
+    force: bool = False,
+    templates: Path | None = None,
+    prestart: bool = False,
+) -> int:
+    """``recallgen build`` (:mod:`generator.release.build`); the exit code. ``prestart``:
+    datamodel-code-generator's process starts before the pages are read (once the stages are
+    imported: it shares what they import)."""
+    from generator.client.models_process import prestart_models, stop_prestarted
+    from generator.release.build import build
+
+    if prestart:
+        prestart_models()
+    try:
+        diags = Diagnostics()
+        with _err.status("building spec and client package..."):
+            built = build(
+                inputs, spec, output, diags, overlay=overlay, version_file=version_file, strict=strict,
+                force=force, templates=templates,
+            )  # fmt: skip
+    finally:
+        stop_prestarted()
+    _report(diags, quiet_notes=not verbose)
+    if built is not None:
+        _say(f"wrote {spec} ({built.operations} operations) and {output}")
+    return _exit_code(diags, strict) if built is not None else 1
 
 
 #: Problems of a spec that ``diff`` refuses, and their codes.

@@ -1,10 +1,13 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
-the models check of ASCII modules, datamodel-code-generator's process started ahead."""
+the models check of ASCII modules, datamodel-code-generator's process started ahead, the import
+check run beside ruff's last step."""
 
 from __future__ import annotations
 
 import copy
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +134,44 @@ def test_a_process_started_ahead_and_not_used_is_ended(monkeypatch: pytest.Monke
     monkeypatch.setenv("RECALLGEN_JOBS", "1")
     models_process.prestart_models()
     assert not models_process.PRESTARTED
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_request_sent_early_is_answered_and_another_is_made_here() -> None:
+    request = (DOCUMENT, "pkg", "# header", None)
+    process = models_process._ModelsProcess()
+    process.send(request)
+    assert process.run(copy.deepcopy(request)) == models_process.models_answer(*request)
+    other = models_process._ModelsProcess()
+    other.send(request)
+    assert other.run((DOCUMENT, "other", "# header", None)) is None  # the caller makes those models itself
+    with pytest.raises(ChildProcessError):
+        os.waitpid(other.pid, 0)  # the process that made the unwanted models was ended and reaped
+
+
+BROKEN = "raise ImportError('broken')\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "fails"),
+    [("", "", False), (BROKEN, BROKEN, True), ("", BROKEN, True), (BROKEN, "", False)],
+    ids=["imports", "broken", "broken-by-the-last-step", "fixed-by-the-last-step"],
+)
+def test_the_import_check_beside_the_last_ruff_step_judges_the_final_files(
+    tmp_path: Path, before: str, after: str, fails: bool
+) -> None:
+    """The package is imported while ruff's last ``check --fix`` runs; what that step changes is
+    imported again, so that the verdict is about the files as they are written."""
+    from generator.client.render import GenerateError, _check_while_finishing
+
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "__init__.py"
+    module.write_text(before, encoding="utf-8")
+    write = f"import pathlib; pathlib.Path({str(module)!r}).write_text({after!r})" if after != before else "pass"
+    last = ("check --fix", [sys.executable, "-c", write], (0,))
+    if fails:
+        with pytest.raises(GenerateError, match="broken") as raised:
+            _check_while_finishing(tmp_path, "pkg", None, last)
+        assert raised.value.code == "ir-import-failed"
+    else:
+        _check_while_finishing(tmp_path, "pkg", None, last)
