@@ -1,5 +1,6 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
-the models check of ASCII modules, datamodel-code-generator's process started ahead."""
+the models check of ASCII modules, datamodel-code-generator's process started ahead, specs read
+side by side, the node look-ups of ``Refs.at``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from hypothesis import strategies as st
 
 from generator.client import models_process
 from generator.client.models_input import check_models
+from generator.diagnostics import Diagnostics
+from generator.spec.document import read_document, read_documents
 from generator.spec.overlay import _copy
+from generator.spec.refs import Refs, SpecRefError, escape_token
+from tests.conftest import ROOT
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
@@ -131,3 +136,68 @@ def test_a_process_started_ahead_and_not_used_is_ended(monkeypatch: pytest.Monke
     monkeypatch.setenv("RECALLGEN_JOBS", "1")
     models_process.prestart_models()
     assert not models_process.PRESTARTED
+
+
+#: Files of every kind: the whole-API spec, hostile specs (alias bombs, duplicate keys, surrogates,
+#: not YAML...), a file that is not there.
+READ = [
+    ROOT / "spec" / "openapi.yaml",
+    *sorted((ROOT / "tests" / "hostile" / "specs").glob("*"))[::3],
+    ROOT / "tests" / "hostile" / "specs" / "no_such_file.yaml",
+]
+
+
+@pytest.mark.parametrize("jobs", ["", "1"])
+def test_specs_read_side_by_side_read_as_one_at_a_time(monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    monkeypatch.setenv("RECALLGEN_JOBS", jobs)
+    for pair in zip(READ, READ[1:] + READ[:1], strict=True):
+        together, alone = Diagnostics(), Diagnostics()
+        found = read_documents(list(pair), together)
+        expected = [read_document(path, alone) for path in pair]
+        assert repr(found) == repr(expected)  # 1 stays 1, 1.0 stays 1.0, True stays True
+        assert together.sorted() == alone.sorted()
+
+
+def _walk(document: Any, pointer: str) -> Any:
+    """The node at ``pointer`` walked from the root, as ``Refs.at`` walked it before it remembered nodes."""
+    node = document
+    for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")] if pointer else []:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise SpecRefError(f"#{pointer} does not exist")
+    return node
+
+
+KEYS = st.sampled_from(["a", "b", "a/b", "~", "~1", "0", "1", "", "x~0y"])
+TREES = st.recursive(
+    st.integers(0, 3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=25,
+)
+POINTERS = st.lists(
+    st.lists(KEYS.map(escape_token) | st.sampled_from(["00", "-1", "2", "9", "１"]), max_size=6).map(
+        lambda tokens: "".join("/" + t for t in tokens)
+    )
+    | st.sampled_from(["x", "#/a", "/", "//"]),
+    max_size=20,
+)
+
+
+@given(st.dictionaries(KEYS, TREES, max_size=4), POINTERS)
+def test_refs_at_finds_what_a_walk_from_the_root_finds(document: dict[str, Any], pointers: list[str]) -> None:
+    refs = Refs(document)
+    for pointer in pointers + pointers:  # asked again: from what was remembered
+        try:
+            expected: tuple[str, Any] = ("node", id(_walk(document, pointer)))
+        except SpecRefError as exc:
+            expected = ("error", str(exc))
+        if pointer and not pointer.startswith("/"):
+            expected = ("error", f"not a JSON pointer: {pointer!r}")
+        try:
+            found: tuple[str, Any] = ("node", id(refs.at(pointer)))
+        except SpecRefError as exc:
+            found = ("error", str(exc))
+        assert found == expected, pointer

@@ -173,7 +173,7 @@ class Refs:
         found = self._nodes.get(pointer, _NOWHERE)
         if found is not _NOWHERE:
             return found
-        ends = []  # where the beginnings of ``pointer`` end, longest first, up to _NEAR of them
+        ends: list[int] = []  # where the beginnings of ``pointer`` end, longest first, up to _NEAR of them
         end = len(pointer)
         node = _NOWHERE
         while node is _NOWHERE and len(ends) < _NEAR:
