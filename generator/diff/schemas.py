@@ -150,7 +150,7 @@ def _as_schema(node: Any) -> Mapping[str, Any]:
         return _ANY
     if node is False:
         return _NOTHING
-    return node if isinstance(node, Mapping) else _ANY
+    return node if type(node) is dict or isinstance(node, Mapping) else _ANY
 
 
 def _types_of(schema: Mapping[str, Any]) -> set[str]:
@@ -270,12 +270,15 @@ class SchemaComparer:
                 break
             current = stack.pop(0)
             own = current.get("properties")
-            for name, value in (own if isinstance(own, Mapping) else {}).items():
-                props.setdefault(str(name), value)
+            if own and (type(own) is dict or isinstance(own, Mapping)):
+                for name, value in own.items():
+                    props.setdefault(str(name), value)
             names = current.get("required")
-            required |= {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+            if isinstance(names, list):
+                required.update(n for n in names if isinstance(n, str))
             members = current.get("allOf")
-            stack += [_as_schema(self._resolve(spec, m)) for m in (members if isinstance(members, list) else [])]
+            if isinstance(members, list):
+                stack += [_as_schema(self._resolve(spec, m)) for m in members]
         return props, required
 
     # -- comparing -----------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def split_pointer(pointer: str) -> list[str]:
 
 def component_name(node: Any) -> str | None:
     """``X`` when ``node`` is exactly a reference ``{"$ref": "#/components/schemas/X"}``, else None."""
-    if isinstance(node, Mapping):
+    if type(node) is dict or isinstance(node, Mapping):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX) and "/" not in ref[len(SCHEMA_PREFIX) :]:
             return unquote(ref[len(SCHEMA_PREFIX) :]).replace("~1", "/").replace("~0", "~")
