@@ -201,3 +201,20 @@ def test_refs_at_finds_what_a_walk_from_the_root_finds(document: dict[str, Any],
         except SpecRefError as exc:
             found = ("error", str(exc))
         assert found == expected, pointer
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_diff_leaves_the_garbage_collector_as_it_found_it(capsys: pytest.CaptureFixture[str], enabled: bool) -> None:
+    import gc
+
+    from generator.cli import run_diff
+
+    spec = ROOT / "tests" / "hostile" / "specs" / "ok_recursive_schema.yaml"
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert run_diff(spec, spec, "json") == 0
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert '"total": 0' in capsys.readouterr().out
