@@ -223,7 +223,7 @@ def _load_plain(text: str, max_depth: int, max_nodes: int) -> Any:
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     try:
         while True:
-            event = get_event()
+            event = get_event()  # type: ignore[no-untyped-call]
             kind = event.__class__
             if kind is scalar:
                 if event.anchor is not None or event.tag not in (None, "!"):
