@@ -180,10 +180,10 @@ def _run_diff(old: Path, new: Path, fmt: str, fail_on: str, no_fail: bool) -> in
     from generator.diff.changes import diff_specs, fails, summary
     from generator.diff.codes import Level
     from generator.diff.formats import FORMATS, Context, github
-    from generator.spec.model import load_specs
+    from generator.spec.model import load_spec
 
     diags = Diagnostics()
-    before, after = load_specs([old, new], diags)
+    before, after = load_spec(old, diags), load_spec(new, diags)
     for spec in (before, after):  # a part that cannot be read would show up as removed: refused
         if spec is not None:
             spec.report(diags, _DIFF_CODES, frozenset({"bad-ref", "bad-operation"}))

@@ -1,6 +1,6 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
-the models check of ASCII modules, datamodel-code-generator's process started ahead, specs read
-side by side, the node look-ups of ``Refs.at``."""
+the models check of ASCII modules, datamodel-code-generator's process started ahead, the node
+look-ups of ``Refs.at``, the garbage collector during ``diff``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from hypothesis import strategies as st
 
 from generator.client import models_process
 from generator.client.models_input import check_models
-from generator.diagnostics import Diagnostics
-from generator.spec.document import read_document, read_documents
 from generator.spec.overlay import _copy
 from generator.spec.refs import Refs, SpecRefError, escape_token
 from tests.conftest import ROOT
@@ -136,26 +134,6 @@ def test_a_process_started_ahead_and_not_used_is_ended(monkeypatch: pytest.Monke
     monkeypatch.setenv("RECALLGEN_JOBS", "1")
     models_process.prestart_models()
     assert not models_process.PRESTARTED
-
-
-#: Files of every kind: the whole-API spec, hostile specs (alias bombs, duplicate keys, surrogates,
-#: not YAML...), a file that is not there.
-READ = [
-    ROOT / "spec" / "openapi.yaml",
-    *sorted((ROOT / "tests" / "hostile" / "specs").glob("*"))[::3],
-    ROOT / "tests" / "hostile" / "specs" / "no_such_file.yaml",
-]
-
-
-@pytest.mark.parametrize("jobs", ["", "1"])
-def test_specs_read_side_by_side_read_as_one_at_a_time(monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
-    monkeypatch.setenv("RECALLGEN_JOBS", jobs)
-    for pair in zip(READ, READ[1:] + READ[:1], strict=True):
-        together, alone = Diagnostics(), Diagnostics()
-        found = read_documents(list(pair), together)
-        expected = [read_document(path, alone) for path in pair]
-        assert repr(found) == repr(expected)  # 1 stays 1, 1.0 stays 1.0, True stays True
-        assert together.sorted() == alone.sorted()
 
 
 def _walk(document: Any, pointer: str) -> Any:

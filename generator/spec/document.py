@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import gc
 import io
-import marshal
 import os
 import re
-import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -375,81 +372,6 @@ def read_document(
     except yaml.YAMLError as exc:
         diags.error(name, error_line(exc), code, f"not readable YAML or JSON: {error_message(exc)}")
         return None
-
-
-def read_documents(paths: Sequence[Path], diags: Diagnostics) -> list[tuple[Any, str] | None]:
-    """:func:`read_document` (``spec-unreadable``) of each path, the files read side by side.
-
-    With ``fork`` and two cores, each file but the last is read by a forked child process, which
-    sends back the data and the text (``marshal``: JSON-compatible values, shared nodes kept
-    shared) while this process reads the last file; a file a child could not read cleanly, or
-    whose child died, is read again here, so its diagnostics are the ones :func:`read_document`
-    gives. ``RECALLGEN_JOBS=1`` reads them one after the other.
-    """
-    children: list[tuple[int, int] | None] = []
-    parallel = len(paths) > 1 and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
-    if parallel and os.environ.get("RECALLGEN_JOBS") != "1":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        children = [_read_in_child(path) for path in paths[:-1]]
-    out: list[tuple[Any, str] | None] = []
-    for i, path in enumerate(paths):
-        if i < len(children):
-            found = _from_child(children[i])
-            out.append(found if found is not None else read_document(path, diags))
-        else:
-            out.append(read_document(path, diags))
-    return out
-
-
-def _read_in_child(path: Path) -> tuple[int, int] | None:
-    """(pid, read end of its pipe) of a forked child reading ``path``; None when none could start."""
-    try:
-        receive, send = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(receive)
-        os.close(send)
-        return None
-    if pid == 0:  # the child: sends the document only when it was read without a diagnostic; never returns
-        code = 0
-        try:
-            os.close(receive)
-            diags = Diagnostics()
-            found = read_document(path, diags)
-            data = marshal.dumps(found) if found is not None and not len(diags) else b""
-            with os.fdopen(send, "wb") as outgoing:
-                outgoing.write(data)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(send)
-    return pid, receive
-
-
-def _from_child(child: tuple[int, int] | None) -> tuple[Any, str] | None:
-    """What :func:`_read_in_child`'s child sent; None when it sent nothing usable."""
-    if child is None:
-        return None
-    pid, receive = child
-    try:
-        with os.fdopen(receive, "rb") as incoming:
-            data = incoming.read()
-    except OSError:
-        data = b""
-    finally:
-        os.waitpid(pid, 0)
-    try:
-        found = marshal.loads(data) if data else None
-    except (EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(found, tuple) or len(found) != 2 or not isinstance(found[1], str):
-        return None
-    return found[0], found[1]
 
 
 class _Dumper(yaml.CSafeDumper):

@@ -23,7 +23,7 @@ a document whose structure is wrong (``spec-invalid``) before any consumer walks
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostics
-from generator.spec.document import compose_yaml_text, read_document, read_documents
+from generator.spec.document import compose_yaml_text, read_document
 from generator.spec.refs import Refs, SpecRefError, component_name, join_pointer
 from generator.spec.rules import (
     METHODS,
@@ -334,19 +334,7 @@ def load_spec(path: Path, diags: Diagnostics, allow_external_refs: bool = False)
     relative paths inside the spec's folder only, never a URL); otherwise they stay and are
     ``bad-ref`` problems.
     """
-    return _spec_of(path, read_document(path, diags), diags, allow_external_refs)
-
-
-def load_specs(paths: Sequence[Path], diags: Diagnostics) -> list[Spec | None]:
-    """:func:`load_spec` of each path, the files read side by side
-    (:func:`generator.spec.document.read_documents`)."""
-    return [_spec_of(path, found, diags) for path, found in zip(paths, read_documents(paths, diags), strict=True)]
-
-
-def _spec_of(
-    path: Path, found: tuple[Any, str] | None, diags: Diagnostics, allow_external_refs: bool = False
-) -> Spec | None:
-    """The rest of :func:`load_spec`, once the file at ``path`` was read (``found``: data and text)."""
+    found = read_document(path, diags)
     if found is None:
         return None
     document, text = found
