@@ -198,7 +198,20 @@ FAIL_ON = ("breaking", "warning", "info")
 
 
 def run_diff(old: Path, new: Path, fmt: str = "text", fail_on: str = "breaking", no_fail: bool = False) -> int:
-    """``recallgen diff`` (``fmt`` in :data:`DIFF_FORMATS`, ``fail_on`` in :data:`FAIL_ON`); the exit code."""
+    """``recallgen diff`` (``fmt`` in :data:`DIFF_FORMATS`, ``fail_on`` in :data:`FAIL_ON`); the exit code.
+
+    The garbage collector is off meanwhile: the two documents, their models and the findings are
+    trees without cycles, which a collection would walk for nothing (one took 0.02 s of 0.5 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_diff(old, new, fmt, fail_on, no_fail)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_diff(old: Path, new: Path, fmt: str, fail_on: str, no_fail: bool) -> int:
     from generator.diff.changes import diff_specs, fails, summary
     from generator.diff.codes import Level
     from generator.diff.formats import FORMATS, Context, github
