@@ -5,9 +5,10 @@ and against a right one and must pass, so that a pass means something.
 - ``client_rate_limit_conformance`` against a client patched to limit nothing (its own sandbox);
 - the live checks against fake servers in-process (respx answers the generated client and plain
   httpx alike): a server that keeps to the spec and one that breaks it (a body against its schema,
-  an undocumented status) after conforming answers, a server that replays and one that does not, one that answers every request with
-  the same example (a stateless mock such as Prism: the idempotency check is inconclusive, so
-  skipped), one that accepts any credentials, one without rate limits.
+  an undocumented status) after conforming answers, a server that replays and one that does not,
+  one that answers every request with the same example (a stateless mock such as Prism: the
+  idempotency check is inconclusive, so skipped), one that accepts any credentials, one without
+  rate limits.
 """
 
 from __future__ import annotations
