@@ -235,7 +235,7 @@ def run() -> list[Result]:
         compare("conformance live vs sandbox (server_response), examples/s", live, peer, "ex/s", peer_name=name,
                 at_least=LIVE_TARGET,
                 note=f"ours: {live_n} requests, a run before the peer ({before:.0f}/s) and one after ({after:.0f}/s), "
-                     f"{LIVE_WORKERS} processes against the one sandbox, each every {LIVE_WORKERS}th operation; "
+                     f"{LIVE_WORKERS} processes against the one sandbox, each 1/{LIVE_WORKERS} of the operations; "
                      f"peer: {peer_n} cases, --workers {LIVE_WORKERS} (threads), {peer_note}; {load_average()}"),
     ]  # fmt: skip
 
