@@ -21,10 +21,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## generate: normalize the pages into spec/openapi.yaml (version: spec/version), then generate the client into generated/
+## generate: normalize the pages into spec/openapi.yaml (version: spec/version) and generate the client into generated/, in one run
 generate: $(STAMP)
-	$(BIN)/recallgen normalize $(PAGES) --overlay $(OVERLAY) --version-file $(VERSION_FILE) -o $(SPEC)
-	$(BIN)/recallgen generate $(SPEC) -o $(OUT)
+	$(BIN)/recallgen build $(PAGES) --overlay $(OVERLAY) --version-file $(VERSION_FILE) --spec $(SPEC) -o $(OUT)
 
 ## test: the whole test suite (Hypothesis profile "ci"), conformance live checks against the bundled sandbox
 test: $(STAMP)

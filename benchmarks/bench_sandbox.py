@@ -22,10 +22,16 @@ alone, written at each run) and the whole-API spec (``spec/openapi.yaml``).
   sandbox must send none that fails).
 - **Hostile requests** (seed spec, sandbox only): the small load again while a second process sends
   :data:`CLIENTS` x :data:`HOSTILE_PER_CLIENT` large (1.5 MB), too large (413), deep, many-valued
-  and long-number bodies; first to the same sandbox, then, as the control, to a second sandbox on
-  the same machine (the same CPU contention, nothing shared). Each hostile request must get its
-  exact status, nothing a 5xx; small requests must not wait on the hostile ones beyond the machine
-  they share: p99 at most :data:`HOSTILE_P99_RATIO` x the control's.
+  and long-number bodies; to the same sandbox, and, as the control, to a second sandbox on the
+  same machine (the same CPU contention, nothing shared). Each hostile request must get its exact
+  status, nothing a 5xx; small requests must not wait on the hostile ones beyond the machine they
+  share: p99 at most :data:`HOSTILE_P99_RATIO` x the control's. A p99 of ~10 ms on a shared machine
+  moves with whatever else runs, so the ratio is the median of :data:`HOSTILE_TRIALS` trials,
+  each a round with the hostile requests on the same sandbox and one with them on the control, in
+  alternating order, each round :data:`CLIENTS` x :data:`PER_CLIENT` small requests (the p99 is
+  the 40th slowest of 4,000); the hostile process has loaded the spec and built its requests
+  before the small round starts (``loadgen --wait``), so its requests are in flight from the
+  first small request on.
 
 Targets: sandbox requests/s at least 1.0x Prism's on both specs (issue 11, target 5); the hostile
 checks above (issue 9).
@@ -34,6 +40,7 @@ checks above (issue 9).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import socket
 import statistics
@@ -60,6 +67,7 @@ ROUNDS = 3
 KEYS = 400
 HOSTILE_PER_CLIENT = 10
 HOSTILE_P99_RATIO = 2.0
+HOSTILE_TRIALS = 7
 
 
 @dataclass(frozen=True)
@@ -207,15 +215,42 @@ def compare(spec_path: Path, name: str, prism: list[str]) -> list[Result]:
 
 
 def _hostile_process(spec: Path, port: int, keys: Sequence[str]) -> subprocess.Popen[str]:
+    """The hostile load's process, ready to send (it has printed ``ready``; a line on its stdin starts it)."""
     command = [sys.executable, "-m", "generator.sandbox.loadgen", "--port", str(port), "--spec", str(spec)]
-    command += ["--hostile", "--clients", str(CLIENTS), "--per-client", str(HOSTILE_PER_CLIENT)]
+    command += ["--hostile", "--wait", "--clients", str(CLIENTS), "--per-client", str(HOSTILE_PER_CLIENT)]
     command += [arg for key in keys for arg in ("--key", key)]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    ready = process.stdout.readline().strip()
+    if ready != "ready":
+        process.kill()
+        _, err = process.communicate()
+        raise RuntimeError(f"the hostile load did not start: {err.strip()[-300:]}")
+    return process
+
+
+def _with_hostile(
+    port: int, hostile_port: int, spec_path: Path, plans: list[list[Any]], big_keys: Sequence[str]
+) -> tuple[Round, dict[str, list[str]] | str]:
+    """A small round on ``port`` while the hostile requests go to ``hostile_port``: the round, and
+    the hostile requests' statuses by kind (or why the hostile load failed)."""
+    process = _hostile_process(spec_path, hostile_port, big_keys)
+    assert process.stdin is not None
+    process.stdin.write("go\n")
+    process.stdin.flush()
+    small = _round(port, plans)
+    out, err = process.communicate(timeout=600)
+    if process.returncode != 0:
+        return small, f"hostile load failed: {err.strip()[-200:]}"
+    return small, json.loads(out)["labels"]
 
 
 def hostile(spec_path: Path) -> list[Result]:
-    """Small requests' p50/p99 alone, with hostile requests on the same sandbox, and with them sent
-    to a second sandbox (the control); the hostile requests' statuses."""
+    """Small requests' p50/p99 alone, and :data:`HOSTILE_TRIALS` times with hostile requests on the
+    same sandbox and with them sent to a second sandbox (the control), alternating which comes
+    first; the median of the trials' p99 ratios, and the hostile requests' statuses."""
     from generator.diagnostics import Diagnostics
     from generator.sandbox.loadgen import hostile_targets, plans_for, spec_targets
     from generator.sandbox.spec import load_spec
@@ -228,36 +263,53 @@ def hostile(spec_path: Path) -> list[Result]:
     credentials = _credentials(small_keys)
     first, second = _free_port(), _free_port()
     both = [*small_keys, *big_keys]
-    rounds: dict[str, Round] = {}
+    trials: list[dict[str, Round]] = []
     wrong: list[str] = []
+    total = CLIENTS * PER_CLIENT
+    rounds = itertools.count(1)
+
+    def plans() -> list[list[Any]]:  # each round sends other requests (offsets), so no bucket is exhausted
+        return plans_for(targets, credentials, CLIENTS, PER_CLIENT, offset=next(rounds) * total)
+
     with (
         serving(sandbox_command(spec_path, first, both), first),
         serving(sandbox_command(spec_path, second, both), second),
     ):
-        total = CLIENTS * PER_CLIENT
         _round(first, plans_for(targets, credentials, CLIENTS, PER_CLIENT // 4))
-        for n, (case, target) in enumerate((("alone", None), ("same sandbox", first), ("control", second))):
-            process = _hostile_process(spec_path, target, big_keys) if target is not None else None
-            rounds[case] = _round(first, plans_for(targets, credentials, CLIENTS, PER_CLIENT, offset=(n + 1) * total))
-            if process is not None:
-                out, err = process.communicate(timeout=600)
-                if process.returncode != 0:
-                    wrong.append(f"{case}: hostile load failed: {err.strip()[-200:]}")
+        alone = _round(first, plans())
+        for n in range(HOSTILE_TRIALS):
+            cases = [("same sandbox", first), ("control", second)]
+            trial: dict[str, Round] = {}
+            for case, target in cases if n % 2 == 0 else cases[::-1]:
+                trial[case], labels = _with_hostile(first, target, spec_path, plans(), big_keys)
+                if isinstance(labels, str):
+                    wrong.append(f"{case}: {labels}")
                     continue
-                labels = json.loads(out)["labels"]
                 for label, statuses in labels.items():
                     if set(statuses) != {str(expected[label])}:
                         wrong.append(f"{case}: {label} answered {statuses}, expected {expected[label]}")
-    server_errors = sum(c for r in rounds.values() for s, c in r.statuses.items() if s >= 500)
-    ms = {case: (r.p50 * 1000, r.p99 * 1000) for case, r in rounds.items()}
-    ratio = rounds["same sandbox"].p99 / max(rounds["control"].p99, 1e-9)
-    note = "; ".join(f"{case}: p50 {p50:.1f} ms, p99 {p99:.1f} ms" for case, (p50, p99) in ms.items())
+            trials.append(trial)
+    every = [alone, *(r for trial in trials for r in trial.values())]
+    server_errors = sum(c for r in every for s, c in r.statuses.items() if s >= 500)
+    ratios = [t["same sandbox"].p99 / max(t["control"].p99, 1e-9) for t in trials]
+    ratio = statistics.median(ratios)
+
+    def ms(case: str) -> str:
+        p50 = statistics.median(t[case].p50 for t in trials) * 1000
+        p99 = statistics.median(t[case].p99 for t in trials) * 1000
+        return f"{case}: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+
+    note = (
+        f"median of {HOSTILE_TRIALS} trials (ratios {', '.join(f'{r:.2f}' for r in ratios)}); "
+        f"alone: p50 {alone.p50 * 1000:.1f} ms, p99 {alone.p99 * 1000:.1f} ms; {ms('same sandbox')}; {ms('control')}"
+    )
     kinds = ", ".join(f"{label} {status}" for label, status in sorted(expected.items()))
     return [
         Result("small-request p99, hostile bodies in flight / control (seed)", ratio, "x",
                f"<= {HOSTILE_P99_RATIO:.1f}x", ratio <= HOSTILE_P99_RATIO, note),
         Result("hostile requests with a wrong status, or 5xx (seed)", len(wrong) + server_errors, "", "0",
-               not wrong and server_errors == 0, "; ".join(wrong) or f"{CLIENTS} x {HOSTILE_PER_CLIENT}: {kinds}"),
+               not wrong and server_errors == 0,
+               "; ".join(wrong) or f"{HOSTILE_TRIALS} x 2 x {CLIENTS} x {HOSTILE_PER_CLIENT}: {kinds}"),
     ]  # fmt: skip
 
 

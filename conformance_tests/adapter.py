@@ -279,9 +279,17 @@ def _unpaged(cop: ClientOperation, result: Any, raw: bool) -> Any:
     return result
 
 
+#: The signature of each client method (by its function: every bound copy has the same one).
+_SIGNATURES: dict[Any, inspect.Signature] = {}
+
+
 def _check_signature(cop: ClientOperation, method: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
+    function = getattr(method, "__func__", method)
+    signature = _SIGNATURES.get(function)
+    if signature is None:
+        signature = _SIGNATURES[function] = inspect.signature(method)
     try:
-        inspect.signature(method).bind(*args, **kwargs)
+        signature.bind(*args, **kwargs)
     except TypeError as exc:
         raise AssertionError(f"{cop.spec.operation_id}: {cop.label} does not follow the naming rule: {exc}") from exc
 

@@ -10,8 +10,10 @@ are visible ASCII (HTTP field values, RFC 9110 section 5.5) within the parameter
 from __future__ import annotations
 
 import copy
+import functools
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -30,7 +32,12 @@ AWKWARD_IDS = ["a/b", "a b", "?x=1&y", "#frag", "%2F", "..%2f", "ümlaut", "semi
 
 
 def idempotency_keys() -> st.SearchStrategy[str]:
-    """Keys valid for the ``Idempotency-Key`` parameter schema (minLength/maxLength)."""
+    """Keys valid for the ``Idempotency-Key`` parameter schema (minLength/maxLength); built once."""
+    return _idempotency_keys()
+
+
+@functools.cache
+def _idempotency_keys() -> st.SearchStrategy[str]:
     schema = speclib.resolve(idempotency_schema().node)
     low, high = int(schema.get("minLength", 1)), min(int(schema.get("maxLength", 255)), 255)
     visible = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
@@ -38,7 +45,12 @@ def idempotency_keys() -> st.SearchStrategy[str]:
 
 
 def awkward_ids() -> st.SearchStrategy[str]:
-    """Path parameter values that must be percent-encoded (never empty, ``.`` or ``..``)."""
+    """Path parameter values that must be percent-encoded (never empty, ``.`` or ``..``); built once."""
+    return _awkward_ids()
+
+
+@functools.cache
+def _awkward_ids() -> st.SearchStrategy[str]:
     text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=16)
     return st.one_of(st.sampled_from(AWKWARD_IDS), text.filter(lambda s: s not in (".", "..")))
 
@@ -72,33 +84,69 @@ def _model_fields(cop: ClientOperation) -> list[str]:
     return sorted(name for name, prop in props.items() if component_name(prop) is not None)
 
 
-@st.composite
+@dataclass(frozen=True)
+class _CallPlan:
+    """The strategies of one operation's arguments, built once (a strategy built anew at every
+    draw is validated and analysed anew by Hypothesis: most of a draw's time on the whole API)."""
+
+    path: tuple[tuple[str, st.SearchStrategy[Any]], ...]
+    keywords: tuple[tuple[str, bool, st.SearchStrategy[Any]], ...]
+    body: st.SearchStrategy[Any] | None
+    models: tuple[str, ...]
+    keys: st.SearchStrategy[str] | None
+
+
+def _plan(cop: ClientOperation, ids: Sequence[str] | None, awkward: bool, keys: bool) -> _CallPlan:
+    return _CallPlan(
+        path=tuple((p.name, awkward_ids() if awkward else _param_value(p, ids)) for p in cop.path_params),
+        keywords=tuple((p.name, p.required, _param_value(p, ids)) for p in cop.keyword_params),
+        body=body_values(cop) if cop.body_kind != "none" else None,
+        models=tuple(_model_fields(cop)) if cop.body_kind == "fields" else (),
+        keys=idempotency_keys() if cop.idempotent and keys else None,
+    )
+
+
+#: (operationId, ids, awkward, keys) -> (the operation, its strategy); the operation is kept to
+#: tell apart operations of the same id read from different specs.
+_CALLS: dict[tuple[str, tuple[str, ...] | None, bool, bool], tuple[ClientOperation, st.SearchStrategy[Call]]] = {}
+
+
 def calls(
-    draw: st.DrawFn,
     cop: ClientOperation,
     ids: Sequence[str] | None = None,
     awkward: bool = False,
     keys: bool = True,
-) -> Call:
-    """A valid :class:`Call` of ``cop``.
+) -> st.SearchStrategy[Call]:
+    """Valid calls (:class:`Call`) of ``cop`` (one strategy per operation and options, built once).
 
     ``ids``: stored ids to pick path parameters from (besides random uuids); ``awkward``: path
     parameters from :func:`awkward_ids` (not valid for a uuid schema: for encoding checks only);
     ``keys``: sometimes pass an ``idempotency_key``.
     """
+    key = (cop.spec.operation_id, tuple(ids) if ids is not None else None, awkward, keys)
+    found = _CALLS.get(key)
+    if found is None or found[0] is not cop:
+        found = _CALLS[key] = (cop, _calls(_plan(cop, ids, awkward, keys)))
+    return found[1]
+
+
+@st.composite
+def _calls(draw: st.DrawFn, plan: _CallPlan) -> Call:
     call = Call()
-    for param in cop.path_params:
-        call.path[param.name] = draw(awkward_ids() if awkward else _param_value(param, ids), label=param.name)
-    for param in cop.keyword_params:
-        if param.required or draw(st.booleans(), label=f"send {param.name}"):
-            call.keywords[param.name] = draw(_param_value(param, ids), label=param.name)
-    if cop.body_kind != "none":
-        call.body = draw(body_values(cop), label="body")
-    if cop.body_kind == "fields" and isinstance(call.body, dict):
-        candidates = [name for name in _model_fields(cop) if isinstance(call.body.get(name), dict)]
-        call.models = frozenset(draw(st.lists(st.sampled_from(candidates), unique=True)) if candidates else [])
-    if cop.idempotent and keys and draw(st.booleans(), label="caller idempotency key"):
-        call.idempotency_key = draw(idempotency_keys(), label="idempotency_key")
+    for name, strategy in plan.path:
+        call.path[name] = draw(strategy, label=name)
+    for name, required, strategy in plan.keywords:
+        if required or draw(st.booleans(), label=f"send {name}"):
+            call.keywords[name] = draw(strategy, label=name)
+    if plan.body is not None:
+        call.body = draw(plan.body, label="body")
+    if plan.models and isinstance(call.body, dict):
+        body = call.body
+        call.models = frozenset(
+            name for name in plan.models if isinstance(body.get(name), dict) and draw(st.booleans(), label=name)
+        )
+    if plan.keys is not None and draw(st.booleans(), label="caller idempotency key"):
+        call.idempotency_key = draw(plan.keys, label="idempotency_key")
     return call
 
 

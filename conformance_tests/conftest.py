@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "live: needs --live (a server: the bundled sandbox or --base-url)")
     if not config.pluginmanager.has_plugin("conformance-report"):
         config.pluginmanager.register(ConformanceReport(), "conformance-report")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection loaded lives as long as the session (the spec's model and compiled checks, the
+    client package, the operations' strategies): moved out of the garbage collector's scans
+    (:func:`gc.freeze`), which Hypothesis' many short-lived objects otherwise repeat all along."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

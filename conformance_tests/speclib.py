@@ -24,13 +24,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
 
 
-@functools.lru_cache(maxsize=8)
 def spec(path: Path = SPEC) -> Spec:
     """The model of the spec at ``path``, read once (cached; treat as read-only).
 
     Raises ValueError when the file cannot be read or the model has problems (a spec with a
     dangling ``$ref`` or an unreadable operation cannot judge anything).
     """
+    return _spec(path)  # one cache key whether ``path`` is given or not (``spec()`` and ``spec(SPEC)``)
+
+
+@functools.lru_cache(maxsize=8)
+def _spec(path: Path) -> Spec:
     diags = Diagnostics()
     loaded = _load_model(path, diags)
     if loaded is None:

@@ -4,9 +4,11 @@ and against a right one and must pass, so that a pass means something.
 - ``unkeyed_retry_conformance`` against a client patched to retry POST/PUT/PATCH without a key;
 - ``client_rate_limit_conformance`` against a client patched to limit nothing (its own sandbox);
 - the live checks against fake servers in-process (respx answers the generated client and plain
-  httpx alike): a server that replays and one that does not, one that answers every request with
-  the same example (a stateless mock such as Prism: the idempotency check is inconclusive, so
-  skipped), one that accepts any credentials, one without rate limits.
+  httpx alike): a server that keeps to the spec and one that breaks it (a body against its schema,
+  an undocumented status) after conforming answers, a server that replays and one that does not,
+  one that answers every request with the same example (a stateless mock such as Prism: the
+  idempotency check is inconclusive, so skipped), one that accepts any credentials, one without
+  rate limits.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from conformance_tests.live_checks import (
     client_rate_limit_conformance,
     idempotency_conformance,
     rate_limit_conformance,
+    server_response_conformance,
 )
 from conformance_tests.retry_checks import unkeyed_retry_conformance
 
@@ -49,12 +52,15 @@ class FakeServer:
     """Answers ``recording_partial_update`` with its documented example (metadata taken from the
     request when ``reflect``); ``replay``: a repeated ``Idempotency-Key`` gets the first answer;
     ``check_key``: only the API key :data:`KEY` is accepted (else any ``Authorization``); ``limit``: 429
-    after that many requests."""
+    after that many requests; ``broken_after``: after that many requests, answers ``broken``
+    (``"schema"``: a success body whose ``id`` is not a string; ``"status"``: an undocumented 418)."""
 
     reflect: bool = True
     replay: bool = True
     check_key: bool = True
     limit: int | None = None
+    broken_after: int | None = None
+    broken: str = "schema"
     seen: dict[str, Any] = field(default_factory=dict)
     requests: int = 0
 
@@ -65,6 +71,9 @@ class FakeServer:
             return httpx.Response(401, json={"detail": "Invalid token."})
         if self.limit is not None and self.requests > self.limit:
             return httpx.Response(429, json={"detail": "Slow down."}, headers={"Retry-After": "60"})
+        broken = self.broken_after is not None and self.requests > self.broken_after
+        if broken and self.broken == "status":
+            return httpx.Response(418, json={"detail": "I'm a teapot."})
         key = request.headers.get("idempotency-key", "")
         if self.replay and key in self.seen:
             return httpx.Response(200, json=self.seen[key])
@@ -74,6 +83,8 @@ class FakeServer:
         sent = json.loads(request.content) if request.content else {}
         if self.reflect and "metadata" in sent:
             body["metadata"] = sent["metadata"]
+        if broken:
+            body["id"] = 12345
         self.seen[key] = body
         return httpx.Response(200, json=body)
 
@@ -97,6 +108,20 @@ def serve(server: FakeServer) -> Iterator[None]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.route().mock(side_effect=server)
         yield
+
+
+def test_server_response_passes_on_a_conforming_server(target: LiveTarget) -> None:
+    with serve(FakeServer(reflect=False)):
+        server_response_conformance(OP, target)
+
+
+@pytest.mark.parametrize(("broken", "symptom"), [("schema", "response_schema_conformance"),
+                                                 ("status", "status_code_conformance")])  # fmt: skip
+def test_server_response_fails_on_a_server_that_breaks_the_spec(target: LiveTarget, broken: str, symptom: str) -> None:
+    """The first answers conform (the same body each time: the check judges those bytes once), then
+    the server breaks the spec, and the check fails."""
+    with serve(FakeServer(reflect=False, broken_after=3, broken=broken)), pytest.raises(AssertionError, match=symptom):
+        server_response_conformance(OP, target)
 
 
 def test_idempotency_passes_on_a_replaying_server(target: LiveTarget) -> None:

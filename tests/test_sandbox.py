@@ -17,8 +17,10 @@ import pytest
 
 from generator.diagnostics import Diagnostics
 from generator.sandbox import SandboxConfig, build_spec, create_app
+from generator.sandbox.app import ResponseSchemaError
 from generator.sandbox.auth import Credentials, owner_of
 from generator.sandbox.idempotency import IdempotencyKey
+from generator.sandbox.resources import Reply
 from generator.sandbox.testing import AsgiClient, FakeClock
 
 SEED_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -417,6 +419,19 @@ def test_served_bodies_are_schema_valid_even_from_a_bad_example(client: AsgiClie
     body = client.request("GET", f"/api/v1/widget/{SEED_ID}/").json()
     assert body["kind"] in ("round", "square")  # the example said "triangle"
     assert (body["id"], body["name"], body["metadata"]) == (SEED_ID, "first", {"team": "a"})
+
+
+def test_check_responses_refuses_a_bad_body_after_good_ones(client: AsgiClient) -> None:
+    """``check_responses`` keeps the verdicts of bodies it judged valid (a stored resource is sent
+    again and again), per body: another body for the same schema is judged, and a bad one raises."""
+    good = client.request("GET", f"/api/v1/widget/{SEED_ID}/")
+    assert client.request("GET", f"/api/v1/widget/{SEED_ID}/").content == good.content
+    sandbox = client.app.state.sandbox  # type: ignore[attr-defined]
+    sandbox.resources.handle = lambda *args: Reply(200, {**good.json(), "kind": "triangle"})
+    with pytest.raises(ResponseSchemaError, match="widget_retrieve: 200 body fails its schema"):
+        client.request("GET", f"/api/v1/widget/{SEED_ID}/")
+    sandbox.resources.handle = lambda *args: Reply(200, good.json())
+    assert client.request("GET", f"/api/v1/widget/{SEED_ID}/").content == good.content
 
 
 def test_put_replaces_writable_fields(client: AsgiClient) -> None:

@@ -9,6 +9,7 @@ the hostile ones (the issue saw a 1.4 MB body stall every client for 3 s): p99 u
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -109,3 +110,18 @@ def test_concurrent_small_requests_while_a_large_one_is_validated(port: int) -> 
 def _successes(statuses: dict[int, int]) -> int:
     """The number of answers when every one is 2xx (-1 otherwise)."""
     return sum(statuses.values()) if all(200 <= status < 300 for status in statuses) else -1
+
+
+def test_the_hostile_process_sends_when_told(port: int) -> None:
+    """``loadgen --wait`` (the benchmark's hostile process) builds its requests, says ``ready`` and
+    sends them only once a line arrives on stdin."""
+    command = [sys.executable, "-m", "generator.sandbox.loadgen", "--port", str(port), "--spec", str(SPEC)]
+    command += ["--hostile", "--wait", "--only", "deep", "--clients", "1", "--per-client", "2", "--key", KEYS[0]]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    out, err = process.communicate("go\n", timeout=120)
+    assert process.returncode == 0, err
+    assert json.loads(out)["labels"] == {"deep": {"400": 2}}

@@ -1,6 +1,7 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
-the models check of ASCII modules, datamodel-code-generator's process started ahead, schema
-trees pickled (from the page workers) and copied through their own state."""
+the models check of ASCII modules, datamodel-code-generator's process started ahead, the import
+check run beside ruff's last step, the node look-ups of ``Refs.at``, the garbage collector during
+``diff``, schema trees pickled (from the page workers) and copied through their own state."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import copy
 import dataclasses
 import os
 import pickle
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +21,8 @@ from generator.client import models_process
 from generator.client.models_input import check_models
 from generator.normalize.schema import Schema
 from generator.spec.overlay import _copy
+from generator.spec.refs import Refs, SpecRefError, escape_token
+from tests.conftest import ROOT
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
@@ -135,6 +140,109 @@ def test_a_process_started_ahead_and_not_used_is_ended(monkeypatch: pytest.Monke
     monkeypatch.setenv("RECALLGEN_JOBS", "1")
     models_process.prestart_models()
     assert not models_process.PRESTARTED
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_request_sent_early_is_answered_and_another_is_made_here() -> None:
+    request = (DOCUMENT, "pkg", "# header", None)
+    process = models_process._ModelsProcess()
+    process.send(request)
+    assert process.run(copy.deepcopy(request)) == models_process.models_answer(*request)
+    other = models_process._ModelsProcess()
+    other.send(request)
+    assert other.run((DOCUMENT, "other", "# header", None)) is None  # the caller makes those models itself
+    with pytest.raises(ChildProcessError):
+        os.waitpid(other.pid, 0)  # the process that made the unwanted models was ended and reaped
+
+
+BROKEN = "raise ImportError('broken')\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "fails"),
+    [("", "", False), (BROKEN, BROKEN, True), ("", BROKEN, True), (BROKEN, "", False)],
+    ids=["imports", "broken", "broken-by-the-last-step", "fixed-by-the-last-step"],
+)
+def test_the_import_check_beside_the_last_ruff_step_judges_the_final_files(
+    tmp_path: Path, before: str, after: str, fails: bool
+) -> None:
+    """The package is imported while ruff's last ``check --fix`` runs; what that step changes is
+    imported again, so that the verdict is about the files as they are written."""
+    from generator.client.render import GenerateError, _check_while_finishing
+
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "__init__.py"
+    module.write_text(before, encoding="utf-8")
+    write = f"import pathlib; pathlib.Path({str(module)!r}).write_text({after!r})" if after != before else "pass"
+    last = ("check --fix", [sys.executable, "-c", write], (0,))
+    if fails:
+        with pytest.raises(GenerateError, match="broken") as raised:
+            _check_while_finishing(tmp_path, "pkg", None, last)
+        assert raised.value.code == "ir-import-failed"
+    else:
+        _check_while_finishing(tmp_path, "pkg", None, last)
+
+
+def _walk(document: Any, pointer: str) -> Any:
+    """The node at ``pointer`` walked from the root, as ``Refs.at`` walked it before it remembered nodes."""
+    node = document
+    for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")] if pointer else []:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise SpecRefError(f"#{pointer} does not exist")
+    return node
+
+
+KEYS = st.sampled_from(["a", "b", "a/b", "~", "~1", "0", "1", "", "x~0y"])
+TREES = st.recursive(
+    st.integers(0, 3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=25,
+)
+POINTERS = st.lists(
+    st.lists(KEYS.map(escape_token) | st.sampled_from(["00", "-1", "2", "9", "１"]), max_size=6).map(
+        lambda tokens: "".join("/" + t for t in tokens)
+    )
+    | st.sampled_from(["x", "#/a", "/", "//"]),
+    max_size=20,
+)
+
+
+@given(st.dictionaries(KEYS, TREES, max_size=4), POINTERS)
+def test_refs_at_finds_what_a_walk_from_the_root_finds(document: dict[str, Any], pointers: list[str]) -> None:
+    refs = Refs(document)
+    for pointer in pointers + pointers:  # asked again: from what was remembered
+        try:
+            expected: tuple[str, Any] = ("node", id(_walk(document, pointer)))
+        except SpecRefError as exc:
+            expected = ("error", str(exc))
+        if pointer and not pointer.startswith("/"):
+            expected = ("error", f"not a JSON pointer: {pointer!r}")
+        try:
+            found: tuple[str, Any] = ("node", id(refs.at(pointer)))
+        except SpecRefError as exc:
+            found = ("error", str(exc))
+        assert found == expected, pointer
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_diff_leaves_the_garbage_collector_as_it_found_it(capsys: pytest.CaptureFixture[str], enabled: bool) -> None:
+    import gc
+
+    from generator.cli import run_diff
+
+    spec = ROOT / "tests" / "hostile" / "specs" / "ok_recursive_schema.yaml"
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert run_diff(spec, spec, "json") == 0
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert '"total": 0' in capsys.readouterr().out
 
 
 def test_a_schema_tree_pickles_and_copies_with_every_field() -> None:

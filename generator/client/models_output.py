@@ -150,6 +150,16 @@ def model_defaults(source: str) -> str:
     tree = ast.parse(source)
     index = ModelIndex.from_source(source)
     models = {name for name in index.classes if index.is_model(name)}
+    raw = source.encode("utf-8")
+    starts = [0]  # the byte offset of each line (ast offsets count UTF-8 bytes)
+    for line in source.split("\n"):
+        starts.append(starts[-1] + len(line.encode("utf-8")) + 1)
+
+    def span(value: ast.expr) -> tuple[int, int]:
+        start = starts[value.lineno - 1] + value.col_offset
+        end = starts[(value.end_lineno or value.lineno) - 1] + (value.end_col_offset or value.col_offset)
+        return start, end
+
     edits: list[tuple[ast.expr, str]] = []
     for node in tree.body:
         if not isinstance(node, ast.ClassDef) or node.name not in models:
@@ -160,19 +170,15 @@ def model_defaults(source: str) -> str:
             value = statement.value
             if isinstance(value, ast.Call) or not any(isinstance(n, ast.Dict) for n in ast.walk(value)):
                 continue  # no object in the default, or already a Field(...)
-            text = ast.get_source_segment(source, value) or ast.unparse(value)
+            start, end = span(value)  # as written (ast.get_source_segment would split the source again)
+            text = raw[start:end].decode("utf-8") or ast.unparse(value)
             replacement = _default_factory(statement.annotation, value, text, models)
             if replacement is not None:
                 edits.append((value, replacement))
     if not edits:
         return source
-    raw = source.encode("utf-8")
-    starts = [0]
-    for line in source.split("\n"):
-        starts.append(starts[-1] + len(line.encode("utf-8")) + 1)
     for value, replacement in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
-        start = starts[value.lineno - 1] + value.col_offset  # ast offsets count UTF-8 bytes
-        end = starts[(value.end_lineno or value.lineno) - 1] + (value.end_col_offset or value.col_offset)
+        start, end = span(value)
         raw = raw[:start] + replacement.encode("utf-8") + raw[end:]
     needed = ["Field"] + (["TypeAdapter"] if any("TypeAdapter(" in r for _, r in edits) else [])
     imported = {name for name, module in index.imports.items() if module == "pydantic"}

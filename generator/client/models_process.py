@@ -4,7 +4,10 @@
 pydantic) included. :func:`prestart_models` forks a process that imports it at once, while this
 one reads the spec and prepares the models' input; :func:`generator.client.render.generate_models`
 then hands that input to it (pickled through a pipe) and gets the module back, exactly as it would
-have made it itself (:func:`models_answer` runs in both cases). This module imports nothing heavy.
+have made it itself (:func:`models_answer` runs in both cases). The input can also be handed over
+earlier (:func:`send_request`), so that the models are made while this process does other work
+(``recallgen build`` validates the spec meanwhile); the answer is used only for the very request
+that was sent. This module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import contextlib
 import importlib
 import os
 import pickle
+import signal
+import struct
 import sys
+import threading
 from typing import Any
 
 #: What the process imports while it waits: datamodel-code-generator imports most of its parser and
@@ -83,16 +89,45 @@ def prestart_models() -> None:
     PRESTARTED.append(_ModelsProcess())
 
 
+def send_request(request: tuple[Any, ...]) -> bool:
+    """Hand ``request`` (the arguments of :func:`models_answer`) to the process :func:`prestart_models`
+    started, without waiting: it makes the models while this process goes on. False when there is no
+    such process. :func:`generator.client.render.generate_models` later takes the answer if it asks
+    for the same request."""
+    if not PRESTARTED:
+        return False
+    PRESTARTED[0].send(request)
+    return True
+
+
 def stop_prestarted() -> None:
     """End the process :func:`prestart_models` started, if it was not used."""
     while PRESTARTED:
         PRESTARTED.pop().close()
 
 
+#: The length of a request, before its pickled bytes (the process reads exactly that many: a process
+#: forked from this one later holds the pipe open too, so its end is not waited for).
+_LENGTH = struct.Struct("<Q")
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
 class _ModelsProcess:
-    """A forked process that answers one :func:`_models_answer` request (pickled through pipes)."""
+    """A forked process that answers one :func:`models_answer` request (pickled through pipes)."""
 
     def __init__(self) -> None:
+        self._sent: tuple[Any, ...] | None = None
+        self._writer: threading.Thread | None = None
         request_read, self._request = os.pipe()
         self._answer, answer_write = os.pipe()
         sys.stdout.flush()
@@ -106,8 +141,8 @@ class _ModelsProcess:
                 for module in AHEAD:  # an error here is met again by the request below, which answers it
                     with contextlib.suppress(Exception):
                         importlib.import_module(module)
-                with os.fdopen(request_read, "rb") as incoming:
-                    data = incoming.read()
+                head = _read_exactly(request_read, _LENGTH.size)
+                data = _read_exactly(request_read, _LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
                 if data:
                     answer = models_answer(*pickle.loads(data))
                     with os.fdopen(answer_write, "wb") as outgoing:
@@ -119,25 +154,54 @@ class _ModelsProcess:
         os.close(request_read)
         os.close(answer_write)
 
+    def send(self, request: tuple[Any, ...]) -> None:
+        """Write ``request`` to the process from a thread (the process may still be importing: a
+        large request would fill the pipe and block this one)."""
+        if self._sent is not None:
+            return
+        self._sent = request
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        self._writer = threading.Thread(target=self._write, args=(_LENGTH.pack(len(data)) + data,), daemon=True)
+        self._writer.start()
+
+    def _write(self, data: bytes) -> None:
+        with contextlib.suppress(OSError), os.fdopen(self._request, "wb") as outgoing:
+            outgoing.write(data)
+
     def run(self, request: tuple[Any, ...]) -> tuple[str, str, str | None] | None:
-        """The child's answer to ``request``; None when it gave none (it died): run it here."""
+        """The child's answer to ``request``; None when it gave none (it died, or it was sent another
+        request by :meth:`send`): run it here."""
+        if self._sent is not None and self._sent != request:
+            self.close()
+            return None
+        self.send(request)
         try:
-            with os.fdopen(self._request, "wb") as outgoing:
-                outgoing.write(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
             with os.fdopen(self._answer, "rb") as incoming:
                 data = incoming.read()
         except OSError:
             data = b""
         finally:
-            os.waitpid(self.pid, 0)
+            self._join()
         try:
             answer: tuple[str, str, str | None] = pickle.loads(data)
         except Exception:
             return None
         return answer
 
-    def close(self) -> None:
-        for fd in (self._request, self._answer):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    def _join(self) -> None:
+        if self._writer is not None:
+            self._writer.join()
         os.waitpid(self.pid, 0)
+
+    def close(self) -> None:
+        """End the process: it exits when no request was sent; it is killed when one was (its
+        answer is not wanted)."""
+        if self._writer is None:
+            with contextlib.suppress(OSError):
+                os.close(self._request)
+        else:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self._answer)
+        self._join()

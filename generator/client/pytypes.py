@@ -90,8 +90,17 @@ def without_none(node: ast.expr) -> ast.expr:
     return union(members) if members else node
 
 
+def _is_annotated(node: ast.AST) -> bool:
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Annotated"
+
+
 def strip_annotated(node: ast.expr) -> ast.expr:
-    """``Annotated[T, ...]`` -> ``T``, everywhere inside ``node``."""
+    """``Annotated[T, ...]`` -> ``T``, everywhere inside ``node`` (which is left as it is: the result
+    may share its parts)."""
+    while isinstance(node, ast.Subscript) and _is_annotated(node):  # the usual place: the whole annotation
+        node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+    if not any(_is_annotated(inner) for inner in ast.walk(node)):
+        return node
 
     class _Strip(ast.NodeTransformer):
         def visit_Subscript(self, sub: ast.Subscript) -> ast.AST:

@@ -6,7 +6,6 @@ one test case per change, failed at or above the fail level).
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -135,6 +134,8 @@ def github(changes: list[Change], context: Context, line_of: Callable[[str], int
 def junit(changes: list[Change], context: Context) -> str:
     """JUnit XML: one test case per change, failed when at or above the fail level."""
     failed = [c for c in changes if c.level.rank >= context.fail_on.rank]
+    import xml.etree.ElementTree as ET  # only this format uses it
+
     suites = ET.Element("testsuites", name="recallgen diff", tests=str(max(len(changes), 1)), failures=str(len(failed)))
     suite = ET.SubElement(
         suites,

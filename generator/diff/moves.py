@@ -67,9 +67,10 @@ def find_moves(findings: list[Finding], side: str, comparer: SchemaComparer) -> 
         if not found:
             if nested is None:
                 nested = defaultdict(list)
+                wanted = {f.name for f in removed}  # the only names looked up
                 for addition in added:
                     place = Place(addition.path, addition.anchor, addition.apath, addition.pointer)
-                    for inner in comparer.descendants(addition.node, place):
+                    for inner in comparer.descendants(addition.node, place, names=wanted):
                         nested[inner.name].append(inner)
             found = candidates(removal, nested.get(removal.name, ()), False)
         if not found or (len(found) > 1 and found[0].rank == found[1].rank):

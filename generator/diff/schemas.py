@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,7 +38,7 @@ MAX_DEPTH = 64
 
 def names_phrase(names: list[str], noun: str = "property") -> str:
     """``property `a``` or ``properties `a`, `b``` (``noun``: ``property`` or ``component``)."""
-    shown = ", ".join(f"`{n}`" for n in names)
+    shown = f"`{names[0]}`" if len(names) == 1 else ", ".join([f"`{n}`" for n in names])
     plural = "properties" if noun == "property" else noun + "s"
     return f"{noun if len(names) == 1 else plural} {shown}"
 
@@ -150,7 +150,7 @@ def _as_schema(node: Any) -> Mapping[str, Any]:
         return _ANY
     if node is False:
         return _NOTHING
-    return node if isinstance(node, Mapping) else _ANY
+    return node if type(node) is dict or isinstance(node, Mapping) else _ANY
 
 
 def _types_of(schema: Mapping[str, Any]) -> set[str]:
@@ -270,12 +270,15 @@ class SchemaComparer:
                 break
             current = stack.pop(0)
             own = current.get("properties")
-            for name, value in (own if isinstance(own, Mapping) else {}).items():
-                props.setdefault(str(name), value)
+            if own and (type(own) is dict or isinstance(own, Mapping)):
+                for name, value in own.items():
+                    props.setdefault(str(name), value)
             names = current.get("required")
-            required |= {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+            if isinstance(names, list):
+                required.update(n for n in names if isinstance(n, str))
             members = current.get("allOf")
-            stack += [_as_schema(self._resolve(spec, m)) for m in (members if isinstance(members, list) else [])]
+            if isinstance(members, list):
+                stack += [_as_schema(self._resolve(spec, m)) for m in members]
         return props, required
 
     # -- comparing -----------------------------------------------------------------------------
@@ -325,7 +328,7 @@ class SchemaComparer:
         """True when ``old`` and ``new`` are written alike (the same JSON text, so ``1``, ``1.0`` and
         ``true`` stay apart) and hold no ``$ref``: nothing there can differ, the comparison is skipped.
         (A reference reads another schema in each spec; the text of one says nothing of that.)"""
-        if type(old) is not dict or type(new) is not dict:
+        if type(old) is not dict or type(new) is not dict or old != new:  # equal texts parse to equal values
             return False
         text = self._text(old)
         return bool(text) and '"$ref"' not in text and text == self._text(new)
@@ -489,6 +492,13 @@ class SchemaComparer:
         for name in sorted(set(old_props) | set(new_props)):
             if wrapper is not None and (name not in new_props or name == wrapper[0]):
                 continue  # the old object was compared inside the wrapper
+            if (
+                name in old_props
+                and name in new_props
+                and (name in old_required) == (name in new_required)
+                and self._same_text(old_props[name], new_props[name])
+            ):
+                continue  # written alike: nothing to compare (as :meth:`_node` would find)
             child = place.child(name, ("properties", name), ("properties", name))
             if name not in new_props:
                 extra = {"node": old_props[name], "required": name in old_required}
@@ -570,14 +580,17 @@ class SchemaComparer:
                 self._node(a, b, side, place.child(f"|{i}", (key, str(i)), (key, str(i))), out, depth + 1)
 
     # -- moved properties ----------------------------------------------------------------------
-    def descendants(self, node: Any, place: Place, limit: int = 6) -> list[Finding]:
+    def descendants(
+        self, node: Any, place: Place, limit: int = 6, names: Container[str] | None = None
+    ) -> list[Finding]:
         """The properties nested in ``node`` (a schema of the new spec that was added), each as a
-        ``property added`` finding at its place (the anchor follows the components on the way)."""
+        ``property added`` finding at its place (the anchor follows the components on the way);
+        ``names``, when given, keeps only the properties of those names."""
         key = (id(node), place.anchor, place.apath, place.pointer)
         found = self._nested.get(key)
         if found is None:
             found = self._nested[key] = self._descendants(node, Place((), *key[1:]), limit)
-        return [f.under(place.path) for f in found]
+        return [f.under(place.path) for f in found if names is None or f.name in names]
 
     def _descendants(self, node: Any, place: Place, limit: int) -> list[Finding]:
         found: list[Finding] = []

@@ -28,14 +28,16 @@ request id on every response, issue 8), replays included.
 
 Error bodies are conformed to the operation's declared schema for the status, else to the spec's
 ``Error`` component. With ``check_responses`` every body is validated against the schema declared
-for its status on the way out and a mismatch raises :class:`ResponseSchemaError` (a bug in the
-sandbox or an unsatisfiable schema). Otherwise an unexpected exception is logged and answered 500
+for its status on the way out (a body already judged valid for the same schema, byte for byte, is
+not judged again) and a mismatch raises :class:`ResponseSchemaError` (a bug in the sandbox or an
+unsatisfiable schema). Otherwise an unexpected exception is logged and answered 500
 with an ``Error`` body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import random
@@ -64,6 +66,8 @@ from generator.spec.rules import METHODS
 
 #: Bodies up to this many bytes are validated and handled on the event loop; larger ones in a worker.
 INLINE_BODY_BYTES = 64 * 1024
+#: With ``check_responses``: how many verdicts of valid bodies are kept (then all are forgotten).
+VALID_BODIES_KEPT = 4096
 #: The response header carrying the request id.
 REQUEST_ID = "X-Request-Id"
 #: Statuses the sandbox itself answers on any operation (README), whether or not the operation
@@ -141,6 +145,8 @@ class Sandbox:
             self._path_ops.setdefault(op.path, []).append(op)
         self._error_schema = "/components/schemas/Error" if "Error" in spec.schemas else None
         self._plain_errors: dict[str, bool] = {}
+        #: ``check_responses``: (schema pointer, digest of the body) of bodies already judged valid.
+        self._valid_bodies: set[tuple[str, bytes]] = set()
 
     # -- the request ----------------------------------------------------------------------------
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -311,9 +317,9 @@ class Sandbox:
         headers = [(k, v) for k, v in reply.headers.items()]
         if reply.status >= 400 and reply.has_body:
             reply = Reply(reply.status, self._error_body(op, reply.status, reply.value()), True, reply.headers)
-        if self.config.check_responses and reply.has_body:
-            self._check(op, reply.status, reply.value())
         content = reply.content() if reply.has_body else b""
+        if self.config.check_responses and reply.has_body:
+            self._check(op, reply, content)
         if reply.has_body:
             headers.append(("Content-Type", "application/json"))
         headers += [("Content-Length", str(len(content))), (REQUEST_ID, request_id())]
@@ -348,15 +354,28 @@ class Sandbox:
             self._plain_errors[schema] = found
         return found
 
-    def _check(self, op: Operation | None, status: int, body: Any) -> None:
+    def _check(self, op: Operation | None, reply: Reply, content: bytes) -> None:
+        """``check_responses``: the status is declared and ``content`` (``reply``'s body) is valid
+        for its schema. A body judged valid once for a schema is not judged again (the same bytes
+        are the same JSON value): a sandbox sends a stored resource or a 404's ``Error`` many times."""
+        status = reply.status
         if op is None:
             return
         if op.response(status) is None and status not in SANDBOX_STATUSES:
             raise ResponseSchemaError(f"{op.operation_id}: status {status} is not declared")
         schema = schema_of(op.response(status)) or (self._error_schema if status >= 400 else None)
-        if schema is not None and not self.shaper.is_valid(body, schema):
+        if schema is None:
+            return
+        key = (schema, hashlib.blake2b(content, digest_size=16).digest())
+        if key in self._valid_bodies:
+            return
+        body = reply.value()
+        if not self.shaper.is_valid(body, schema):
             problems = "; ".join(self.spec.refs.errors(body, schema))
             raise ResponseSchemaError(f"{op.operation_id}: {status} body fails its schema: {problems}")
+        if len(self._valid_bodies) >= VALID_BODIES_KEPT:
+            self._valid_bodies.clear()
+        self._valid_bodies.add(key)
 
     def close(self) -> None:
         """Release the database connection and the worker pool."""

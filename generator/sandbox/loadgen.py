@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -330,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m generator.sandbox.loadgen --port P --spec FILE [--hostile] ...``: send a load to a
     loopback server from this process and print a JSON summary (``rps``, ``p50``/``p99`` in
     seconds, ``statuses``, per-label statuses, ``errors``). Used by the benchmark to send the
-    hostile requests from a process of their own."""
+    hostile requests from a process of their own. With ``--wait`` it prints ``ready`` once the
+    requests are built (loading the spec takes a while) and sends them when a line arrives on
+    stdin, so the caller can start another load at the same moment."""
     import argparse
     from pathlib import Path
 
@@ -345,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--key", action="append", default=[], help="API key (and calendar token); repeatable")
     parser.add_argument("--hostile", action="store_true", help="send only the hostile requests")
     parser.add_argument("--only", action="append", default=[], help="hostile kinds to send (default: all)")
+    parser.add_argument("--wait", action="store_true", help="print `ready`, then send when stdin gives a line")
     args = parser.parse_args(argv)
     spec = load_spec(args.spec, Diagnostics())
     if spec is None:
@@ -365,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             plans.append(plan)
     else:
         plans = plans_for(spec_targets(spec), credentials, args.clients, args.per_client)
+    if args.wait:
+        print("ready", flush=True)
+        sys.stdin.readline()
     report = run_load("127.0.0.1", args.port, plans)
     labels = sorted({s.label for s in report.samples})
     summary = {

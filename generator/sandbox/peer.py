@@ -1,6 +1,6 @@
 """``make conformance-peer``: Schemathesis, an independent judge, against a sandbox serving the spec.
 
-``python -m generator.sandbox.peer [--spec spec/openapi.yaml] [--max-examples 5] [--seed 1] [--st PATH]``
+``python -m generator.sandbox.peer [--spec spec/openapi.yaml] [--max-examples 5] [--seed 1] [--workers 1] [--st PATH]``
 
 Schemathesis is not a dependency of the project: ``make conformance-peer`` (and the benchmarks)
 install it, pinned, into its own virtual environment, ``build/peers/schemathesis``.
@@ -11,8 +11,9 @@ install it, pinned, into its own virtual environment, ``build/peers/schemathesis
    resources (:meth:`ResourceModel.sample_params`): requests for random ids would only ever reach
    the 404 answer; bodies, query and headers are fuzzed;
 3. runs ``st run`` with every check, the sandbox's credentials as headers, phases ``examples``,
-   ``coverage`` and ``fuzzing`` (no ``stateful``: the spec declares no links), a fixed seed and
-   ``--max-examples`` per operation, then stops the sandbox and exits with Schemathesis' code.
+   ``coverage`` and ``fuzzing`` (no ``stateful``: the spec declares no links), a fixed seed,
+   ``--max-examples`` per operation and ``--workers`` (its threads), then stops the sandbox and
+   exits with Schemathesis' code.
    It runs in a temporary directory, so its crash cache (``.schemathesis/``) never leaks into
    the next run or the work tree.
 
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=Path("spec/openapi.yaml"))
     parser.add_argument("--max-examples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="Schemathesis' --workers (threads)")
     parser.add_argument("--st", type=Path, default=None, help="Schemathesis' `st` (default: build/peers, then PATH)")
     parser.add_argument("extra", nargs="*", help="more `st run` arguments (after --)")
     args = parser.parse_args(argv)
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 st, "--config-file", str(config), "run", str(args.spec.resolve()), "--url", running.base_url,
                 *headers, "--checks", "all", "--phases", "examples,coverage,fuzzing",
                 "--max-examples", str(args.max_examples), "--seed", str(args.seed),
-                "--generation-database", "none", "--workers", "1", *args.extra,
+                "--generation-database", "none", "--workers", str(args.workers), *args.extra,
             ]  # fmt: skip
             print("conformance-peer:", " ".join(command), flush=True)
             return subprocess.run(command, check=False, cwd=tmp).returncode

@@ -205,16 +205,21 @@ def _load_plain(text: str, max_depth: int, max_nodes: int) -> Any:
     parser = _CLoader(text)
     resolver = _Loader("")
     cache: dict[str, Any] = {}
-    stack: list[Any] = []  # open collections: dict or list
-    keys: list[Any] = []  # per open mapping: the key waiting for its value (_NO_KEY: none)
+    # The innermost open collection (``top``: dict or list; None at the root) and, for a mapping,
+    # the key waiting for its value (``key``: _KEY_NEXT when the next node is a key; _NO_KEY in a
+    # sequence); ``stack`` holds them for the enclosing collections.
+    stack: list[tuple[Any, Any]] = []
+    top: Any = None
+    key: Any = _NO_KEY
+    root: Any = None
     nodes = 0
     documents = 0
-    root: Any = None
+    get_event = parser.get_event
     scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     try:
         while True:
-            event = parser.get_event()  # type: ignore[no-untyped-call]
+            event = get_event()  # type: ignore[no-untyped-call]
             kind = event.__class__
             if kind is scalar:
                 if event.anchor is not None or event.tag not in (None, "!"):
@@ -224,15 +229,12 @@ def _load_plain(text: str, max_depth: int, max_nodes: int) -> Any:
                     raise _Unusual
                 if event.implicit[0]:
                     value = cache[value] if value in cache else _plain_scalar(value, cache, resolver)
-                nodes += 1
             elif kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None or event.tag not in (None, "!") or len(stack) >= max_depth:
                     raise _Unusual
-                nodes += 1
                 value = {} if kind is mapping_start else []
             elif kind is mapping_end or kind is sequence_end:  # placed when it started
-                stack.pop()
-                keys.pop()
+                top, key = stack.pop()
                 continue
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
@@ -245,29 +247,31 @@ def _load_plain(text: str, max_depth: int, max_nodes: int) -> Any:
                 raise _Unusual
             else:  # stream start, document end
                 continue
+            nodes += 1
             if nodes > max_nodes:
                 raise _Unusual
-            if not stack:
-                root = value
-            elif keys[-1] is _NO_KEY:  # a sequence item
-                stack[-1].append(value)
-            elif keys[-1] is _KEY_NEXT:  # this node is a key
+            if key is _KEY_NEXT:  # this node is a key
                 if type(value) is not str:
                     if type(value) is not int:
                         raise _Unusual
                     value = str(value)
-                if value in stack[-1]:
+                if value in top:
                     raise _Unusual
-                keys[-1] = value
+                key = value
+                continue  # a key is a scalar: nothing opens
+            if key is not _NO_KEY:
+                top[key] = value
+                key = _KEY_NEXT
+            elif top is not None:  # a sequence item
+                top.append(value)
             else:
-                stack[-1][keys[-1]] = value
-                keys[-1] = _KEY_NEXT
+                root = value
             if kind is mapping_start:
-                stack.append(value)
-                keys.append(_KEY_NEXT)
+                stack.append((top, key))
+                top, key = value, _KEY_NEXT
             elif kind is sequence_start:
-                stack.append(value)
-                keys.append(_NO_KEY)
+                stack.append((top, key))
+                top, key = value, _NO_KEY
     except yaml.YAMLError:
         raise _Unusual from None
     finally:

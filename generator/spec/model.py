@@ -383,6 +383,8 @@ class _Reader:
         self.text = text
         self.problems: list[Problem] = []
         self.schemes: dict[str, SecurityScheme] = {}
+        self._responses: dict[tuple[str, int], tuple[str, tuple[MediaType, ...], tuple[Header, ...], RetryRule | None]]
+        self._responses = {}
 
     def problem(self, pointer: str, kind: str, message: str) -> None:
         found = Problem(pointer, kind, message)
@@ -496,28 +498,41 @@ class _Reader:
                     self.problem(pointer, "bad-operation", f"{method.upper()} {path}: not an Operation Object")
                     continue
                 try:
-                    out.append(self._operation(path, method, item_ptr, pointer, root_security))
+                    out.append(self._operation(path, method, (item_ptr, item), (pointer, item[method]), root_security))
                 except (SpecRefError, ValueError, TypeError, KeyError, AttributeError) as exc:
                     self.problem(pointer, "bad-operation", f"{method.upper()} {path}: {exc}")
         return out
 
     def _operation(
-        self, path: str, method: str, item_ptr: str, pointer: str, root_security: tuple[tuple[SecurityScheme, ...], ...]
+        self,
+        path: str,
+        method: str,
+        item: tuple[str, Mapping[str, Any]],
+        operation: tuple[str, Mapping[str, Any]],
+        root_security: tuple[tuple[SecurityScheme, ...], ...],
     ) -> Operation:
-        op: Mapping[str, Any] = self.refs.at(pointer)
+        """The Operation Object ``operation`` (pointer, node) of the Path Item ``item``."""
+        pointer, op = operation
         params: dict[tuple[str, str], Parameter] = {}
-        for base in (item_ptr, pointer):  # operation-level parameters override path-level ones
-            raw_params = self.refs.at(base).get("parameters") or []
+        for base, owner in (item, operation):  # operation-level parameters override path-level ones
+            raw_params = owner.get("parameters") or []
             if not isinstance(raw_params, list):
                 raise ValueError("`parameters` must be a list")
-            for i in range(len(raw_params)):
-                param = self._parameter(join_pointer(base, "parameters", i))
+            for i, raw in enumerate(raw_params):
+                param = self._parameter(join_pointer(base, "parameters", i), raw)
                 params[(param.location, param.name)] = param
-        body = self._request_body(join_pointer(pointer, "requestBody")) if "requestBody" in op else None
+        body = (
+            self._request_body(join_pointer(pointer, "requestBody"), op["requestBody"]) if "requestBody" in op else None
+        )
         raw_responses = op.get("responses") or {}
         if not isinstance(raw_responses, Mapping):
             raise ValueError("`responses` must be a mapping")
-        responses = [self._response(join_pointer(pointer, "responses", str(s)), str(s)) for s in raw_responses]
+        responses = [
+            self._response(
+                join_pointer(pointer, "responses", str(s)), str(s), raw_responses[s] if type(s) is str else None
+            )
+            for s in raw_responses
+        ]
         rate_limit = None
         if "x-rate-limit" in op:
             parsed = parse_rate_limit(op["x-rate-limit"])
@@ -546,8 +561,8 @@ class _Reader:
             deprecated=op.get("deprecated") is True,
         )
 
-    def _parameter(self, pointer: str) -> Parameter:
-        ptr, raw = self.resolved(pointer)
+    def _parameter(self, pointer: str, written: Any) -> Parameter:
+        ptr, raw = self.refs.follow(pointer, written)
         if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str) or "in" not in raw:
             raise ValueError(f"#{pointer}: a parameter needs `name` and `in`")
         location = str(raw["in"])
@@ -585,24 +600,44 @@ class _Reader:
                 out.append(MediaType(str(media_type), schema))
         return tuple(out)
 
-    def _request_body(self, pointer: str) -> RequestBody:
-        ptr, raw = self.resolved(pointer)
+    def _request_body(self, pointer: str, written: Any) -> RequestBody:
+        ptr, raw = self.refs.follow(pointer, written)
         if not isinstance(raw, Mapping):
             raise ValueError("`requestBody` must be a Request Body Object")
         return RequestBody(
             bool(raw.get("required", False)), self._content(ptr, raw.get("content")), _text(raw.get("description")), ptr
         )
 
-    def _response(self, pointer: str, status: str) -> Response:
-        written = self.refs.at(pointer)
+    def _response(self, pointer: str, status: str, written: Any = None) -> Response:
+        """The response at ``pointer`` (``written``: the node there, None to look it up)."""
+        if written is None:
+            written = self.refs.at(pointer)
         component = None
         if isinstance(written, Mapping) and isinstance(written.get("$ref"), str):
             ref = written["$ref"]
             if ref.startswith("#/components/responses/"):
                 component = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-        ptr, raw = self.resolved(pointer)
+        ptr, raw = self.refs.follow(pointer, written)
         if not isinstance(raw, Mapping):
             raise ValueError(f"response {status} must be a Response Object")
+        parts = self._responses.get((ptr, id(raw)))
+        if parts is None:  # a shared response (``$ref: '#/components/responses/X'``) is read once
+            parts = self._responses[(ptr, id(raw))] = self._response_parts(ptr, raw)
+        description, content, headers, retry = parts
+        return Response(
+            status=status,
+            description=description,
+            content=content,
+            headers=headers,
+            component=component,
+            pointer=ptr,
+            retry=retry,
+        )
+
+    def _response_parts(
+        self, ptr: str, raw: Mapping[str, Any]
+    ) -> tuple[str, tuple[MediaType, ...], tuple[Header, ...], RetryRule | None]:
+        """What a Response Object at ``ptr`` says whatever status it is declared for."""
         headers = []
         raw_headers = raw.get("headers")
         for name in raw_headers if isinstance(raw_headers, Mapping) else {}:
@@ -619,12 +654,4 @@ class _Reader:
                 self.problem(join_pointer(ptr, "x-retry"), "retry", parsed)
             else:
                 retry = parsed
-        return Response(
-            status=status,
-            description=_text(raw.get("description")),
-            content=self._content(ptr, raw.get("content")),
-            headers=tuple(headers),
-            component=component,
-            pointer=ptr,
-            retry=retry,
-        )
+        return _text(raw.get("description")), self._content(ptr, raw.get("content")), tuple(headers), retry

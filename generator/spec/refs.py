@@ -33,6 +33,8 @@ SPEC_URI = "urn:recallgen:spec"
 SCHEMA_PREFIX = "#/components/schemas/"
 #: Longest ``$ref`` chain followed before it is taken for a cycle.
 MAX_CHAIN = 64
+#: Most tokens :meth:`Refs.at` looks back for a node it already found before walking from the root.
+_NEAR = 4
 
 #: RFC 3986 section 3 ``URI``: a scheme, ``:``, then only allowed or percent-encoded characters.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
@@ -83,7 +85,10 @@ def escape_token(token: str) -> str:
 
 def join_pointer(pointer: str, *tokens: str | int) -> str:
     """``pointer`` extended by ``tokens`` (each escaped); ``""`` is the document root."""
-    return pointer + "".join("/" + escape_token(str(t)) for t in tokens)
+    for token in tokens:
+        text = str(token)
+        pointer += "/" + (text.replace("~", "~0").replace("/", "~1") if "~" in text or "/" in text else text)
+    return pointer
 
 
 def split_pointer(pointer: str) -> list[str]:
@@ -97,11 +102,15 @@ def split_pointer(pointer: str) -> list[str]:
 
 def component_name(node: Any) -> str | None:
     """``X`` when ``node`` is exactly a reference ``{"$ref": "#/components/schemas/X"}``, else None."""
-    if isinstance(node, Mapping):
+    if type(node) is dict or isinstance(node, Mapping):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX) and "/" not in ref[len(SCHEMA_PREFIX) :]:
             return unquote(ref[len(SCHEMA_PREFIX) :]).replace("~1", "/").replace("~0", "~")
     return None
+
+
+#: Types of the values a parsed document holds that cannot hold a ``$ref``.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
@@ -113,9 +122,30 @@ def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
             ref = item.get("$ref")
             if isinstance(ref, str):
                 yield where, ref
-            stack.extend((join_pointer(where, k), v) for k, v in item.items() if k not in ("example", "examples"))
+            stack.extend(
+                (join_pointer(where, k), v)
+                for k, v in item.items()
+                if type(v) not in _SCALARS and k not in ("example", "examples")
+            )
         elif isinstance(item, list):
-            stack.extend((join_pointer(where, i), v) for i, v in enumerate(item))
+            stack.extend((join_pointer(where, i), v) for i, v in enumerate(item) if type(v) not in _SCALARS)
+
+
+def ref_values(node: Any) -> set[str]:
+    """The distinct ``$ref`` values under ``node``: those :func:`iter_refs` yields, without their
+    pointers (a walk that builds no pointer)."""
+    found: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                found.add(ref)
+            stack.extend(v for k, v in item.items() if type(v) not in _SCALARS and k not in ("example", "examples"))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if type(v) not in _SCALARS)
+    return found
 
 
 class Refs:
@@ -132,10 +162,46 @@ class Refs:
         self._validators: dict[str, Draft202012Validator] = {}
         self._checks: Checks | None = None
         self._targets: dict[str, tuple[str, Any]] = {}  # the document is read-only: lookups never change
+        self._nodes: dict[str, Any] = {"": document}  # pointer -> node (:meth:`at`)
 
     # -- look-ups ----------------------------------------------------------------------------
     def at(self, pointer: str) -> Any:
-        """The node at ``pointer`` (no ``$ref`` followed); :class:`SpecRefError` when nothing is there."""
+        """The node at ``pointer`` (no ``$ref`` followed); :class:`SpecRefError` when nothing is there.
+
+        The nodes found are remembered (the document is read-only): the pointers of one operation's
+        parts share their beginning, so each is a few steps from a node already found."""
+        found = self._nodes.get(pointer, _NOWHERE)
+        if found is not _NOWHERE:
+            return found
+        ends: list[int] = []  # where the beginnings of ``pointer`` end, longest first, up to _NEAR of them
+        end = len(pointer)
+        node = _NOWHERE
+        while node is _NOWHERE and len(ends) < _NEAR:
+            end = pointer.rfind("/", 0, end)
+            if end < 0:
+                break
+            ends.append(end)
+            node = self._nodes.get(pointer[:end], _NOWHERE)
+        if node is _NOWHERE:
+            found = self._nodes[pointer] = self._at(pointer)
+            return found
+        ends.pop()
+        ends.reverse()
+        ends.append(len(pointer))
+        for stop in ends:  # one token at a time, from the node found
+            token = pointer[end + 1 : stop].replace("~1", "/").replace("~0", "~")
+            if isinstance(node, Mapping) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise SpecRefError(f"#{pointer} does not exist")
+            self._nodes[pointer[:stop]] = node
+            end = stop
+        return node
+
+    def _at(self, pointer: str) -> Any:
+        """:meth:`at` from the root."""
         node: Any = self.document
         for token in split_pointer(pointer):
             if isinstance(node, Mapping) and token in node:
@@ -200,14 +266,15 @@ class Refs:
 
     def deref(self, pointer: str) -> tuple[str, Any]:
         """Follow ``$ref`` chains from the node at ``pointer``: the final ``(pointer, node)``."""
-        return self._follow(pointer, self.at(pointer))
+        return self.follow(pointer, self.at(pointer))
 
     def resolve(self, node: Any) -> Any:
         """``node`` with top-level ``$ref``s followed (``node`` itself when it is no reference)."""
-        return self._follow("", node)[1]
+        return self.follow("", node)[1]
 
-    def _follow(self, pointer: str, node: Any) -> tuple[str, Any]:
-        """Follow the ``$ref`` chain that starts at ``node`` (found at ``pointer``)."""
+    def follow(self, pointer: str, node: Any) -> tuple[str, Any]:
+        """Follow the ``$ref`` chain that starts at ``node`` (the node at ``pointer``): the final
+        ``(pointer, node)``, as :meth:`deref` gives it for ``pointer``."""
         seen: set[str] = set()
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
@@ -238,12 +305,19 @@ class Refs:
 
     def check(self) -> list[tuple[str, str]]:
         """``(pointer, problem)`` for every ``$ref`` of the document that does not resolve, sorted."""
-        found = []
-        for where, ref in iter_refs(self.document):
+        bad = set()
+        for ref in ref_values(self.document):  # each value once; pointers only when one does not resolve
             try:
                 self.target(ref)
-            except SpecRefError as exc:
-                found.append((where, str(exc)))
+            except SpecRefError:
+                bad.add(ref)
+        found = []
+        for where, ref in iter_refs(self.document) if bad else ():
+            if ref in bad:
+                try:
+                    self.target(ref)
+                except SpecRefError as exc:
+                    found.append((where, str(exc)))
         return sorted(found)
 
     # -- schemas -----------------------------------------------------------------------------

@@ -56,6 +56,19 @@ TEXT_KEYWORDS = ("$ref", "title", "description", "format", "pattern", "$id", "$a
 #: Keywords whose value is a boolean.
 FLAG_KEYWORDS = ("nullable", "readOnly", "writeOnly", "deprecated", "uniqueItems")
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "string", "integer"})
+#: The keywords whose value's type is checked, and what their value must be.
+_KEYWORD_KINDS = {
+    "type": "type",
+    "required": "required",
+    "enum": "enum",
+    "discriminator": "discriminator",
+    **dict.fromkeys(NUMBER_KEYWORDS, "number"),
+    **dict.fromkeys(COUNT_KEYWORDS, "count"),
+    **dict.fromkeys(TEXT_KEYWORDS, "text"),
+    **dict.fromkeys(FLAG_KEYWORDS, "flag"),
+}
+#: Keywords whose value holds schemas.
+_SUBSCHEMA_KEYWORDS = frozenset((*SCHEMA_KEYWORDS, *SCHEMA_LIST_KEYWORDS, *SCHEMA_MAP_KEYWORDS))
 #: ``components`` members and what each entry must be.
 COMPONENTS = {
     "schemas": "schema",
@@ -229,6 +242,8 @@ class _Checker:
             yield pointer, f"a schema must be a mapping or a boolean, not {_kind(node)}"
             return
         yield from self._keyword_types(pointer, node)
+        if _SUBSCHEMA_KEYWORDS.isdisjoint(node):  # most schemas: a leaf
+            return
         for key in SCHEMA_KEYWORDS:
             if key in node:
                 self.push(join_pointer(pointer, key), node[key], "schema")
@@ -250,34 +265,36 @@ class _Checker:
                     self.push(join_pointer(pointer, key, name), member, "schema")
 
     def _keyword_types(self, pointer: str, node: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-        types = node.get("type")
-        if "type" in node:
-            listed = types if isinstance(types, list) else [types]
-            if not listed or not all(isinstance(t, str) and t in JSON_TYPES for t in listed):
-                yield join_pointer(pointer, "type"), f"`type` must name JSON types ({', '.join(sorted(JSON_TYPES))})"
-        if "required" in node:
-            required = node["required"]
-            if not isinstance(required, list) or not all(isinstance(n, str) for n in required):
-                yield join_pointer(pointer, "required"), "`required` must be a list of property names"
-        if "enum" in node and not isinstance(node["enum"], list):
-            yield join_pointer(pointer, "enum"), "`enum` must be a list"
-        for key in NUMBER_KEYWORDS:
-            if key in node:
-                value = node[key]
+        for key in node:  # a schema has a few keywords: each looked up once
+            kind = _KEYWORD_KINDS.get(key)
+            if kind is None:
+                continue
+            value = node[key]
+            where = f"{pointer}/{key}"  # keywords need no escaping
+            if kind == "type":
+                if type(value) is str and value in JSON_TYPES:
+                    continue
+                listed = value if isinstance(value, list) else [value]
+                if not listed or not all(isinstance(t, str) and t in JSON_TYPES for t in listed):
+                    yield where, f"`type` must name JSON types ({', '.join(sorted(JSON_TYPES))})"
+            elif kind == "required":
+                if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+                    yield where, "`required` must be a list of property names"
+            elif kind == "enum":
+                if not isinstance(value, list):
+                    yield where, "`enum` must be a list"
+            elif kind == "number":
                 if not _is_number(value) or not math.isfinite(value) or (key == "multipleOf" and value <= 0):
                     wanted = "a number above 0" if key == "multipleOf" else "a finite number"
-                    yield join_pointer(pointer, key), f"`{key}` must be {wanted}"
-        for key in COUNT_KEYWORDS:
-            if key in node and (not isinstance(node[key], int) or isinstance(node[key], bool) or node[key] < 0):
-                yield join_pointer(pointer, key), f"`{key}` must be a non-negative integer"
-        for key in TEXT_KEYWORDS:
-            if key in node and not isinstance(node[key], str):
-                yield join_pointer(pointer, key), f"`{key}` must be a string"
-        for key in FLAG_KEYWORDS:
-            if key in node and not isinstance(node[key], bool):
-                yield join_pointer(pointer, key), f"`{key}` must be true or false"
-        discriminator = node.get("discriminator")
-        if "discriminator" in node and (
-            not isinstance(discriminator, Mapping) or not isinstance(discriminator.get("propertyName"), str)
-        ):
-            yield join_pointer(pointer, "discriminator"), "`discriminator` must be a mapping with a `propertyName`"
+                    yield where, f"`{key}` must be {wanted}"
+            elif kind == "count":
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    yield where, f"`{key}` must be a non-negative integer"
+            elif kind == "text":
+                if not isinstance(value, str):
+                    yield where, f"`{key}` must be a string"
+            elif kind == "flag":
+                if not isinstance(value, bool):
+                    yield where, f"`{key}` must be true or false"
+            elif not isinstance(value, Mapping) or not isinstance(value.get("propertyName"), str):
+                yield where, "`discriminator` must be a mapping with a `propertyName`"
