@@ -94,6 +94,7 @@ def run_normalize(
     from generator.release.version import read_version, set_version
     from generator.spec.document import dump_validated, dump_yaml, write_atomic
     from generator.spec.overlay import load_overlay
+    from generator.spec.validation_workers import prestart_validation, stop_validation
 
     diags = Diagnostics()
     loaded = load_overlay(overlay, diags) if overlay is not None else None
@@ -101,13 +102,18 @@ def run_normalize(
     if (overlay is not None and loaded is None) or package_version is None:
         _report(diags)
         return 1
-    with _err.status("normalizing pages..."):
-        result = run(inputs, loaded, diags)
-        if version_file is not None:
-            set_version(result.document, package_version)
-        document, operations = result.document, len(result.operations)
-        del result  # the pages and operations: freed before the document is written and validated
-        text = dump_validated(document, str(output), diags) if validate else dump_yaml(document)
+    if validate:
+        prestart_validation()  # the validating processes start while this one is small
+    try:
+        with _err.status("normalizing pages..."):
+            result = run(inputs, loaded, diags)
+            if version_file is not None:
+                set_version(result.document, package_version)
+            document, operations = result.document, len(result.operations)
+            del result  # the pages and operations: freed before the document is written and validated
+            text = dump_validated(document, str(output), diags) if validate else dump_yaml(document)
+    finally:
+        stop_validation()
     if text is not None and _exit_code(diags, strict) == 0:  # a run that fails (--strict: on warnings) writes nothing
         try:
             write_atomic(output, text)

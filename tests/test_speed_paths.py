@@ -1,12 +1,14 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
 the models check of ASCII modules, datamodel-code-generator's process started ahead, the import
 check run beside ruff's last step, the node look-ups of ``Refs.at``, the garbage collector during
-``diff``."""
+``diff``, schema trees pickled (from the page workers) and copied through their own state."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
+import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 from generator.client import models_process
 from generator.client.models_input import check_models
+from generator.normalize.schema import Schema
 from generator.spec.overlay import _copy
 from generator.spec.refs import Refs, SpecRefError, escape_token
 from tests.conftest import ROOT
@@ -240,3 +243,19 @@ def test_diff_leaves_the_garbage_collector_as_it_found_it(capsys: pytest.Capture
     finally:
         (gc.enable if was else gc.disable)()
     assert '"total": 0' in capsys.readouterr().out
+
+
+def test_a_schema_tree_pickles_and_copies_with_every_field() -> None:
+    def node(depth: int) -> Schema:
+        child = node(depth - 1) if depth else None
+        return Schema(["object"], True, "uuid", {"a": node(depth - 1)} if depth else {}, ["a"], ["b"], child, child,
+                      ["x", 1], "d", {"k": [1]}, True, "table", 7 + depth, "#/r", "s")  # fmt: skip
+
+    tree = node(3)
+    names = [f.name for f in dataclasses.fields(Schema)]
+    assert [getattr(tree, name) for name in names] == list(tree.__getstate__())
+    assert pickle.loads(pickle.dumps(tree, pickle.HIGHEST_PROTOCOL)) == tree
+    clone = tree.clone()
+    assert clone == tree
+    assert clone.items is clone.additional  # shared stays shared
+    assert clone.items is not tree.items  # nothing is shared with the original

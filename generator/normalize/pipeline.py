@@ -229,7 +229,7 @@ def _normalize_operations(
     document = assemble(operations, registry)
     apply_api_facts(document, facts)
     if overlay is not None:
-        document = apply_overlay(document, overlay, diags, facts.stated)
+        document = apply_overlay(document, overlay, diags, facts.stated, in_place=True)  # assemble made it
         repair_examples(document)  # an overlay correction may have changed a schema an example follows
     _sort_responses(document)
     return NormalizeResult(document, diags, operations, productive)

@@ -18,7 +18,6 @@ unquoted integer key such as the status code ``200`` becomes ``"200"``) and appe
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import re
@@ -537,67 +536,33 @@ def _report_errors(errors: list[tuple[str, str]], name: str, diags: Diagnostics,
     return not errors
 
 
-#: Paths from which :func:`dump_validated` validates in two other processes while it writes the
-#: YAML, and up to which: the validator reads every node, so a forked child ends up with its own
-#: copy of the document (reference counts are written), which costs more memory than the overlap
-#: saves time.
+#: Paths from which :func:`dump_validated` validates in workers forked then, when none were started
+#: ahead (:func:`generator.spec.validation_workers.prestart_validation`), and up to which: the
+#: validator reads every node, so a process forked from this one ends up with its own copy of the
+#: document (reference counts are written), which costs more memory than the overlap saves time.
 PARALLEL_VALIDATION_PATHS = range(20, 1000)
-_VALIDATING: list[Any] = []
 
 
 def dump_validated(document: dict[str, Any], name: str, diags: Diagnostics) -> str | None:
     """The YAML text of ``document`` (:func:`dump_yaml`), or None when :func:`validate_document`
     finds it invalid (its ``spec-invalid`` errors are in ``diags``).
 
-    A document of :data:`PARALLEL_VALIDATION_PATHS` paths is validated in two forked processes,
-    one per pass of the validator (:func:`validation_errors`; they inherit the document, only the
-    errors come back), while this one writes the text.
+    The document is validated by other processes while this one writes the text
+    (:func:`generator.spec.validation_workers.validate_beside`): those started ahead, or else, for
+    a document of :data:`PARALLEL_VALIDATION_PATHS` paths, processes forked now.
     """
+    from generator.spec import validation_workers as workers
+
     paths = document.get("paths")
-    if not isinstance(paths, dict) or len(paths) not in PARALLEL_VALIDATION_PATHS or os.cpu_count() == 1:
-        return dump_yaml(document) if validate_document(document, name, diags) else None
-    import multiprocessing
-
+    started = not workers.PRESTARTED and isinstance(paths, dict) and len(paths) in PARALLEL_VALIDATION_PATHS
+    if started:
+        workers.prestart_validation()
     try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork here
-        return dump_yaml(document) if validate_document(document, name, diags) else None
-    import generator.spec.validation  # noqa: F401 (imported once, here, for both children)
-
-    children = []
-    gc.freeze()  # the children's collector never walks (and so never copies) the inherited document
-    try:
-        for part in (0, 1):
-            receive, send = context.Pipe(duplex=False)
-            _VALIDATING[:] = [document, part, send]
-            child = context.Process(target=_validate_child, daemon=True)
-            child.start()
-            send.close()
-            children.append((child, receive))
+        text, errors = workers.validate_beside(document, lambda: dump_yaml(document))
     finally:
-        gc.unfreeze()
-        _VALIDATING.clear()
-    text = dump_yaml(document)
-    errors: list[tuple[str, str]] = []
-    failed = False
-    for child, receive in children:
-        try:
-            errors += receive.recv()
-        except (EOFError, OSError):  # the child died: validated here below
-            failed = True
-        finally:
-            receive.close()
-            child.join()
-    if failed:
-        errors = validation_errors(document, (0, 1))
+        if started:
+            workers.stop_validation()
     return text if _report_errors(errors, name, diags) else None
-
-
-def _validate_child() -> None:
-    """In a forked process: one pass of the validator over the inherited document, its errors sent back."""
-    document, part, send = _VALIDATING
-    send.send(validation_errors(document, (part,)))
-    send.close()
 
 
 def load_document(path: Path, diags: Diagnostics) -> dict[str, Any] | None:

@@ -96,14 +96,21 @@ def _action_lines(text: str) -> list[int]:
 
 
 def apply_overlay(
-    document: dict[str, Any], overlay: Overlay, diags: Diagnostics, stated: Mapping[str, str] | None = None
+    document: dict[str, Any],
+    overlay: Overlay,
+    diags: Diagnostics,
+    stated: Mapping[str, str] | None = None,
+    *,
+    in_place: bool = False,
 ) -> dict[str, Any]:
     """Return a new document with every action applied; unmatched targets are warnings.
 
     ``stated`` maps the slugs of the prose pages read as inputs to their paths: an action marked
     ``x-recallgen-fallback-for`` one of them is skipped (an ``overlay-superseded`` note).
+    ``in_place``: the actions change ``document`` itself, which is returned (no copy: for a caller
+    that made the document and has no other use for it).
     """
-    doc = _copy(document)
+    doc = document if in_place else _copy(document)
     stated = stated or {}
     for index, action in enumerate(overlay.actions):
         line = overlay.lines[index] if index < len(overlay.lines) else 0

@@ -296,3 +296,36 @@ class SpecValidator(OpenAPIV31SpecValidator):
         errors = self.schema_validator.iter_errors(self.schema) if part == 0 else self.root_validator(self.schema_path)
         for error in errors:
             yield error if isinstance(error, OpenAPIValidationError) else OpenAPIValidationError.create_from(error)
+
+
+def warm() -> None:
+    """Build what validating needs (imports, the two schema validators) before the first document."""
+    _dialect_validator()
+    tiny = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}
+    for _ in SpecValidator(tiny).part_errors(0):
+        pass
+    for _ in SpecValidator(tiny).part_errors(1):
+        pass
+
+
+def piece_is_valid(top: dict[str, Any], components: Any, paths: dict[str, Any], root: bool) -> bool:
+    """True when a piece of a document (:mod:`generator.spec.validation_workers`) has no error:
+    the members ``top`` and ``paths`` (and ``components`` when ``root``) checked against the
+    OpenAPI 3.1 schema; the keyword validators over ``paths``, ``components`` (None: the document
+    has none) resolving their references, and with ``root`` the validators of the whole document
+    (tags, those paths, components)."""
+    checked = {**top, "paths": paths}
+    if root and components is not None:
+        checked["components"] = components
+    for _ in _document_validator().iter_errors(checked):
+        return False
+    document = {**top, "paths": paths}
+    if components is not None:
+        document["components"] = components
+    validator = SpecValidator(document)
+    if root:
+        errors = validator.root_validator(validator.schema_path)
+    else:
+        paths_validator: Any = validator.keyword_validators_registry["paths"]
+        errors = paths_validator(validator.schema_path / "paths")
+    return next(iter(errors), None) is None
