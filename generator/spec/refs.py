@@ -148,6 +148,16 @@ def ref_values(node: Any) -> set[str]:
     return found
 
 
+def _step(node: Any, token: str, pointer: str) -> Any:
+    """The member ``token`` (unescaped) of ``node``, one step of ``pointer``'s walk; raises
+    :class:`SpecRefError` when there is none (RFC 6901, section 4)."""
+    if isinstance(node, Mapping) and token in node:
+        return node[token]
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    raise SpecRefError(f"#{pointer} does not exist")
+
+
 class Refs:
     """Pointer look-ups, ``$ref`` resolution and validators over one parsed OpenAPI document.
 
@@ -189,13 +199,7 @@ class Refs:
         ends.reverse()
         ends.append(len(pointer))
         for stop in ends:  # one token at a time, from the node found
-            token = pointer[end + 1 : stop].replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise SpecRefError(f"#{pointer} does not exist")
+            node = _step(node, pointer[end + 1 : stop].replace("~1", "/").replace("~0", "~"), pointer)
             self._nodes[pointer[:stop]] = node
             end = stop
         return node
@@ -204,12 +208,7 @@ class Refs:
         """:meth:`at` from the root."""
         node: Any = self.document
         for token in split_pointer(pointer):
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise SpecRefError(f"#{pointer} does not exist")
+            node = _step(node, token, pointer)
         return node
 
     def target(self, ref: str) -> tuple[str, Any]:
