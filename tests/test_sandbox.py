@@ -489,3 +489,47 @@ def test_state_survives_a_restart_with_the_same_db(tmp_path: Path) -> None:
 def test_in_memory_state_does_not_leak_between_apps() -> None:
     AsgiClient(make_app(), headers=KEY).request("DELETE", f"/api/v1/widget/{SEED_ID}/")
     assert AsgiClient(make_app(), headers=KEY).request("GET", f"/api/v1/widget/{SEED_ID}/").status_code == 200
+
+
+def test_large_requests_take_turns_and_rest_after_their_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large bodies' work runs one request at a time in the worker, each followed by a rest of
+    ``HEAVY_REST`` times its CPU time (small requests get the interpreter lock back); small ones run
+    inline, with no rest."""
+    import asyncio
+    import time
+
+    from generator.sandbox import app as app_module
+
+    sandbox = make_app().state.sandbox
+    events: list[str] = []
+    rests: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+        events.append("rest")
+        await real_sleep(0)
+
+    def work(name: str) -> str:
+        events.append(f"start {name}")
+        deadline = time.thread_time() + 0.01
+        while time.thread_time() < deadline:  # CPU time, as a large body's parsing spends it
+            pass
+        events.append(f"end {name}")
+        return name
+
+    monkeypatch.setattr(app_module.asyncio, "sleep", rest)
+    large = app_module.INLINE_BODY_BYTES + 1
+
+    async def both() -> list[str]:
+        return list(await asyncio.gather(sandbox._run(large, work, "a"), sandbox._run(large, work, "b")))
+
+    try:
+        assert asyncio.run(both()) == ["a", "b"]
+        assert events == ["start a", "end a", "rest", "start b", "end b", "rest"]
+        assert all(seconds >= 0.01 * app_module.HEAVY_REST for seconds in rests)
+        events.clear()
+        assert asyncio.run(sandbox._run(10, work, "small")) == "small"
+        assert events == ["start small", "end small"]
+    finally:
+        sandbox.close()

@@ -21,9 +21,9 @@ body ``{"detail", "code"}`` and an ``X-Request-Id``):
 8. the resource handler (:mod:`generator.sandbox.resources`) for the caller's owner (tenancy).
 
 Steps 6 and 8 run on the event loop for bodies up to :data:`INLINE_BODY_BYTES` (their cost is then
-a fraction of a millisecond) and in a small worker pool for larger ones, so a large request never
-holds the loop; no lock is held while a request is validated (the store's writes are
-compare-and-set). Every response carries ``X-Request-Id`` (a fresh uuid4, as the real API sends a
+a fraction of a millisecond) and in a worker thread for larger ones, one at a time and paced
+(:meth:`Sandbox._run`), so a large request never holds the loop; no lock is held while a request
+is validated (the store's writes are compare-and-set). Every response carries ``X-Request-Id`` (a fresh uuid4, as the real API sends a
 request id on every response, issue 8), replays included.
 
 Error bodies are conformed to the operation's declared schema for the status, else to the spec's
@@ -66,6 +66,8 @@ from generator.spec.rules import METHODS
 
 #: Bodies up to this many bytes are validated and handled on the event loop; larger ones in a worker.
 INLINE_BODY_BYTES = 64 * 1024
+#: After a large request's work, the worker rests this many times the CPU time it took (:meth:`Sandbox._run`).
+HEAVY_REST = 1.0
 #: With ``check_responses``: how many verdicts of valid bodies are kept (then all are forgotten).
 VALID_BODIES_KEPT = 4096
 #: The response header carrying the request id.
@@ -138,7 +140,8 @@ class Sandbox:
         self.idempotency = IdempotencyCache(config.clock)
         self.resources = ResourceModel(spec, self.shaper, self.routes, self.store)
         self.resources.seed()
-        self._heavy = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-heavy")
+        self._heavy = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-heavy")
+        self._heavy_turn = asyncio.Lock()
         self._ops: dict[tuple[str, str], Operation] = {(op.method, op.path): op for op in spec.operations}
         self._path_ops: dict[str, list[Operation]] = {}
         for op in sorted(spec.operations, key=lambda o: METHODS.index(o.method.lower())):
@@ -267,10 +270,32 @@ class Sandbox:
                 return b"".join(chunks)
 
     async def _run(self, size: int, func: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        """``func(*args)`` on the loop for a small request, in the worker pool for a large one."""
+        """``func(*args)`` on the loop for a small request; for a large one in the worker thread,
+        one large request at a time, each followed by a rest of :data:`HEAVY_REST` times the CPU
+        time it took before the next may start.
+
+        The worker shares the interpreter lock with the loop, and the C parts of a large request
+        (parsing or writing a megabyte of JSON) hold it for milliseconds: without the rests, a few
+        clients sending large bodies would take the lock from the small requests for as long as
+        they keep sending. With them, large requests get at most ``1 / (1 + HEAVY_REST)`` of the
+        process's time and small ones wait for at most one C call of a large one."""
         if size <= INLINE_BODY_BYTES:
             return func(*args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._heavy, lambda: func(*args, **kwargs))
+        spent = 0.0
+
+        def timed() -> _T:
+            nonlocal spent
+            start = time.thread_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent = time.thread_time() - start
+
+        async with self._heavy_turn:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._heavy, timed)
+            finally:
+                await asyncio.sleep(spent * HEAVY_REST)
 
     def _throttle(self, op: Operation, auth: AuthResult, params: dict[str, str]) -> Reply | None:
         """The 429 reply when the operation's rate limit is exhausted for this caller, else None."""
