@@ -31,6 +31,7 @@ import jsonpath
 
 from generator.diagnostics import Diagnostics
 from generator.spec.document import read_document
+from generator.spec.overlay_filters import compile_target
 
 
 @dataclass
@@ -123,7 +124,7 @@ def apply_overlay(
                 f"action on {action['target']!r} states what {stated[fallback]} states: the page is used",
             )
             continue
-        matches = list(jsonpath.finditer(action["target"], doc))
+        matches = list(compile_target(action["target"]).finditer(doc))
         correction = action.get("x-recallgen-correction")
         if not matches:
             if isinstance(correction, str):  # the page it corrects is not an input
