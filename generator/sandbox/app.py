@@ -23,8 +23,8 @@ body ``{"detail", "code"}`` and an ``X-Request-Id``):
 Steps 6 and 8 run on the event loop for bodies up to :data:`INLINE_BODY_BYTES` (their cost is then
 a fraction of a millisecond) and in a worker thread for larger ones, one at a time and paced
 (:meth:`Sandbox._run`), so a large request never holds the loop; no lock is held while a request
-is validated (the store's writes are compare-and-set). Every response carries ``X-Request-Id`` (a fresh uuid4, as the real API sends a
-request id on every response, issue 8), replays included.
+is validated (the store's writes are compare-and-set). Every response carries ``X-Request-Id``
+(a fresh uuid4, as the real API sends a request id on every response, issue 8), replays included.
 
 Error bodies are conformed to the operation's declared schema for the status, else to the spec's
 ``Error`` component. With ``check_responses`` every body is validated against the schema declared
