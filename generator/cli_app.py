@@ -35,21 +35,31 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+#: Parameters several commands take, declared once.
+Pages = Annotated[list[Path], typer.Argument(help="Page files or directories of pages.")]
+OverlayFile = Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")]
+VersionFile = Annotated[
+    Path | None, typer.Option("--version-file", help="The package version (one MAJOR.MINOR.PATCH line).")
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Write into a non-empty directory a previous generate did not write.")
+]
+Templates = Annotated[Path | None, typer.Option("--templates", help="Template directory (default: templates/).")]
+PackageDir = Annotated[Path, typer.Option("-o", "--output", help="Directory of the generated package.")]
+
+
 @app.command()
 def normalize(
-    inputs: Annotated[list[Path], typer.Argument(help="Page files or directories of pages.")],
+    inputs: Pages,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the OpenAPI YAML.")],
-    overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
+    overlay: OverlayFile = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors.")
-    ] = False,
+    verbose: Verbose = False,
     validate: Annotated[
         bool, typer.Option("--validate/--no-validate", help="Check the result with openapi-spec-validator.")
     ] = True,
-    version_file: Annotated[
-        Path | None, typer.Option("--version-file", help="The package version (one MAJOR.MINOR.PATCH line).")
-    ] = None,
+    version_file: VersionFile = None,
 ) -> None:
     """Normalize reference pages into one OpenAPI 3.1 document (``info.version`` from ``--version-file``)."""
     raise typer.Exit(run_normalize(inputs, output, overlay, strict, verbose, validate, version_file))
@@ -57,9 +67,9 @@ def normalize(
 
 @app.command()
 def lint(
-    inputs: Annotated[list[Path], typer.Argument(help="Page files or directories of pages.")],
+    inputs: Pages,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
-    overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
+    overlay: OverlayFile = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors (text format).")
@@ -82,14 +92,9 @@ def lint(
 @app.command()
 def generate(
     spec: Annotated[Path, typer.Argument(help="The normalized OpenAPI document.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Directory of the generated package.")],
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Template directory (default: templates/).")
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write into a non-empty directory a previous generate did not write."),
-    ] = False,
+    output: PackageDir,
+    templates: Templates = None,
+    force: Force = False,
     allow_external_refs: Annotated[
         bool,
         typer.Option("--allow-external-refs", help="Bundle $refs to files inside the spec's folder (never URLs)."),
@@ -105,24 +110,15 @@ def generate(
 
 @app.command()
 def build(
-    inputs: Annotated[list[Path], typer.Argument(help="Page files or directories of pages.")],
+    inputs: Pages,
     spec: Annotated[Path, typer.Option("--spec", help="Where to write the OpenAPI YAML.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Directory of the generated package.")],
-    overlay: Annotated[Path | None, typer.Option("--overlay", help="OpenAPI Overlay 1.0 file to apply.")] = None,
-    version_file: Annotated[
-        Path | None, typer.Option("--version-file", help="The package version (one MAJOR.MINOR.PATCH line).")
-    ] = None,
+    output: PackageDir,
+    overlay: OverlayFile = None,
+    version_file: VersionFile = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 (and write nothing) on warnings too.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Print notes, not only warnings and errors.")
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write into a non-empty directory a previous generate did not write."),
-    ] = False,
-    templates: Annotated[
-        Path | None, typer.Option("--templates", help="Template directory (default: templates/).")
-    ] = None,
+    verbose: Verbose = False,
+    force: Force = False,
+    templates: Templates = None,
 ) -> None:
     """Normalize pages into a spec and generate its package in one run: ``normalize`` then ``generate``, faster.
 
