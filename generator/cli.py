@@ -19,7 +19,7 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +206,10 @@ FAIL_ON = ("breaking", "warning", "info")
 def run_diff(old: Path, new: Path, fmt: str = "text", fail_on: str = "breaking", no_fail: bool = False) -> int:
     """``recallgen diff`` (``fmt`` in :data:`DIFF_FORMATS`, ``fail_on`` in :data:`FAIL_ON`); the exit code.
 
+    The specs are read by yaml-rs while a second process reads them with the toolkit's reader
+    (:mod:`generator.spec.checked_read`); nothing is printed before the two readings are found the
+    same, and when they are not the command starts again with the toolkit's reader alone.
+
     The garbage collector is off meanwhile: the two documents, their models and the findings are
     trees without cycles, which a collection would walk for nothing (one took 0.02 s of 0.5 s)."""
     enabled = gc.isenabled()
@@ -218,36 +222,63 @@ def run_diff(old: Path, new: Path, fmt: str = "text", fail_on: str = "breaking",
 
 
 def _run_diff(old: Path, new: Path, fmt: str, fail_on: str, no_fail: bool) -> int:
+    from generator.spec.checked_read import read_checked
+    from generator.spec.document import read_text
+    from generator.spec.model import load_spec, spec_from_document
+
+    texts = [read_text(path, Diagnostics()) for path in (old, new)]
+    checked = read_checked([texts[0], texts[1]]) if texts[0] is not None and texts[1] is not None else None
+    if checked is not None:  # the specs as yaml-rs read them, checked meanwhile against libyaml's reading
+        with checked:
+            found = {old: (checked.documents[0], texts[0]), new: (checked.documents[1], texts[1])}
+            try:
+                outcome = _diff(
+                    old, new, fmt, fail_on, no_fail, lambda path, diags: spec_from_document(path, *found[path], diags)
+                )
+            except Exception:  # on data libyaml may not confirm: the usual reading decides
+                outcome = None
+            if outcome is not None and checked.confirmed():
+                return _show_diff(*outcome)
+    return _show_diff(*_diff(old, new, fmt, fail_on, no_fail, load_spec))
+
+
+def _diff(
+    old: Path, new: Path, fmt: str, fail_on: str, no_fail: bool, load: Callable[[Path, Diagnostics], Any]
+) -> tuple[Diagnostics, str, str, int]:
+    """``recallgen diff`` with specs from ``load``, printing nothing: ``(diagnostics, the report for
+    stdout, the summary line for stderr, the exit code)`` (report and summary empty when a spec
+    is refused: exit 2)."""
     from generator.diff.changes import diff_specs, fails, summary
     from generator.diff.codes import Level
     from generator.diff.formats import FORMATS, Context, github
-    from generator.spec.model import load_spec
 
     diags = Diagnostics()
-    before, after = load_spec(old, diags), load_spec(new, diags)
+    before, after = load(old, diags), load(new, diags)
     for spec in (before, after):  # a part that cannot be read would show up as removed: refused
         if spec is not None:
             spec.report(diags, _DIFF_CODES, frozenset({"bad-ref", "bad-operation"}))
     if before is None or after is None or diags.has_errors:
-        _report(diags)
-        return 2
-    if len(diags):
-        _report(diags)
+        return diags, "", "", 2
     try:
         changes = diff_specs(before, after)
     except Exception as exc:  # a spec the comparison does not foresee: unreadable input (2), never "changes" (1)
         diags.error(str(new), 0, "internal-error", f"cannot compare the specs ({type(exc).__name__}: {exc})")
-        _report(diags)
-        return 2
+        return diags, "", "", 2
     level = Level(fail_on)
     context = Context(str(old), str(new), before.version, after.version, level)
-    if fmt == "github":
-        sys.stdout.write(github(changes, context, after.line_of))
-    else:
-        sys.stdout.write(FORMATS[fmt](changes, context))
-    if fmt != "text":
-        _say(summary(changes))
-    return 1 if fails(changes, level) and not no_fail else 0
+    report = github(changes, context, after.line_of) if fmt == "github" else FORMATS[fmt](changes, context)
+    code = 1 if fails(changes, level) and not no_fail else 0
+    return diags, report, summary(changes) if fmt != "text" else "", code
+
+
+def _show_diff(diags: Diagnostics, report: str, summary: str, code: int) -> int:
+    """Print what :func:`_diff` gave (diagnostics first, when there are any); its exit code."""
+    if len(diags):
+        _report(diags)
+    sys.stdout.write(report)
+    if summary:
+        _say(summary)
+    return code
 
 
 def _internal_error(exc: BaseException) -> None:

@@ -338,16 +338,10 @@ def error_message(exc: yaml.YAMLError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def read_document(
-    path: Path, diags: Diagnostics, code: str = "spec-unreadable", what: str = "spec"
-) -> tuple[Any, str] | None:
-    """Read and parse the YAML or JSON file at ``path`` safely: ``(data, text)``.
-
-    None, with one ``code`` error diagnostic naming the line, when the file cannot be read, is
-    larger than :data:`MAX_DOCUMENT_BYTES`, is not UTF-8, or is not YAML within the limits of
-    :func:`check_limits`; ``what`` names the file in the message (``cannot read the spec: ...``).
-    ``data`` may be any JSON-compatible value (the caller checks its shape).
-    """
+def read_text(path: Path, diags: Diagnostics, code: str = "spec-unreadable", what: str = "spec") -> str | None:
+    """The UTF-8 text of the file at ``path``; None, with one ``code`` error diagnostic, when it
+    cannot be read, is larger than :data:`MAX_DOCUMENT_BYTES` or is not UTF-8 (``what`` names the
+    file in the message: ``cannot read the spec: ...``)."""
     name = str(path)
     try:
         size = path.stat().st_size
@@ -359,17 +353,32 @@ def read_document(
         if len(raw) > MAX_DOCUMENT_BYTES:
             diags.error(name, 0, code, f"the file has more than {MAX_DOCUMENT_BYTES} bytes")
             return None
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         diags.error(name, 0, code, f"not UTF-8 text (byte {exc.start})")
         return None
     except OSError as exc:
         diags.error(name, 0, code, f"cannot read the {what}: {exc.strerror or exc}")
         return None
+
+
+def read_document(
+    path: Path, diags: Diagnostics, code: str = "spec-unreadable", what: str = "spec"
+) -> tuple[Any, str] | None:
+    """Read and parse the YAML or JSON file at ``path`` safely: ``(data, text)``.
+
+    None, with one ``code`` error diagnostic naming the line, when the file cannot be read, is
+    larger than :data:`MAX_DOCUMENT_BYTES`, is not UTF-8 (:func:`read_text`), or is not YAML within
+    the limits of :func:`check_limits`; ``what`` names the file in the message (``cannot read the
+    spec: ...``). ``data`` may be any JSON-compatible value (the caller checks its shape).
+    """
+    text = read_text(path, diags, code, what)
+    if text is None:
+        return None
     try:
         return load_yaml_text(text), text
     except yaml.YAMLError as exc:
-        diags.error(name, error_line(exc), code, f"not readable YAML or JSON: {error_message(exc)}")
+        diags.error(str(path), error_line(exc), code, f"not readable YAML or JSON: {error_message(exc)}")
         return None
 
 

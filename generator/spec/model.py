@@ -337,7 +337,14 @@ def load_spec(path: Path, diags: Diagnostics, allow_external_refs: bool = False)
     found = read_document(path, diags)
     if found is None:
         return None
-    document, text = found
+    return spec_from_document(path, *found, diags, allow_external_refs)
+
+
+def spec_from_document(
+    path: Path, document: Any, text: str | None, diags: Diagnostics, allow_external_refs: bool = False
+) -> Spec | None:
+    """:func:`load_spec` of a document already read from ``path`` (its text: ``text``): the same
+    spec, or None with the same errors."""
     if allow_external_refs and isinstance(document, Mapping):
         from generator.spec.bundle import bundle_external_refs
 
