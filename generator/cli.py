@@ -223,18 +223,25 @@ def run_diff(old: Path, new: Path, fmt: str = "text", fail_on: str = "breaking",
 
 def _run_diff(old: Path, new: Path, fmt: str, fail_on: str, no_fail: bool) -> int:
     from generator.spec.checked_read import read_checked
-    from generator.spec.document import read_text
-    from generator.spec.model import load_spec, spec_from_document
+    from generator.spec.model import document_is_sound, load_spec, spec_from_document
+    from generator.spec.reading import read_text
 
     texts = [read_text(path, Diagnostics()) for path in (old, new)]
-    checked = read_checked([texts[0], texts[1]]) if texts[0] is not None and texts[1] is not None else None
-    if checked is not None:  # the specs as yaml-rs read them, checked meanwhile against libyaml's reading
+    if texts[0] is not None and texts[1] is not None:
+        # The specs as yaml-rs reads them, while a second process reads them with libyaml and looks
+        # for structure and $ref problems (the two walks of the documents skipped here).
+        checked = read_checked([texts[0], texts[1]], document_is_sound)
+    else:
+        checked = None
+    if checked is not None:
         with checked:
             found = {old: (checked.documents[0], texts[0]), new: (checked.documents[1], texts[1])}
+
+            def load(path: Path, diags: Diagnostics) -> Any:
+                return spec_from_document(path, *found[path], diags, checks=False)
+
             try:
-                outcome = _diff(
-                    old, new, fmt, fail_on, no_fail, lambda path, diags: spec_from_document(path, *found[path], diags)
-                )
+                outcome = _diff(old, new, fmt, fail_on, no_fail, load)
             except Exception:  # on data libyaml may not confirm: the usual reading decides
                 outcome = None
             if outcome is not None and checked.confirmed():

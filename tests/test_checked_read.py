@@ -16,6 +16,7 @@ import pytest
 from generator.spec import checked_read
 from generator.spec.checked_read import read_checked, string_keys
 from generator.spec.document import load_yaml_text
+from generator.spec.model import Spec, document_is_sound
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
@@ -81,6 +82,37 @@ def test_without_yaml_rs_or_with_threads_nothing_is_forked(monkeypatch: pytest.M
     assert read_checked(["a: b\n"]) is None
 
 
+def test_documents_the_second_process_does_not_accept_are_not_confirmed() -> None:
+    checked = read_checked(["a: b\n", "c: d\n"], accept=lambda document: "a" in document)
+    assert checked is not None
+    with checked:
+        assert not checked.confirmed()
+
+
+def test_a_sound_spec_reads_the_same_without_the_two_walks() -> None:
+    document = load_yaml_text(SPEC.read_text(encoding="utf-8"))
+    assert document_is_sound(document)
+    checked, unchecked = Spec.from_document(document), Spec.from_document(document, checks=False)
+    assert unchecked.operations == checked.operations and len(checked.operations) > 100
+    assert unchecked.problems == checked.problems
+
+
+@pytest.mark.parametrize(
+    ("document", "sound"),
+    [
+        (
+            {"openapi": "3.1.0", "paths": {}, "components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}}}},
+            False,
+        ),
+        ({"openapi": "3.1.0", "paths": {}, "components": {"schemas": {"A": {"type": 5}}}}, False),
+        ({"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}, True),
+        (["not", "a", "mapping"], True),  # refused the same way with or without the walks
+    ],
+)
+def test_soundness_is_what_the_two_walks_find(document: Any, sound: bool) -> None:
+    assert document_is_sound(document) is sound
+
+
 def test_leaving_early_stops_the_second_process() -> None:
     checked = read_checked([SPEC.read_text(encoding="utf-8")])
     assert checked is not None
@@ -106,21 +138,29 @@ paths:
                 type: object
                 properties:
                   n: {{type: {kind}, enum: [a, {example}]}}
+                  m: {{$ref: '#/components/schemas/{target}'}}
+components:
+  schemas:
+    M: {{type: string}}
 """
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
-@pytest.mark.parametrize("example", ["1e3", "12"])
-def test_diff_prints_what_the_toolkit_reader_gives(tmp_path: Path, fmt: str, example: str) -> None:
+@pytest.mark.parametrize(("example", "target"), [("1e3", "M"), ("12", "M"), ("12", "Missing")])
+def test_diff_prints_what_the_toolkit_reader_gives(tmp_path: Path, fmt: str, example: str, target: str) -> None:
     """``recallgen diff`` as a process (no threads: the readings are checked): the same output as
-    with the toolkit's reader alone, also when the readings differ (``1e3``) and it starts again."""
+    with the toolkit's reader alone, also when the readings differ (``1e3``) or a ``$ref`` does
+    not resolve (found by the second process), and the command starts again."""
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
-    old.write_text(SPEC_TEXT.format(kind="string", example="b"), encoding="utf-8")
-    new.write_text(SPEC_TEXT.format(kind="string", example=example), encoding="utf-8")
+    old.write_text(SPEC_TEXT.format(kind="string", example="b", target="M"), encoding="utf-8")
+    new.write_text(SPEC_TEXT.format(kind="string", example=example, target=target), encoding="utf-8")
     command = [str(RECALLGEN), "diff", str(old), str(new), "--format", fmt, "--fail-on", "warning"]
     checked = subprocess.run(command, capture_output=True, text=True, check=False)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}  # yaml_rs hidden: the toolkit's reader alone
     (tmp_path / "yaml_rs.py").write_text("raise ImportError('hidden by the test')\n", encoding="utf-8")
     usual = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     assert (checked.returncode, checked.stdout, checked.stderr) == (usual.returncode, usual.stdout, usual.stderr)
-    assert checked.returncode == 1 and example in checked.stdout  # enum value b removed (a warning), one added
+    if target == "Missing":
+        assert checked.returncode == 2 and "spec-bad-ref" in checked.stderr
+    else:
+        assert checked.returncode == 1 and example in checked.stdout  # enum value b removed (a warning), one added

@@ -27,11 +27,9 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
-
-from generator.spec.document import load_yaml_text
 
 #: Digest size (bytes) of one reading; a reading that failed is :data:`_FAILED`.
 _DIGEST = 16
@@ -138,9 +136,13 @@ class CheckedRead:
         self._reap(kill=self._verdict is None)
 
 
-def read_checked(texts: Sequence[str]) -> CheckedRead | None:
+def read_checked(texts: Sequence[str], accept: Callable[[Any], bool] | None = None) -> CheckedRead | None:
     """Read ``texts`` (YAML documents) with yaml-rs, and start a forked process reading them with
     :func:`~generator.spec.document.load_yaml_text` (see the module docstring).
+
+    ``accept``, when given, is also run in that process on each document it read: a document it
+    returns False for is not confirmed either (work the caller would otherwise do itself, done on
+    the second core while the caller works with yaml-rs's data).
 
     None when that cannot be done or would not give the toolkit's data at once: no ``os.fork``
     (Windows), threads running (forking them is unsafe), yaml-rs not installed, a text yaml-rs
@@ -155,10 +157,13 @@ def read_checked(texts: Sequence[str]) -> CheckedRead | None:
         code = 1
         try:
             os.close(read)
+            from generator.spec.document import load_yaml_text  # PyYAML, imported here only
+
             answer = b""
             for text in texts:
                 try:
-                    answer += _digest(load_yaml_text(text))
+                    data = load_yaml_text(text)
+                    answer += _digest(data) if accept is None or accept(data) else _FAILED
                 except Exception:  # refused or unreadable: never the digest of a reading
                     answer += _FAILED
             os.write(write, answer)

@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 import yaml
 
 from generator.diagnostics import Diagnostics
+from generator.spec.reading import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
+from generator.spec.reading import read_text
 
-#: Largest document read (bytes); the whole-API spec is about 1.2 MB.
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 #: Deepest nesting of mappings and sequences, aliases expanded (the whole-API spec reaches 21).
 MAX_DEPTH = 100
 #: Most nodes (scalars, mappings, sequences; keys included) once aliases are expanded (the
@@ -336,30 +336,6 @@ def error_message(exc: yaml.YAMLError) -> str:
     context = getattr(exc, "context", None)
     text = " ".join(str(p) for p in (context, problem) if p) or str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def read_text(path: Path, diags: Diagnostics, code: str = "spec-unreadable", what: str = "spec") -> str | None:
-    """The UTF-8 text of the file at ``path``; None, with one ``code`` error diagnostic, when it
-    cannot be read, is larger than :data:`MAX_DOCUMENT_BYTES` or is not UTF-8 (``what`` names the
-    file in the message: ``cannot read the spec: ...``)."""
-    name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            diags.error(name, 0, code, f"the file has {size} bytes; at most {MAX_DOCUMENT_BYTES} are read")
-            return None
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
-        if len(raw) > MAX_DOCUMENT_BYTES:
-            diags.error(name, 0, code, f"the file has more than {MAX_DOCUMENT_BYTES} bytes")
-            return None
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        diags.error(name, 0, code, f"not UTF-8 text (byte {exc.start})")
-        return None
-    except OSError as exc:
-        diags.error(name, 0, code, f"cannot read the {what}: {exc.strerror or exc}")
-        return None
 
 
 def read_document(

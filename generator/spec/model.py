@@ -26,12 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from generator.diagnostics import Diagnostics
-from generator.spec.document import compose_yaml_text, read_document
 from generator.spec.refs import Refs, SpecRefError, component_name, join_pointer
 from generator.spec.rules import (
     METHODS,
@@ -44,6 +41,9 @@ from generator.spec.rules import (
     parse_retry,
 )
 from generator.spec.structure import check_structure
+
+if TYPE_CHECKING:
+    import yaml
 
 JSON_MEDIA = "application/json"
 
@@ -250,16 +250,19 @@ class Spec:
     _composed: list[yaml.Node | None] = field(default_factory=list, repr=False)
 
     @classmethod
-    def from_document(cls, document: Any, source: str = "<spec>", text: str | None = None) -> Spec:
+    def from_document(cls, document: Any, source: str = "<spec>", text: str | None = None, checks: bool = True) -> Spec:
         """Read a parsed document; raises :class:`SpecError` when it is not an OpenAPI 3.x mapping.
 
         ``text`` (the file's text) lets :meth:`line_of` give line numbers for diagnostics.
+        ``checks=False`` skips the two walks of the whole document that find ``structure`` and
+        ``bad-ref`` problems, for a caller that has them run elsewhere (:func:`document_is_sound`):
+        a document with such problems may then be read wrongly, or raise any exception.
         """
         if not isinstance(document, Mapping):
             raise SpecError(f"not an OpenAPI document: the top level is a {type(document).__name__}, not a mapping")
         if not str(document.get("openapi", "")).startswith("3."):
             raise SpecError("not an OpenAPI 3 document (no `openapi: 3.x` key)")
-        return _Reader(document, source, text).read()
+        return _Reader(document, source, text).read(checks)
 
     @property
     def schemas(self) -> Mapping[str, Any]:
@@ -301,6 +304,8 @@ class Spec:
         if self.text is None:
             return 0
         if not self._composed:
+            from generator.spec.document import compose_yaml_text
+
             self._composed.append(compose_yaml_text(self.text))
         return _line_of(self._composed[0], pointer)
 
@@ -334,6 +339,8 @@ def load_spec(path: Path, diags: Diagnostics, allow_external_refs: bool = False)
     relative paths inside the spec's folder only, never a URL); otherwise they stay and are
     ``bad-ref`` problems.
     """
+    from generator.spec.document import read_document  # PyYAML: imported when a file is read here
+
     found = read_document(path, diags)
     if found is None:
         return None
@@ -341,10 +348,16 @@ def load_spec(path: Path, diags: Diagnostics, allow_external_refs: bool = False)
 
 
 def spec_from_document(
-    path: Path, document: Any, text: str | None, diags: Diagnostics, allow_external_refs: bool = False
+    path: Path,
+    document: Any,
+    text: str | None,
+    diags: Diagnostics,
+    allow_external_refs: bool = False,
+    checks: bool = True,
 ) -> Spec | None:
     """:func:`load_spec` of a document already read from ``path`` (its text: ``text``): the same
-    spec, or None with the same errors."""
+    spec, or None with the same errors. ``checks=False``: see :meth:`Spec.from_document` (the
+    document must be one :func:`document_is_sound` accepts)."""
     if allow_external_refs and isinstance(document, Mapping):
         from generator.spec.bundle import bundle_external_refs
 
@@ -352,7 +365,7 @@ def spec_from_document(
         if document is None:
             return None
     try:
-        spec = Spec.from_document(document, str(path), text)
+        spec = Spec.from_document(document, str(path), text, checks)
     except SpecError as exc:
         diags.error(str(path), 0, "spec-unreadable", str(exc))
         return None
@@ -362,8 +375,19 @@ def spec_from_document(
     return spec
 
 
+def document_is_sound(document: Any) -> bool:
+    """True when :meth:`Spec.from_document` finds no ``structure`` and no ``bad-ref`` problem in
+    ``document`` (the two walks ``checks=False`` skips), or when it is not an OpenAPI 3.x mapping
+    at all (:class:`SpecError`: the reading then fails the same way with or without them)."""
+    if not isinstance(document, Mapping):
+        return True
+    return next(iter(check_structure(document)), None) is None and next(iter(Refs(document).check()), None) is None
+
+
 def _line_of(node: yaml.Node | None, pointer: str) -> int:
     """The 1-based line of the YAML node at ``pointer`` below ``node`` (0 when it cannot be found)."""
+    import yaml
+
     for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if k.value == token), None)
@@ -398,11 +422,12 @@ class _Reader:
         if found not in self.problems:  # a shared component is read once per operation using it
             self.problems.append(found)
 
-    def read(self) -> Spec:
-        for pointer, message in check_structure(self.document):
-            self.problem(pointer, "structure", message)
-        for pointer, message in self.refs.check():
-            self.problem(pointer, "bad-ref", message)
+    def read(self, checks: bool = True) -> Spec:
+        if checks:
+            for pointer, message in check_structure(self.document):
+                self.problem(pointer, "structure", message)
+            for pointer, message in self.refs.check():
+                self.problem(pointer, "bad-ref", message)
         info = self.document.get("info")
         info = info if isinstance(info, Mapping) else {}
         self.schemes = self._schemes()
