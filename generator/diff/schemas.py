@@ -15,6 +15,7 @@ says: ``true`` accepts anything (an untyped schema), ``false`` nothing.
 from __future__ import annotations
 
 import json
+import marshal
 from collections import defaultdict
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
@@ -197,7 +198,7 @@ class SchemaComparer:
         self._props: dict[tuple[int, int], tuple[dict[str, Any], set[str]]] = {}
         self._same: dict[tuple[int, int, str], bool] = {}
         self._nested: dict[tuple[int, str, Path, str], list[Finding]] = {}
-        self._texts: dict[int, str] = {}
+        self._texts: dict[int, bytes] = {}
         #: old component -> new components found at the same place (a component replaced by another).
         self.replaced_by: dict[str, set[str]] = defaultdict(set)
 
@@ -313,25 +314,27 @@ class SchemaComparer:
         extra.setdefault("name", name)
         self._add(out, place, change_id, template.format(names_phrase([name])), template=template, **extra)
 
-    def _text(self, node: dict[str, Any]) -> str:
-        """The JSON text of a schema node (``""`` when it has none), memoized per node."""
+    def _text(self, node: dict[str, Any]) -> bytes:
+        """The marshal bytes (format 2: no back-references) of a schema node, ``b""`` when it holds
+        something marshal cannot write; memoized per node."""
         text = self._texts.get(id(node))
         if text is None:
             try:
-                text = json.dumps(node, ensure_ascii=False, allow_nan=False)
-            except (TypeError, ValueError):
-                text = ""
+                text = marshal.dumps(node, 2)
+            except ValueError:
+                text = b""
             self._texts[id(node)] = text
         return text
 
     def _same_text(self, old: Any, new: Any) -> bool:
-        """True when ``old`` and ``new`` are written alike (the same JSON text, so ``1``, ``1.0`` and
-        ``true`` stay apart) and hold no ``$ref``: nothing there can differ, the comparison is skipped.
-        (A reference reads another schema in each spec; the text of one says nothing of that.)"""
-        if type(old) is not dict or type(new) is not dict or old != new:  # equal texts parse to equal values
+        """True when ``old`` and ``new`` are written alike (the same marshal bytes, so ``1``, ``1.0``
+        and ``true`` stay apart) and hold no ``$ref``: nothing there can differ, the comparison is
+        skipped. (A reference reads another schema in each spec; the text of one says nothing of
+        that. ``$ref`` anywhere in the bytes, a string holding it included, means a reference.)"""
+        if type(old) is not dict or type(new) is not dict or old != new:  # equal bytes load as equal values
             return False
         text = self._text(old)
-        return bool(text) and '"$ref"' not in text and text == self._text(new)
+        return bool(text) and b"$ref" not in text and text == self._text(new)
 
     def _node(self, old: Any, new: Any, side: str, place: Place, out: list[Finding], depth: int) -> None:
         if depth > MAX_DEPTH or self._same_text(old, new):
