@@ -1,7 +1,7 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
 the models check of ASCII modules, datamodel-code-generator's process started ahead, the import
 check run beside ruff's last step, the node look-ups of ``Refs.at``, the garbage collector during
-``diff``, schema trees pickled (from the page workers)
+``diff`` and while the page workers' results are read, schema trees pickled (from the page workers)
 and copied through their own state, the digit-stripped keys of samples restored with an index built
 on first need."""
 
@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 
 from generator.client import models_process
 from generator.client.models_input import check_models
+from generator.diagnostics import Diagnostics
+from generator.normalize import parallel
 from generator.normalize.samples import DUPLICATE_MARK, repair_keys
 from generator.normalize.schema import Schema
 from generator.spec.overlay import _copy
@@ -320,3 +322,42 @@ def test_repair_keys_indexes_names_only_when_a_key_needs_them(payload: object, k
     finally:
         if enabled:
             gc.enable()
+
+
+def _square(item: int, diags: Diagnostics) -> int:
+    diags.info(f"item{item}", item, "sample-repaired", "seen")
+    return item * item
+
+
+def _plus_one(value: int, diags: Diagnostics) -> int:
+    return value + 1
+
+
+def _negated(value: int) -> int:
+    return -value
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_page_workers_leave_the_garbage_collector_as_they_found_it(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """:class:`parallel.Held` reads the workers' results with the collector paused
+    (:func:`parallel.collector_paused`): the same results and diagnostics as a serial run, and the
+    collector on or off as before."""
+    runs = []
+    was = gc.isenabled()
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("RECALLGEN_JOBS", jobs)
+        (gc.enable if enabled else gc.disable)()
+        try:
+            diags = Diagnostics()
+            with parallel.Held[int, int](range(100)) as work:
+                first = work.first(_square, _negated, diags)
+                second = work.second(_plus_one, diags)
+            assert work.workers == int(jobs)
+            assert gc.isenabled() is enabled
+        finally:
+            (gc.enable if was else gc.disable)()
+        runs.append((first, second, [d.format() for d in diags]))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == [-(i * i) for i in range(100)] and runs[0][1] == [i * i + 1 for i in range(100)]
