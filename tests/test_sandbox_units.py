@@ -260,6 +260,10 @@ def test_compiled_checks_on_keyword_corner_cases() -> None:
                     "Odd": {"not": {"type": "string"}},
                     "Enum": {"enum": ["a", 1]},
                     "Pat": {"type": "string", "pattern": "^x+$", "minLength": 2},
+                    "All": {"allOf": [{"type": "string"}, {"minLength": 2}, {"maxLength": 3}, {"pattern": "^a"}]},
+                    "Any": {"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 2}, {"type": "null"}]},
+                    "Many": {"type": ["string", "null", "array"], "minLength": 1, "maxLength": 3, "pattern": "^a",
+                             "items": {"type": "integer", "minimum": 0, "maximum": 3}, "maxItems": 2},
                 }
             },
         }
@@ -272,6 +276,9 @@ def test_compiled_checks_on_keyword_corner_cases() -> None:
         ("Odd", ["s", 1, None]),
         ("Enum", ["a", 1, 1.0, True, "b"]),
         ("Pat", ["xx", "x", "xy", "xxx", 5]),
+        ("All", ["ab", "abc", "a", "abcd", "bc", 1, None]),
+        ("Any", [1, "ab", "a", None, 1.5, [], True]),
+        ("Many", ["a", "abc", "", "abcd", "ba", None, [], [0, 3], [4], [1, 2, 3], [None], 1, {}]),
     ]
     for name, values in cases:
         for value in values:

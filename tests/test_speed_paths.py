@@ -1,14 +1,18 @@
 """Shortcuts taken for speed give what the long way gives: the overlay's copy of the document,
 the models check of ASCII modules, datamodel-code-generator's process started ahead, the import
 check run beside ruff's last step, the node look-ups of ``Refs.at``, the garbage collector during
-``diff``, schema trees pickled (from the page workers) and copied through their own state."""
+``diff`` and while the page workers' results are read, schema trees pickled (from the page workers)
+and copied through their own state, the digit-stripped keys of samples restored with an index built
+on first need."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import os
 import pickle
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,9 @@ from hypothesis import strategies as st
 
 from generator.client import models_process
 from generator.client.models_input import check_models
+from generator.diagnostics import Diagnostics
+from generator.normalize import parallel
+from generator.normalize.samples import DUPLICATE_MARK, repair_keys
 from generator.normalize.schema import Schema
 from generator.spec.overlay import _copy
 from generator.spec.refs import Refs, SpecRefError, escape_token
@@ -259,3 +266,98 @@ def test_a_schema_tree_pickles_and_copies_with_every_field() -> None:
     assert clone == tree
     assert clone.items is clone.additional  # shared stays shared
     assert clone.items is not tree.items  # nothing is shared with the original
+
+
+def _repair_keys_eagerly(value: object, known: set[str]) -> tuple[object, list[tuple[str, str]]]:
+    """:func:`repair_keys` as it was written first: ``known`` indexed before anything is walked."""
+    renames: list[tuple[str, str]] = []
+    by_stripped: dict[str, list[str]] = {}
+    for name in sorted(known):
+        by_stripped.setdefault(re.sub(r"[0-9]", "", name), []).append(name)
+
+    def walk(node: object) -> object:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, object] = {}
+        used: dict[str, int] = {}
+        for key, item in node.items():
+            base = key.split(DUPLICATE_MARK)[0] if DUPLICATE_MARK in key else key
+            new = base
+            if base not in known:
+                candidates = [c for c in by_stripped.get(re.sub(r"[0-9]", "", base), []) if c not in node]
+                index = used.get(base, 0)
+                if index < len(candidates):
+                    new = candidates[index]
+                    used[base] = index + 1
+                    renames.append((base, new))
+            if new in out:
+                continue
+            out[new] = walk(item)
+        return out
+
+    return walk(value), renames
+
+
+KEYS = st.sampled_from(["a", "a1", "a2", "b_v1", "b_v", "b_v2", "c", f"b_v{DUPLICATE_MARK}2", "x9y", "xy"])
+PAYLOADS = st.recursive(
+    st.integers(0, 3) | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(PAYLOADS, st.sets(KEYS, max_size=6))
+def test_repair_keys_indexes_names_only_when_a_key_needs_them(payload: object, known: set[str]) -> None:
+    """Building the index of ``known`` on first need: the same repairs, in the same order, and no
+    reference cycle left behind (the collector finds nothing after a call)."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        repaired = repair_keys(payload, known)
+        assert gc.collect() == 0
+        assert repaired == _repair_keys_eagerly(payload, known)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _square(item: int, diags: Diagnostics) -> int:
+    diags.info(f"item{item}", item, "sample-repaired", "seen")
+    return item * item
+
+
+def _plus_one(value: int, diags: Diagnostics) -> int:
+    return value + 1
+
+
+def _negated(value: int) -> int:
+    return -value
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_page_workers_leave_the_garbage_collector_as_they_found_it(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """:class:`parallel.Held` reads the workers' results with the collector paused
+    (:func:`parallel.collector_paused`): the same results and diagnostics as a serial run, and the
+    collector on or off as before."""
+    runs = []
+    was = gc.isenabled()
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("RECALLGEN_JOBS", jobs)
+        (gc.enable if enabled else gc.disable)()
+        try:
+            diags = Diagnostics()
+            with parallel.Held[int, int](range(100)) as work:
+                first = work.first(_square, _negated, diags)
+                second = work.second(_plus_one, diags)
+            assert work.workers == int(jobs)
+            assert gc.isenabled() is enabled
+        finally:
+            (gc.enable if was else gc.disable)()
+        runs.append((first, second, [d.format() for d in diags]))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == [-(i * i) for i in range(100)] and runs[0][1] == [i * i + 1 for i in range(100)]

@@ -147,7 +147,7 @@ def repair_examples(document: dict[str, Any]) -> int:
                 schema = join_pointer(pointer, "schema")
                 if refs.is_valid(media["example"], schema):
                     continue
-                media["example"] = _repair(media["example"], schema, refs, 0)
+                media["example"] = _repair(media["example"], schema, refs, 0, invalid=True)
                 repaired += 1
     return repaired
 
@@ -160,8 +160,10 @@ def _types(node: Any) -> list[str]:
     return [declared] if isinstance(declared, str) else list(declared)
 
 
-def _repair(value: Any, pointer: str, refs: Refs, depth: int) -> Any:
-    if refs.is_valid(value, pointer) or depth > _MAX_DEPTH:
+def _repair(value: Any, pointer: str, refs: Refs, depth: int, invalid: bool = False) -> Any:
+    """``value`` made valid against the schema at ``pointer`` (:func:`repair_examples`); ``invalid``:
+    the caller has just found it invalid (so it is not checked again)."""
+    if (not invalid and refs.is_valid(value, pointer)) or depth > _MAX_DEPTH:
         return value
     where, node = refs.deref(pointer)
     if not isinstance(node, dict):
