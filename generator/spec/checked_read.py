@@ -171,14 +171,10 @@ def read_checked(texts: Sequence[str], accept: Callable[[Any], bool] | None = No
         finally:
             os._exit(code)
     os.close(write)
-    checked = CheckedRead([], b"", pid, read)
     try:
-        documents = []
-        for text in texts:
-            documents.append(_rust_read(loads, text))
+        documents = [_rust_read(loads, text) for text in texts]
         digests = b"".join(_digest(data) for data in documents)
     except Exception:  # yaml-rs refused the text, or built what the toolkit's reader would not
-        checked.__exit__(None, None, None)
+        CheckedRead([], b"", pid, read)._reap(kill=True)
         return None
-    checked.documents, checked._digests = documents, digests
-    return checked
+    return CheckedRead(documents, digests, pid, read)
